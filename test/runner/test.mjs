@@ -1,0 +1,30 @@
+// `npm test`: everything, in order, stopping at the first failure. Works on a fresh
+// clone: prerequisites are installed first.
+import { spawnSync } from 'node:child_process';
+import { ensureDebianPackages, ensureNodeModules, root } from './prereqs.mjs';
+
+ensureDebianPackages();
+ensureNodeModules();
+
+const steps = [
+  ['lint', ['run', '-s', 'lint']],
+  ['typecheck', ['run', '-s', 'typecheck']],
+  ['unit', ['run', '-s', 'test:unit']],
+  ['integration', ['run', '-s', 'test:integration']]
+];
+const only = process.argv.slice(2);
+const timings = [];
+for (const [name, args] of steps) {
+  if (only.length && !only.includes(name)) {
+    continue;
+  }
+  console.log(`\n=== ${name} ===`);
+  const t0 = Date.now();
+  const r = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
+  timings.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (r.status !== 0) {
+    console.error(`\n${name} failed (exit ${r.status ?? r.signal}). ${timings.join(', ')}`);
+    process.exit(r.status ?? 1);
+  }
+}
+console.log(`\nAll steps passed: ${timings.join(', ')}`);
