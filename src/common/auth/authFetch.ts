@@ -1,0 +1,215 @@
+import { AuthRequiredError, InsufficientScopeError, ProtocolError } from '../errors';
+import { scoped, type Logger } from '../log';
+import { bearerChallenge, type BearerChallenge } from './challenge';
+import type { AccessToken, TokenSource } from './tokenSource';
+
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export interface AuthFetchOptions {
+  /** The configured MCP server; its origin is the only one that ever sees the token. */
+  readonly serverUrl: URL;
+  readonly tokens: TokenSource;
+  /** Scopes to request normally. */
+  readonly scopes: readonly string[];
+  /**
+   * Scopes a 403 `insufficient_scope` may step up to. A challenged scope outside this
+   * list is refused, so a server cannot make the client ask for arbitrary consent.
+   */
+  readonly allowedScopes: readonly string[];
+  readonly fetch?: FetchLike;
+  readonly logger: Logger;
+  /** Step-ups allowed over the life of this fetch (not per request), so a server cannot loop us. */
+  readonly maxStepUps?: number;
+  /** Same-origin redirects followed per request. */
+  readonly maxRedirects?: number;
+  /** Told once per rejected token that silent refresh could not fix; the UI offers "Sign in again". */
+  readonly onAuthRequired?: (error: AuthRequiredError) => void;
+  /** Told whenever the token in use changes (account, expiry), for the status bar. */
+  readonly onToken?: (token: AccessToken) => void;
+}
+
+export interface AuthFetch extends FetchLike {
+  /** The challenge from the most recent 401/403, for diagnostics and discovery. */
+  readonly lastChallenge: () => BearerChallenge | undefined;
+  readonly currentScopes: () => readonly string[];
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Wraps `fetch` for the MCP SDK transport: a fresh bearer on every request to the
+ * server's origin and nowhere else, redirects followed only within that origin, one
+ * shared silent refresh on 401 then one retry, and bounded step-up on 403.
+ */
+export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
+  const base = options.fetch ?? ((input, init) => fetch(input, init));
+  const log = scoped(options.logger, 'auth');
+  const origin = options.serverUrl.origin;
+  const maxRedirects = options.maxRedirects ?? 3;
+  let stepUpsLeft = options.maxStepUps ?? 2;
+  let scopes = [...options.scopes];
+  let current: AccessToken | undefined;
+  let pending: Promise<AccessToken | undefined> | undefined;
+  let challenge: BearerChallenge | undefined;
+  // Concurrent failures with the same token ask the user once, not once per request.
+  let notified: string | null | undefined;
+
+  /** Concurrent callers share one token request; the provider is asked once per need. */
+  function acquire(rejected: string | undefined, signal: AbortSignal | undefined): Promise<AccessToken | undefined> {
+    if (rejected !== undefined && current && current.token !== rejected) {
+      // Someone else already replaced the rejected token.
+      return Promise.resolve(current);
+    }
+    if (rejected === undefined && current && !isExpiring(current)) {
+      return Promise.resolve(current);
+    }
+    pending ??= options.tokens.getToken({ scopes, ...(rejected !== undefined ? { rejected } : {}), ...(signal ? { signal } : {}) })
+      .then(t => {
+        if (t && t.token !== current?.token) {
+          options.onToken?.(t);
+        }
+        current = t;
+        return t;
+      })
+      .finally(() => { pending = undefined; });
+    return pending;
+  }
+
+  async function send(url: URL, init: RequestInit, token: string): Promise<Response> {
+    let target = url;
+    let request = init;
+    for (let hop = 0; ; hop++) {
+      const headers = new Headers(request.headers);
+      headers.set('Authorization', `Bearer ${token}`);
+      const response = await base(target, { ...request, headers, redirect: 'manual' });
+      if (!REDIRECTS.has(response.status)) {
+        return response;
+      }
+      const location = response.headers.get('location');
+      const next = location ? new URL(location, target) : undefined;
+      await response.body?.cancel();
+      if (!next || next.origin !== origin) {
+        log.warn(`redirect from ${target.origin} to ${next ? next.origin : 'nowhere'} not followed: the token is only sent to ${origin}`);
+        throw new ProtocolError(`The server redirected to ${next ? next.origin : 'an invalid location'}; Secure MCP sends your token only to ${origin}, so it did not follow.`);
+      }
+      if (hop >= maxRedirects) {
+        throw new ProtocolError(`Too many redirects from ${origin}.`);
+      }
+      if (response.status === 303 || ((response.status === 301 || response.status === 302) && request.method === 'POST')) {
+        request = { ...request, method: 'GET', body: null };
+      }
+      target = next;
+    }
+  }
+
+  const authFetch = (async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : input.toString());
+    const requestInit: RequestInit = input instanceof Request ? { method: input.method, headers: input.headers, body: input.body, signal: input.signal, ...init } : { ...init };
+    if (url.origin !== origin) {
+      // Not our server: never attach or forward credentials.
+      const headers = new Headers(requestInit.headers);
+      headers.delete('authorization');
+      return base(url, { ...requestInit, headers, redirect: 'manual' });
+    }
+    if (requestInit.body instanceof ReadableStream) {
+      throw new ProtocolError('Streaming request bodies cannot be retried after a refresh.');
+    }
+    const signal = requestInit.signal ?? undefined;
+
+    let token = await acquire(undefined, signal);
+    if (!token) {
+      throw notSignedIn();
+    }
+    let response = await send(url, requestInit, token.token);
+
+    if (response.status === 401) {
+      challenge = bearerChallenge(response.headers.get('www-authenticate'));
+      log.info(`401 from server (${challenge?.error ?? 'no error code'}); refreshing silently`);
+      const rejected = token.token;
+      await response.body?.cancel();
+      token = await acquire(rejected, signal);
+      if (!token || token.token === rejected) {
+        throw signInAgain(rejected);
+      }
+      response = await send(url, requestInit, token.token);
+      if (response.status === 401) {
+        await response.body?.cancel();
+        challenge = bearerChallenge(response.headers.get('www-authenticate'));
+        throw signInAgain(token.token);
+      }
+    }
+
+    if (response.status === 403) {
+      const c = bearerChallenge(response.headers.get('www-authenticate'));
+      if (c?.error === 'insufficient_scope') {
+        challenge = c;
+        await response.body?.cancel();
+        const wanted = resolveChallengedScopes(c.scope, options.allowedScopes);
+        if (!wanted.length) {
+          throw new InsufficientScopeError(`The server needs scope "${c.scope ?? '(unspecified)'}", which is not one of the scopes configured for it.`, c.scope);
+        }
+        if (stepUpsLeft <= 0) {
+          throw new InsufficientScopeError('The server keeps asking for more scopes; stopped to avoid a loop.', c.scope);
+        }
+        stepUpsLeft--;
+        const before = scopes;
+        scopes = [...new Set([...scopes, ...wanted])];
+        log.info(`403 insufficient_scope; stepping up to ${scopes.join(' ')}`);
+        const rejected = token.token;
+        current = undefined;
+        token = await acquire(rejected, signal);
+        if (!token) {
+          scopes = before;
+          throw new InsufficientScopeError(`Sign in again to grant the scope ${wanted.join(' ')}.`, wanted.join(' '));
+        }
+        response = await send(url, requestInit, token.token);
+      }
+    }
+    return response;
+  }) as AuthFetch;
+
+  function notify(e: AuthRequiredError, key: string | null): AuthRequiredError {
+    if (notified !== key) {
+      notified = key;
+      options.onAuthRequired?.(e);
+    }
+    return e;
+  }
+  function notSignedIn(): AuthRequiredError {
+    return notify(new AuthRequiredError('Not signed in. Sign in to use the MCP server.'), null);
+  }
+  function signInAgain(rejected: string): AuthRequiredError {
+    if (current?.token === rejected) {
+      current = undefined;
+    }
+    return notify(new AuthRequiredError('The server rejected the token and it could not be refreshed silently. Sign in again.'), rejected);
+  }
+
+  Object.defineProperty(authFetch, 'lastChallenge', { value: () => challenge });
+  Object.defineProperty(authFetch, 'currentScopes', { value: () => scopes });
+  return authFetch;
+}
+
+/** Treat a token within a minute of expiry as expired, so no request races its expiry. */
+function isExpiring(t: AccessToken): boolean {
+  return t.expiresAt !== undefined && t.expiresAt - Date.now() < 60_000;
+}
+
+/**
+ * Maps challenged scopes onto allowed ones. Servers behind Entra often challenge with
+ * the bare `mcp:tools` while the token must be requested as `api://…/mcp:tools`.
+ */
+export function resolveChallengedScopes(challenged: string | undefined, allowed: readonly string[]): string[] {
+  if (!challenged) {
+    return [];
+  }
+  const out: string[] = [];
+  for (const s of challenged.split(/\s+/).filter(Boolean)) {
+    const match = allowed.find(a => a === s) ?? allowed.find(a => a.endsWith(`/${s}`));
+    if (!match) {
+      return [];
+    }
+    out.push(match);
+  }
+  return out;
+}
