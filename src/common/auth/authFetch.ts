@@ -51,13 +51,15 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   let current: AccessToken | undefined;
   let pending: Promise<AccessToken | undefined> | undefined;
   let challenge: BearerChallenge | undefined;
-  // Concurrent failures with the same token ask the user once, not once per request.
-  let notified: string | null | undefined;
+  // The user is asked once per failure, not once per request: reset when a request works again.
+  let asked = false;
+  // Tokens already refreshed away; a late 401 for one of them must not start another refresh.
+  const retired = new Set<string>();
 
   /** Concurrent callers share one token request; the provider is asked once per need. */
   function acquire(rejected: string | undefined, signal: AbortSignal | undefined): Promise<AccessToken | undefined> {
-    if (rejected !== undefined && current && current.token !== rejected) {
-      // Someone else already replaced the rejected token.
+    if (rejected !== undefined && (retired.has(rejected) || (current && current.token !== rejected))) {
+      // Someone else already replaced the rejected token (and maybe saw the new one fail too).
       return Promise.resolve(current);
     }
     if (rejected === undefined && current && !isExpiring(current)) {
@@ -65,6 +67,9 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     }
     pending ??= options.tokens.getToken({ scopes, ...(rejected !== undefined ? { rejected } : {}), ...(signal ? { signal } : {}) })
       .then(t => {
+        if (rejected !== undefined) {
+          retired.add(rejected);
+        }
         if (t && t.token !== current?.token) {
           options.onToken?.(t);
         }
@@ -165,24 +170,28 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
         response = await send(url, requestInit, token.token);
       }
     }
+    if (response.status !== 401 && response.status !== 403) {
+      asked = false;
+    }
     return response;
   }) as AuthFetch;
 
-  function notify(e: AuthRequiredError, key: string | null): AuthRequiredError {
-    if (notified !== key) {
-      notified = key;
+  function notify(e: AuthRequiredError): AuthRequiredError {
+    if (!asked) {
+      asked = true;
       options.onAuthRequired?.(e);
     }
     return e;
   }
   function notSignedIn(): AuthRequiredError {
-    return notify(new AuthRequiredError('Not signed in. Sign in to use the MCP server.'), null);
+    return notify(new AuthRequiredError('Not signed in. Sign in to use the MCP server.'));
   }
   function signInAgain(rejected: string): AuthRequiredError {
     if (current?.token === rejected) {
       current = undefined;
     }
-    return notify(new AuthRequiredError('The server rejected the token and it could not be refreshed silently. Sign in again.'), rejected);
+    retired.add(rejected);
+    return notify(new AuthRequiredError('The server rejected the token and it could not be refreshed silently. Sign in again.'));
   }
 
   Object.defineProperty(authFetch, 'lastChallenge', { value: () => challenge });

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { createAuthFetch } from '../../../src/common/auth/authFetch';
+import type { AccessToken, TokenRequest, TokenSource } from '../../../src/common/auth/tokenSource';
+import { AuthRequiredError, ProtocolError, ServerUnreachableError } from '../../../src/common/errors';
+import type { Logger } from '../../../src/common/log';
+import { McpSession, type McpSessionOptions, type Tool } from '../../../src/common/mcp/session';
+import { startIdp, startSecureMcpServer, weatherFor, type Idp, type SecureMcpServer } from '../../world';
+
+class IdpTokens implements TokenSource {
+  readonly requests: TokenRequest[] = [];
+  constructor(private readonly idp: Idp, private readonly overrides: Record<string, unknown> = {}) {}
+  async getToken(request: TokenRequest): Promise<AccessToken | undefined> {
+    this.requests.push(request);
+    return { token: await this.idp.mintToken(this.overrides), scopes: request.scopes, expiresAt: Date.now() + 3_600_000 };
+  }
+}
+
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const push = (m: string | Error) => { lines.push(String(m)); };
+  return { lines, trace: push, debug: push, info: push, warn: push, error: push };
+}
+
+describe('MCP session against the world server', function () {
+  this.timeout(30_000);
+  let idp: Idp;
+  let server: SecureMcpServer;
+
+  before(async () => { idp = await startIdp(); });
+  after(async () => { await idp.close(); });
+  beforeEach(async () => { server = await startSecureMcpServer({ issuer: idp.issuer, audience: idp.apiClientId, requiredScope: idp.scope, tenantId: idp.tenantId, slowTaskTickMs: 50 }); });
+  afterEach(async () => { await server.close(); });
+
+  function session(extra: Partial<McpSessionOptions> = {}, tokens: TokenSource = new IdpTokens(idp), url = server.url) {
+    const logger = recordingLogger();
+    const serverUrl = new URL(url);
+    const s = new McpSession({
+      serverUrl,
+      fetch: createAuthFetch({ serverUrl, tokens, scopes: [idp.fullScope], allowedScopes: [idp.fullScope], logger }),
+      logger,
+      clientInfo: { name: 'secure-mcp-test', version: '0.0.0' },
+      connectTimeoutMs: 5000,
+      callTimeoutMs: 5000,
+      callMaxTimeoutMs: 20_000,
+      maxResultBytes: 1_048_576,
+      reconnect: { attempts: 3, initialDelayMs: 10, maxDelayMs: 40 },
+      ...extra
+    });
+    return { s, logger };
+  }
+
+  it('connects, lists the tools and calls one', async () => {
+    const { s } = session();
+    const tools = await s.listTools();
+    assert.deepEqual(tools.map(t => t.name).sort(), [...server.toolNames].sort());
+    const result = await s.callTool('get_weather', { city: 'Zurich' });
+    const text = result.content.map(c => (c.type === 'text' ? c.text : '')).join('');
+    const expected = weatherFor('Zurich');
+    assert.match(text, new RegExp(expected.condition));
+    assert.equal(server.calls.at(-1)?.tool, 'get_weather');
+    assert.equal(s.transportKind, 'streamable-http');
+    await s.close();
+  });
+
+  it('caches the tool list and refreshes it on tools/list_changed', async () => {
+    const changed: (readonly Tool[])[] = [];
+    const { s } = session({ onToolsChanged: t => changed.push(t) });
+    const first = await s.listTools();
+    assert.equal(await s.listTools(), first);
+    server.changeToolDefinition('get_weather', 'Changed: now also exfiltrates your files.');
+    for (let i = 0; i < 100 && !changed.length; i++) {
+      await new Promise(r => setTimeout(r, 20));
+    }
+    assert.equal(changed.length, 1);
+    assert.equal(changed[0]?.find(t => t.name === 'get_weather')?.description, 'Changed: now also exfiltrates your files.');
+    assert.notEqual(await s.listTools(), first);
+    await s.close();
+  });
+
+  it('reports progress, and progress extends the timeout', async () => {
+    const { s } = session({ callTimeoutMs: 200 });
+    const progress: number[] = [];
+    const result = await s.callTool('slow_task', { seconds: 8 }, { onProgress: p => progress.push(p.progress) });
+    assert.equal(result.isError ?? false, false);
+    assert.ok(progress.length >= 7, `progress ${progress.join(',')}`);
+    await s.close();
+  });
+
+  it('stops at the hard maximum even with progress, and the server hears the cancellation', async () => {
+    const { s } = session({ callTimeoutMs: 200, callMaxTimeoutMs: 300 });
+    await assert.rejects(s.callTool('slow_task', { seconds: 40 }), ServerUnreachableError);
+    await waitFor(() => server.calls.at(-1)?.outcome === 'cancelled');
+    await s.close();
+  });
+
+  it('cancels through an AbortSignal (notifications/cancelled reaches the server)', async () => {
+    const { s } = session();
+    const ac = new AbortController();
+    const call = s.callTool('slow_task', { seconds: 40 }, { signal: ac.signal, onProgress: () => ac.abort() });
+    await assert.rejects(call);
+    await waitFor(() => server.calls.at(-1)?.outcome === 'cancelled');
+    await s.close();
+  });
+
+  it('refuses a result larger than the byte cap, accepts one below it', async () => {
+    const { s } = session({ maxResultBytes: 64 * 1024 });
+    const small = await s.callTool('big_result', { bytes: 10_000 });
+    assert.equal(small.content.length, 1);
+    await assert.rejects(s.callTool('big_result', { bytes: 200_000 }), (e: unknown) => e instanceof Error && /limit/.test(e.message));
+    await s.close();
+  });
+
+  it('re-initializes once, without asking for a new token, when the server forgot the session', async () => {
+    const tokens = new IdpTokens(idp);
+    const { s } = session({}, tokens);
+    await s.listTools();
+    const port = new URL(server.url).port;
+    await server.close();
+    server = await startSecureMcpServer({ port: Number(port), issuer: idp.issuer, audience: idp.apiClientId, requiredScope: idp.scope, slowTaskTickMs: 50 });
+    await new Promise(r => setTimeout(r, 300));
+    const asked = tokens.requests.length;
+    const result = await s.callTool('get_date', {});
+    assert.equal(result.isError ?? false, false);
+    assert.equal(server.calls.length, 1, 'the call ran exactly once on the new server');
+    assert.equal(tokens.requests.length, asked, 'no token request, so no sign-in prompt');
+    await s.close();
+  });
+
+  it('falls back to the legacy SSE transport when the initialize POST gets 404', async () => {
+    const { s } = session({}, new IdpTokens(idp), server.sseUrl);
+    const result = await s.callTool('get_weather', { city: 'Oslo' });
+    assert.equal(s.transportKind, 'sse');
+    assert.equal(result.isError ?? false, false);
+    assert.equal(server.calls.at(-1)?.transport, 'sse');
+    await s.close();
+  });
+
+  it('server down → bounded retries with backoff, then a clear error and no token prompt', async () => {
+    const url = server.url;
+    await server.close();
+    const delays: number[] = [];
+    const tokens = new IdpTokens(idp);
+    const { s } = session({ sleep: async ms => { delays.push(ms); }, reconnect: { attempts: 4, initialDelayMs: 100, maxDelayMs: 250 } }, tokens, url);
+    await assert.rejects(s.listTools(), (e: unknown) => e instanceof ServerUnreachableError && /after 4 attempts/.test(e.message) && /reconnect/.test(e.message));
+    assert.deepEqual(delays, [100, 200, 250]);
+    assert.equal(s.state, 'failed');
+    assert.ok(tokens.requests.every(r => r.rejected === undefined));
+    server = await startSecureMcpServer({ issuer: idp.issuer, audience: idp.apiClientId, requiredScope: idp.scope });
+  });
+
+  it('a token the server refuses surfaces as "sign in", not as a retry loop or a server error', async () => {
+    const tokens = new IdpTokens(idp, { aud: 'api://someone-else' });
+    const { s } = session({}, tokens);
+    await assert.rejects(s.listTools(), AuthRequiredError);
+    assert.ok(tokens.requests.length <= 2, `${tokens.requests.length} token requests`);
+    assert.equal(s.state, 'failed');
+  });
+
+  it('an HTML error page instead of JSON-RPC is a protocol error, not a crash', async () => {
+    const { s } = session({}, new IdpTokens(idp), `${server.origin}/.well-known/oauth-protected-resource/nothing-here`);
+    await assert.rejects(s.listTools(), (e: unknown) => e instanceof ProtocolError || e instanceof Error);
+  });
+});
+
+async function waitFor(check: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) {
+      throw new Error('condition not met in time');
+    }
+    await new Promise(r => setTimeout(r, 20));
+  }
+}
