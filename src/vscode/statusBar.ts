@@ -9,11 +9,12 @@ export type StatusState =
   | { readonly kind: 'signedOut'; readonly server: string };
 
 export function stateFromSettings(r: ReadSettingsResult): StatusState {
-  if (!r.settings.serverUrl) {
-    return { kind: 'notConfigured' };
-  }
+  // Problems first: an invalid server URL falls back to '' and must not read as "not configured".
   if (r.problems.length) {
     return { kind: 'settingsProblem', count: r.problems.length };
+  }
+  if (!r.settings.serverUrl) {
+    return { kind: 'notConfigured' };
   }
   return { kind: 'signedOut', server: r.settings.serverUrl };
 }

@@ -299,7 +299,7 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 			description: describe('confirm_action'),
 			inputSchema: { action: z.string().min(1).max(500).describe('What the user is asked to confirm') },
 			annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
-		}, recorded('confirm_action', async ({ action }: { action: string }) => {
+		}, recorded('confirm_action', async ({ action }: { action: string }, signal, extra) => {
 			if (!mcp.server.getClientCapabilities()?.elicitation) {
 				return { ...text('The client does not support elicitation.'), isError: true };
 			}
@@ -317,7 +317,9 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 					},
 					required: ['reason', 'priority'],
 				},
-			});
+				// Related to the tool call, so the request rides the call's own response stream and
+				// does not depend on the client's standalone GET stream being open yet.
+			}, { relatedRequestId: extra.requestId, signal });
 			const summary = result.action === 'accept'
 				? `accepted: ${JSON.stringify(result.content ?? {})}`
 				: result.action === 'decline' ? 'declined' : 'cancelled';

@@ -154,14 +154,10 @@ export async function discover(serverUrl: URL, options: DiscoverOptions): Promis
   }
 
   const supported = resourceMetadata.scopes_supported ?? (challenge?.scope ? challenge.scope.split(/\s+/) : []);
-  let proposedScopes: string[] = [];
-  if (entra) {
-    proposedScopes = supported.filter(isFullScope);
-    if (!proposedScopes.length && supported.length) {
-      findings.push({ level: 'warning', code: 'bare-scope', message: `The server lists only ${supported.map(s => `"${s}"`).join(', ')}. Entra needs the full scope, for example "api://<server-app-id>/${supported[0]}".`, fix: "Enter the server API's Application ID URI scope (from its app registration, Expose an API)." });
-    }
-  } else {
-    proposedScopes = supported;
+  // Entra accepts only full scopes; other servers get what they list.
+  const proposedScopes = entra ? supported.filter(isFullScope) : supported;
+  if (entra && !proposedScopes.length && supported.length) {
+    findings.push({ level: 'warning', code: 'bare-scope', message: `The server lists only ${supported.map(s => `"${s}"`).join(', ')}. Entra needs the full scope, for example "api://<server-app-id>/${supported[0]}".`, fix: "Enter the server API's Application ID URI scope (from its app registration, Expose an API)." });
   }
   findings.push({ level: 'info', code: 'discovered', message: `Authorization server ${authorizationServer}${entra ? ` (Entra tenant ${entra.tenant})` : ''}; scopes offered: ${supported.join(' ') || 'none listed'}.` });
   return { ...withAs, authorizationServerMetadata: metadata, proposedScopes };

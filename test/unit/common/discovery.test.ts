@@ -245,7 +245,7 @@ describe('discovery', function () {
 
     it('never sends credentials a caller attached', async () => {
       let auth: string | undefined = 'unset';
-      const spy: FetchLike = (input, init) => { auth = new Headers(init?.headers).get('authorization') ?? undefined; return Promise.resolve(new Response('{}')); };
+      const spy: FetchLike = (_input, init) => { auth = new Headers(init?.headers).get('authorization') ?? undefined; return Promise.resolve(new Response('{}')); };
       await createSafeFetch({ fetch: spy })('http://127.0.0.1:9/x', { headers: { Authorization: 'Bearer secret' } });
       assert.equal(auth, undefined);
     });

@@ -1,0 +1,42 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { COMMAND_IDS } from '../../src/vscode/commands';
+import { PARTICIPANT_ID } from '../../src/vscode/participant';
+import { extension } from './util';
+
+// Runs first (files load in name order), so nothing else has touched the runtime yet.
+suite('activation', () => {
+  test('activates in the VS Code under test', async () => {
+    assert.match(vscode.version, /^1\.\d+\.\d+/);
+    const ext = extension();
+    const api = await ext.activate();
+    assert.equal(ext.isActive, true);
+    assert.equal(typeof api.runtimeLoaded, 'function');
+    assert.ok(api.settings.current.settings, 'activate() returns the settings service');
+  });
+
+  test('does not load the heavy runtime during activation', async () => {
+    const ext = extension();
+    const api = await ext.activate();
+    assert.ok(fs.existsSync(path.join(ext.extensionPath, 'dist', 'runtime.js')), 'dist/runtime.js exists, so the check below means something');
+    assert.equal(api.runtimeLoaded(), false, 'dist/runtime.js (MCP SDK, openai) was required during activation');
+  });
+
+  test('contributes the @secure-mcp chat participant with its commands', () => {
+    const participants = extension().packageJSON.contributes.chatParticipants as { id: string; name: string; commands: { name: string }[] }[];
+    const participant = participants.find(p => p.id === PARTICIPANT_ID);
+    assert.ok(participant, `${PARTICIPANT_ID} is contributed`);
+    assert.equal(participant.name, 'secure-mcp');
+    assert.deepEqual(participant.commands.map(c => c.name).sort(), ['call', 'status', 'tools']);
+  });
+
+  test('registers all ten secureMcp commands, and only the contributed ones', async () => {
+    const contributed = (extension().packageJSON.contributes.commands as { command: string }[]).map(c => c.command).sort();
+    assert.equal(contributed.length, 10);
+    assert.deepEqual([...COMMAND_IDS].sort(), contributed);
+    const registered = (await vscode.commands.getCommands(true)).filter(c => c.startsWith('secureMcp.')).sort();
+    assert.deepEqual(registered, contributed);
+  });
+});

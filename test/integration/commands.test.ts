@@ -1,0 +1,98 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { COMMAND_IDS, type CommandResult } from '../../src/vscode/commands';
+import { api, setSetting, waitFor, withTimeout } from './util';
+
+/** Commands that only report "not available yet"; shrink this list as features land. */
+const NOT_YET = [
+  'secureMcp.signIn',
+  'secureMcp.signOut',
+  'secureMcp.setApiKey',
+  'secureMcp.showTools',
+  'secureMcp.reconnect',
+  'secureMcp.diagnose',
+  'secureMcp.showAuditLog',
+  'secureMcp.resetApprovals'
+];
+
+/**
+ * Runs a command; a command that waits for input (quick pick, input box) is cancelled
+ * like a user pressing Escape, and must still report what happened.
+ */
+async function run(id: string, ...args: unknown[]): Promise<CommandResult> {
+  const pending = Promise.resolve(vscode.commands.executeCommand<CommandResult>(id, ...args));
+  const first = await Promise.race([pending, new Promise<'waiting'>(r => setTimeout(() => r('waiting'), 3000))]);
+  if (first !== 'waiting') {
+    return first;
+  }
+  await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+  return withTimeout(pending, 5000, `${id} after cancelling its input`);
+}
+
+function assertResult(id: string, result: CommandResult | undefined): asserts result is CommandResult {
+  assert.ok(result && typeof result === 'object', `${id} returns a result, not ${String(result)}`);
+  assert.equal(typeof result.done, 'boolean', `${id} result.done`);
+  assert.equal(typeof result.message, 'string', `${id} result.message`);
+  assert.ok(result.message.trim().length > 0, `${id} says what happened`);
+}
+
+suite('commands', () => {
+  suiteSetup(async () => {
+    await api();
+  });
+
+  for (const id of NOT_YET) {
+    test(`${id} says it is not available yet instead of doing nothing`, async () => {
+      const result = await run(id);
+      assertResult(id, result);
+      assert.equal(result.done, false);
+    });
+  }
+
+  test('every command returns a result with a message', async () => {
+    for (const id of COMMAND_IDS.filter(c => c !== 'secureMcp.configureServer' && !NOT_YET.includes(c))) {
+      assertResult(id, await run(id));
+    }
+  });
+
+  test('secureMcp.showLog opens the log', async () => {
+    const result = await run('secureMcp.showLog');
+    assertResult('secureMcp.showLog', result);
+    assert.equal(result.done, true);
+  });
+
+  suite('secureMcp.configureServer with a URL argument', () => {
+    let restore: (() => Promise<void>) | undefined;
+    setup(async () => {
+      restore = await setSetting('secureMcp.serverUrl', undefined);
+    });
+    teardown(async () => {
+      await restore?.();
+    });
+
+    test('saves an https URL', async () => {
+      const result = await run('secureMcp.configureServer', 'https://contoso.example/mcp');
+      assertResult('configureServer', result);
+      assert.equal(result.done, true, result.message);
+      assert.equal(vscode.workspace.getConfiguration('secureMcp').get('serverUrl'), 'https://contoso.example/mcp');
+      const { settings } = await api();
+      await waitFor(() => settings.current.settings.serverUrl === 'https://contoso.example/mcp', 'the settings service to see the new URL');
+    });
+
+    test('saves an http URL to loopback', async () => {
+      const result = await run('secureMcp.configureServer', 'http://127.0.0.1:3000/mcp');
+      assert.equal(result.done, true, result.message);
+      assert.equal(vscode.workspace.getConfiguration('secureMcp').get('serverUrl'), 'http://127.0.0.1:3000/mcp');
+    });
+
+    for (const bad of ['http://evil.example/mcp', 'javascript:alert(1)', 'https://user:pass@contoso.example/mcp', 'not a url']) {
+      test(`refuses ${bad} and leaves the setting alone`, async () => {
+        const result = await run('secureMcp.configureServer', bad);
+        assertResult('configureServer', result);
+        assert.equal(result.done, false);
+        assert.match(result.message, /server URL/i);
+        assert.equal(vscode.workspace.getConfiguration('secureMcp').inspect('serverUrl')?.globalValue, undefined);
+      });
+    }
+  });
+});

@@ -1,0 +1,294 @@
+// Test-only extension installed next to Secure MCP in the integration and e2e runs.
+// It plays the peers a real VS Code would have: a chat model (Copilot's role) and an
+// authentication provider (the Microsoft provider's role). Both talk to the local world
+// when the runner points them at it, and fall back to canned answers otherwise.
+//
+// Environment (set by the runner through the extension host's environment):
+//   SECURE_MCP_TEST_LLM_URL       OpenAI-compatible base URL, e.g. http://127.0.0.1:PORT/v1;
+//                                 responses are streamed from <url>/chat/completions
+//   SECURE_MCP_TEST_LLM_MODEL     model name sent upstream (default "scripted")
+//   SECURE_MCP_TEST_TOKEN_URL     OAuth token endpoint; createSession POSTs a form to it
+//   SECURE_MCP_TEST_TOKEN_PARAMS  JSON object of form fields (default grant_type=client_credentials)
+//   SECURE_MCP_TEST_ACCOUNT       account label of sessions (default test-user@secure-mcp.test)
+import * as vscode from 'vscode';
+
+export const VENDOR = 'secure-mcp-test';
+export const MODEL_ID = 'scripted';
+export const PROVIDER_ID = 'secure-mcp-test';
+export const PROVIDER_LABEL = 'Secure MCP Test';
+export const CANNED_TEXT = 'Canned reply from the Secure MCP test model.';
+export const FAKE_TOKEN = 'secure-mcp-test-fake-token';
+
+/** What the model was asked, so tests can check what Secure MCP sent to the LLM. */
+export interface RecordedRequest {
+  readonly messages: readonly { role: string; content: string }[];
+  readonly tools: readonly string[];
+  readonly toolMode: vscode.LanguageModelChatToolMode;
+}
+
+/** The helper's exports, read by tests through `getExtension(...).exports`. */
+export interface HelperApi {
+  readonly vendor: string;
+  readonly modelId: string;
+  readonly providerId: string;
+  readonly providerLabel: string;
+  readonly cannedText: string;
+  readonly fakeToken: string;
+  readonly requests: readonly RecordedRequest[];
+  sessions(): readonly vscode.AuthenticationSession[];
+  clearSessions(): void;
+}
+
+interface OpenAiMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string | null;
+  tool_calls?: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
+  tool_call_id?: string;
+}
+
+export function activate(context: vscode.ExtensionContext): HelperApi {
+  const requests: RecordedRequest[] = [];
+  const auth = new TestAuthProvider();
+  context.subscriptions.push(
+    auth,
+    vscode.authentication.registerAuthenticationProvider(PROVIDER_ID, PROVIDER_LABEL, auth, { supportsMultipleAccounts: false }),
+    vscode.lm.registerLanguageModelChatProvider(VENDOR, new TestChatProvider(requests))
+  );
+  return {
+    vendor: VENDOR,
+    modelId: MODEL_ID,
+    providerId: PROVIDER_ID,
+    providerLabel: PROVIDER_LABEL,
+    cannedText: CANNED_TEXT,
+    fakeToken: FAKE_TOKEN,
+    requests,
+    sessions: () => auth.all(),
+    clearSessions: () => auth.clear()
+  };
+}
+
+export function deactivate(): void {
+  // context.subscriptions owns everything.
+}
+
+class TestChatProvider implements vscode.LanguageModelChatProvider {
+  constructor(private readonly requests: RecordedRequest[]) {}
+
+  provideLanguageModelChatInformation(): vscode.LanguageModelChatInformation[] {
+    return [{
+      id: MODEL_ID,
+      name: 'Secure MCP Test Model',
+      family: 'secure-mcp-test',
+      version: '1',
+      detail: process.env.SECURE_MCP_TEST_LLM_URL ? 'scripted server' : 'canned',
+      maxInputTokens: 128_000,
+      maxOutputTokens: 16_000,
+      capabilities: { toolCalling: true }
+    }];
+  }
+
+  async provideLanguageModelChatResponse(
+    _model: vscode.LanguageModelChatInformation,
+    messages: readonly vscode.LanguageModelChatRequestMessage[],
+    options: vscode.ProvideLanguageModelChatResponseOptions,
+    progress: vscode.Progress<vscode.LanguageModelResponsePart>,
+    token: vscode.CancellationToken
+  ): Promise<void> {
+    const converted = toOpenAi(messages);
+    this.requests.push({
+      messages: converted.map(m => ({ role: m.role, content: m.content ?? '' })),
+      tools: (options.tools ?? []).map(t => t.name),
+      toolMode: options.toolMode
+    });
+    const base = process.env.SECURE_MCP_TEST_LLM_URL;
+    if (!base) {
+      progress.report(new vscode.LanguageModelTextPart(CANNED_TEXT));
+      return;
+    }
+    await streamFromServer(base, converted, options, progress, token);
+  }
+
+  async provideTokenCount(_model: vscode.LanguageModelChatInformation, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
+    const s = typeof text === 'string' ? text : JSON.stringify(text.content);
+    return Math.ceil(s.length / 4);
+  }
+}
+
+function roleName(role: vscode.LanguageModelChatMessageRole): OpenAiMessage['role'] {
+  switch (role) {
+    case vscode.LanguageModelChatMessageRole.User:
+      return 'user';
+    case vscode.LanguageModelChatMessageRole.Assistant:
+      return 'assistant';
+    default:
+      return 'system';
+  }
+}
+
+function textOf(parts: readonly unknown[]): string {
+  return parts.map(p => p instanceof vscode.LanguageModelTextPart ? p.value : typeof p === 'string' ? p : '').join('');
+}
+
+function toOpenAi(messages: readonly vscode.LanguageModelChatRequestMessage[]): OpenAiMessage[] {
+  const out: OpenAiMessage[] = [];
+  for (const m of messages) {
+    const role = roleName(m.role);
+    const text: string[] = [];
+    const toolCalls: NonNullable<OpenAiMessage['tool_calls']> = [];
+    for (const part of m.content) {
+      if (part instanceof vscode.LanguageModelTextPart) {
+        text.push(part.value);
+      } else if (part instanceof vscode.LanguageModelToolCallPart) {
+        toolCalls.push({ id: part.callId, type: 'function', function: { name: part.name, arguments: JSON.stringify(part.input) } });
+      } else if (part instanceof vscode.LanguageModelToolResultPart) {
+        out.push({ role: 'tool', tool_call_id: part.callId, content: textOf(part.content) });
+      }
+    }
+    if (text.length || toolCalls.length) {
+      out.push({ role, content: text.length ? text.join('') : null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) });
+    }
+  }
+  return out;
+}
+
+/** Streams Chat Completions (SSE) and reports text and completed tool calls. */
+async function streamFromServer(
+  base: string,
+  messages: OpenAiMessage[],
+  options: vscode.ProvideLanguageModelChatResponseOptions,
+  progress: vscode.Progress<vscode.LanguageModelResponsePart>,
+  token: vscode.CancellationToken
+): Promise<void> {
+  const abort = new AbortController();
+  const cancel = token.onCancellationRequested(() => abort.abort());
+  try {
+    const tools = (options.tools ?? []).map(t => ({
+      type: 'function' as const,
+      function: { name: t.name, description: t.description, parameters: t.inputSchema ?? { type: 'object', properties: {} } }
+    }));
+    const response = await fetch(`${base.replace(/\/$/, '')}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer secure-mcp-test' },
+      body: JSON.stringify({
+        model: process.env.SECURE_MCP_TEST_LLM_MODEL || MODEL_ID,
+        stream: true,
+        messages,
+        ...(tools.length ? { tools, tool_choice: options.toolMode === vscode.LanguageModelChatToolMode.Required ? 'required' : 'auto' } : {})
+      }),
+      signal: abort.signal
+    });
+    if (!response.ok || !response.body) {
+      throw new Error(`test LLM server answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    }
+    const calls = new Map<number, { id: string; name: string; args: string }>();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    let done = false;
+    const reader = response.body.getReader();
+    while (!done) {
+      const chunk = await reader.read();
+      if (chunk.done) {
+        break;
+      }
+      buffer += decoder.decode(chunk.value, { stream: true });
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline).trim();
+        buffer = buffer.slice(newline + 1);
+        if (!line.startsWith('data:')) {
+          continue;
+        }
+        const data = line.slice(5).trim();
+        if (data === '[DONE]') {
+          done = true;
+          break;
+        }
+        const event = JSON.parse(data) as { choices?: { delta?: { content?: string | null; tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[] } }[] };
+        const delta = event.choices?.[0]?.delta;
+        if (delta?.content) {
+          progress.report(new vscode.LanguageModelTextPart(delta.content));
+        }
+        for (const tc of delta?.tool_calls ?? []) {
+          const call = calls.get(tc.index) ?? { id: '', name: '', args: '' };
+          call.id ||= tc.id ?? '';
+          call.name += tc.function?.name ?? '';
+          call.args += tc.function?.arguments ?? '';
+          calls.set(tc.index, call);
+        }
+      }
+    }
+    await reader.cancel().catch(() => undefined);
+    for (const call of calls.values()) {
+      progress.report(new vscode.LanguageModelToolCallPart(call.id, call.name, call.args ? JSON.parse(call.args) as object : {}));
+    }
+  } finally {
+    cancel.dispose();
+  }
+}
+
+class TestAuthProvider implements vscode.AuthenticationProvider, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>();
+  private readonly store: vscode.AuthenticationSession[] = [];
+  private counter = 0;
+  readonly onDidChangeSessions = this.emitter.event;
+
+  all(): readonly vscode.AuthenticationSession[] {
+    return [...this.store];
+  }
+
+  clear(): void {
+    const removed = this.store.splice(0);
+    if (removed.length) {
+      this.emitter.fire({ added: [], removed, changed: [] });
+    }
+  }
+
+  async getSessions(scopes: readonly string[] | undefined): Promise<vscode.AuthenticationSession[]> {
+    return this.store.filter(s => !scopes || scopes.every(x => s.scopes.includes(x)));
+  }
+
+  async createSession(scopes: readonly string[]): Promise<vscode.AuthenticationSession> {
+    const session: vscode.AuthenticationSession = {
+      id: `secure-mcp-test-${++this.counter}`,
+      accessToken: await fetchToken(scopes),
+      account: { id: 'secure-mcp-test-account', label: process.env.SECURE_MCP_TEST_ACCOUNT || 'test-user@secure-mcp.test' },
+      scopes: [...scopes]
+    };
+    this.store.push(session);
+    this.emitter.fire({ added: [session], removed: [], changed: [] });
+    return session;
+  }
+
+  async removeSession(sessionId: string): Promise<void> {
+    const i = this.store.findIndex(s => s.id === sessionId);
+    if (i >= 0) {
+      const [removed] = this.store.splice(i, 1);
+      this.emitter.fire({ added: [], removed: [removed], changed: [] });
+    }
+  }
+
+  dispose(): void {
+    this.emitter.dispose();
+  }
+}
+
+/** A token from the test token endpoint when configured, else a fixed fake one for plumbing tests. */
+async function fetchToken(scopes: readonly string[]): Promise<string> {
+  const url = process.env.SECURE_MCP_TEST_TOKEN_URL;
+  if (!url) {
+    return FAKE_TOKEN;
+  }
+  const extra = JSON.parse(process.env.SECURE_MCP_TEST_TOKEN_PARAMS || '{}') as Record<string, string>;
+  const body = new URLSearchParams({ grant_type: 'client_credentials', scope: scopes.join(' '), ...extra });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body,
+    signal: AbortSignal.timeout(15_000)
+  });
+  const json = await response.json() as { access_token?: string; error?: string; error_description?: string };
+  if (!response.ok || !json.access_token) {
+    throw new Error(`test token endpoint answered ${response.status}: ${json.error ?? ''} ${json.error_description ?? ''}`.trim());
+  }
+  return json.access_token;
+}

@@ -1,0 +1,49 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { api, setSetting, waitFor } from './util';
+
+suite('settings', () => {
+  const restores: (() => Promise<void>)[] = [];
+  teardown(async () => {
+    for (const restore of restores.splice(0).reverse()) {
+      await restore();
+    }
+  });
+
+  test('starts without problems and "not configured"', async () => {
+    const { settings, statusBar } = await api();
+    assert.deepEqual(settings.current.problems, []);
+    assert.equal(settings.current.settings.serverUrl, '');
+    assert.equal(statusBar.state.kind, 'notConfigured');
+  });
+
+  test('an http URL to a remote host is reported and not used; a loopback URL clears it', async () => {
+    const { settings, statusBar } = await api();
+    restores.push(await setSetting('secureMcp.serverUrl', 'http://example.com/mcp'));
+    const problem = await waitFor(() => settings.current.problems.find(p => p.key === 'secureMcp.serverUrl'), 'a serverUrl problem');
+    assert.match(problem.message, /https/);
+    assert.equal(settings.current.settings.serverUrl, '', 'the insecure URL is not used');
+    // The rejected URL must never be offered as a server to sign in to.
+    assert.deepEqual(statusBar.state, { kind: 'settingsProblem', count: 1 });
+
+    await setSetting('secureMcp.serverUrl', 'http://127.0.0.1:8080/mcp');
+    await waitFor(() => settings.current.problems.length === 0, 'the problem to clear');
+    assert.equal(settings.current.settings.serverUrl, 'http://127.0.0.1:8080/mcp');
+    assert.deepEqual(statusBar.state, { kind: 'signedOut', server: 'http://127.0.0.1:8080/mcp' });
+  });
+
+  test('an invalid other setting shows "check settings" in the status bar', async () => {
+    const { settings, statusBar } = await api();
+    restores.push(await setSetting('secureMcp.serverUrl', 'https://contoso.example/mcp'));
+    restores.push(await setSetting('secureMcp.auth.tenant', 'not a tenant!'));
+    await waitFor(() => settings.current.problems.some(p => p.key === 'secureMcp.auth.tenant'), 'a tenant problem');
+    assert.equal(settings.current.settings.auth.tenant, '', 'the default is used instead');
+    assert.deepEqual(statusBar.state, { kind: 'settingsProblem', count: 1 });
+  });
+
+  test('restored settings leave nothing behind', async () => {
+    const { settings } = await api();
+    await waitFor(() => settings.current.problems.length === 0 && settings.current.settings.serverUrl === '', 'the defaults');
+    assert.equal(vscode.workspace.getConfiguration('secureMcp').inspect('serverUrl')?.globalValue, undefined);
+  });
+});

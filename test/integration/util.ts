@@ -1,0 +1,79 @@
+import * as vscode from 'vscode';
+import type { SecureMcpApi } from '../../src/extension';
+import type { HelperApi } from './helper-extension/src/extension';
+
+export const EXTENSION_ID = 'secure-mcp.secure-mcp';
+export const HELPER_ID = 'secure-mcp-test.secure-mcp-test-helper';
+
+/** Must match UI_REQUEST_PREFIX in test/runner/codeServer.mjs. */
+const UI_REQUEST_PREFIX = '[secure-mcp-ui] ';
+
+export function extension(): vscode.Extension<SecureMcpApi> {
+  const ext = vscode.extensions.getExtension<SecureMcpApi>(EXTENSION_ID);
+  if (!ext) {
+    throw new Error(`${EXTENSION_ID} is not installed in this extension host`);
+  }
+  return ext;
+}
+
+export async function api(): Promise<SecureMcpApi> {
+  return extension().activate();
+}
+
+export async function helper(): Promise<HelperApi> {
+  const ext = vscode.extensions.getExtension<HelperApi>(HELPER_ID);
+  if (!ext) {
+    throw new Error(`${HELPER_ID} is not installed; the runner copies it into the extensions dir`);
+  }
+  return ext.activate();
+}
+
+/** Rejects with `what` when `promise` takes longer than `ms`. */
+export async function withTimeout<T>(promise: Thenable<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      Promise.resolve(promise),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+      })
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `check` until it returns a truthy value. */
+export async function waitFor<T>(check: () => T | PromiseLike<T>, what: string, ms = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) {
+      return value as NonNullable<T>;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    }
+    await new Promise(r => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Asks the runner (Playwright, outside the extension host) for a UI action; see
+ * handleUiRequest in test/runner/codeServer.mjs. Fire and forget: poll for the effect.
+ */
+export function requestUi(request: { op: 'accountsMenu'; label: string } | { op: 'click'; selector: string } | { op: 'press'; key: string }): void {
+  // The runner reads this line from the relayed console output.
+  console.log(`${UI_REQUEST_PREFIX}${JSON.stringify(request)}`);
+}
+
+/** Sets a user (global) setting and returns a function that restores the previous value. */
+export async function setSetting(key: string, value: unknown): Promise<() => Promise<void>> {
+  const section = key.slice(0, key.indexOf('.'));
+  const name = key.slice(key.indexOf('.') + 1);
+  const previous = vscode.workspace.getConfiguration(section).inspect(name)?.globalValue;
+  await vscode.workspace.getConfiguration(section).update(name, value, vscode.ConfigurationTarget.Global);
+  return async () => {
+    await vscode.workspace.getConfiguration(section).update(name, previous, vscode.ConfigurationTarget.Global);
+  };
+}
