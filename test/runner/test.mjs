@@ -10,7 +10,9 @@ const steps = [
   ['lint', ['run', '-s', 'lint']],
   ['typecheck', ['run', '-s', 'typecheck']],
   ['unit', ['run', '-s', 'test:unit']],
-  ['integration', ['run', '-s', 'test:integration']]
+  ['integration', ['run', '-s', 'test:integration']],
+  // The README's first command, end to end: world up, VSIX installed, the extension live in the browser.
+  ['start', ['start', '-s', '--', '--smoke']]
 ];
 const only = process.argv.slice(2);
 const timings = [];
