@@ -1,42 +1,77 @@
+const KINDS = Symbol.for('secure-mcp/error-kinds');
+
+type ErrorClass = { readonly kind: string } & (abstract new (...args: never[]) => unknown);
+
 /**
- * The small set of failures the product distinguishes. Callers branch with
- * `instanceof`; src/vscode/messages.ts maps each one to user-facing text once.
+ * The small set of failures the product distinguishes, checked with `instanceof`.
+ * dist/extension.js and dist/runtime.js each carry a copy of these classes, so
+ * `instanceof` compares declared kinds (which survive minification), not prototypes.
  */
 export class SecureMcpError extends Error {
+  static readonly kind: string = 'SecureMcpError';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
+    const kinds: string[] = [];
+    for (let c: unknown = new.target; typeof c === 'function' && 'kind' in c; c = Object.getPrototypeOf(c)) {
+      if (Object.hasOwn(c, 'kind')) {
+        kinds.push((c as ErrorClass).kind);
+      }
+    }
+    this.name = kinds[0] ?? 'SecureMcpError';
+    Object.defineProperty(this, KINDS, { value: kinds, enumerable: false });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (!Object.hasOwn(this, 'kind')) {
+      // A subclass without its own kind: only the prototype chain can tell.
+      return Function.prototype[Symbol.hasInstance].call(this, value);
+    }
+    const kinds = value !== null && typeof value === 'object' ? (value as { [KINDS]?: unknown })[KINDS] : undefined;
+    return Array.isArray(kinds) && kinds.includes(this.kind);
   }
 }
 
 /** No usable session: the user has to sign in (or sign in again). */
-export class AuthRequiredError extends SecureMcpError {}
+export class AuthRequiredError extends SecureMcpError {
+  static override readonly kind: string = 'AuthRequiredError';
+}
 
 /** The server wants a scope the token does not carry (403 insufficient_scope). */
 export class InsufficientScopeError extends SecureMcpError {
+  static override readonly kind: string = 'InsufficientScopeError';
   constructor(message: string, readonly scope: string | undefined, options?: { cause?: unknown }) {
     super(message, options);
   }
 }
 
 /** The server could not be reached or kept failing after bounded retries. */
-export class ServerUnreachableError extends SecureMcpError {}
+export class ServerUnreachableError extends SecureMcpError {
+  static override readonly kind: string = 'ServerUnreachableError';
+}
 
 /** The peer answered, but not in a way the protocol allows. */
-export class ProtocolError extends SecureMcpError {}
+export class ProtocolError extends SecureMcpError {
+  static override readonly kind: string = 'ProtocolError';
+}
 
 /** The user said no (or let the approval time out). */
-export class DeclinedByUserError extends SecureMcpError {}
+export class DeclinedByUserError extends SecureMcpError {
+  static override readonly kind: string = 'DeclinedByUserError';
+}
 
 /** Settings are missing or invalid; `problems` says which and why. */
 export class ConfigurationError extends SecureMcpError {
+  static override readonly kind: string = 'ConfigurationError';
   constructor(message: string, readonly problems: readonly SettingProblem[] = []) {
     super(message);
   }
 }
 
 /** A capability that a later release delivers; the message says which one. */
-export class NotAvailableYetError extends SecureMcpError {}
+export class NotAvailableYetError extends SecureMcpError {
+  static override readonly kind: string = 'NotAvailableYetError';
+}
 
 export interface SettingProblem {
   readonly key: string;

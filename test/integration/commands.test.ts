@@ -5,12 +5,7 @@ import { api, setSetting, waitFor, withTimeout } from './util';
 
 /** Commands that only report "not available yet"; shrink this list as features land. */
 const NOT_YET = [
-  'secureMcp.signIn',
-  'secureMcp.signOut',
   'secureMcp.setApiKey',
-  'secureMcp.showTools',
-  'secureMcp.reconnect',
-  'secureMcp.diagnose',
   'secureMcp.showAuditLog',
   'secureMcp.resetApprovals'
 ];

@@ -77,3 +77,17 @@ export async function setSetting(key: string, value: unknown): Promise<() => Pro
     await vscode.workspace.getConfiguration(section).update(name, previous, vscode.ConfigurationTarget.Global);
   };
 }
+
+/**
+ * Grants Secure MCP access to the helper's authentication provider the only way smoke
+ * test mode allows: a session request without flags adds an Accounts-menu entry, which
+ * the runner clicks with Playwright. Afterwards silent requests and createIfNone work.
+ */
+export async function grantTestProvider(providerId: string, label: string, scopes: readonly string[]): Promise<void> {
+  if (await vscode.authentication.getSession(providerId, scopes, { silent: true })) {
+    return;
+  }
+  await vscode.authentication.getSession(providerId, scopes, {});
+  requestUi({ op: 'accountsMenu', label: `Sign in with ${label}` });
+  await waitFor(() => vscode.authentication.getSession(providerId, scopes, { silent: true }), 'the Accounts-menu grant', 45_000);
+}

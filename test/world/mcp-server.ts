@@ -86,6 +86,8 @@ export interface SecureMcpServer {
 	readonly toolNames: string[];
 	/** Changes a tool's description in every session and future ones, emitting `notifications/tools/list_changed`. */
 	changeToolDefinition(name: string, newDescription: string): void;
+	/** Rejects (401 invalid_token) every token accepted so far, as a revocation or a password reset would. */
+	revokeTokensSeenSoFar(): void;
 	close(): Promise<void>;
 }
 
@@ -382,6 +384,10 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 	};
 
 	/** Every request is authenticated on its own; a session id never stands in for a token (B8). */
+	// Hashes of tokens accepted so far, and of those revoked (see revokeTokensSeenSoFar); never the tokens.
+	const seenTokens = new Set<string>();
+	let revokedTokens = new Set<string>();
+	const tokenHash = (token: string) => crypto.createHash('sha256').update(token).digest('base64url');
 	const authenticate = (metadataPath: string): express.RequestHandler => async (req, res, next) => {
 		const resourceMetadata = prmUrl(metadataPath);
 		if (new URL(req.originalUrl, origin).searchParams.has('access_token')) {
@@ -399,8 +405,14 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 			jsonRpcError(res, 401, -32001, 'Unauthorized');
 			return;
 		}
-		const result = await validate(match[1]!);
+		let result = await validate(match[1]!);
+		const hash = tokenHash(match[1]!);
 		stripAuthorization(req);
+		if (result.ok && revokedTokens.has(hash)) {
+			result = { ok: false, status: 401, error: 'invalid_token', description: 'the token was revoked' };
+		} else if (result.ok && seenTokens.size < 10_000) {
+			seenTokens.add(hash);
+		}
 		if (!result.ok) {
 			log(`[mcp] ${result.status} ${result.error}: ${result.description}`);
 			res.set('WWW-Authenticate', buildChallenge({
@@ -560,6 +572,9 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 			for (const session of sessions.values()) {
 				session.tools.get(name)?.update({ description: newDescription });
 			}
+		},
+		revokeTokensSeenSoFar() {
+			revokedTokens = new Set([...revokedTokens, ...seenTokens]);
 		},
 		async close() {
 			await Promise.allSettled([...sessions.values()].map((s) => s.close()));

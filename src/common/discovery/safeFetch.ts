@@ -5,7 +5,9 @@ import { isLoopbackHost } from '../settings';
 import type { FetchLike } from '../auth/authFetch';
 
 /** A metadata URL that security.md B5 forbids fetching. Not a TypeError, so the SDK's CORS retry never swallows it. */
-export class BlockedUrlError extends SecureMcpError {}
+export class BlockedUrlError extends SecureMcpError {
+  static override readonly kind: string = 'BlockedUrlError';
+}
 
 export type Lookup = (hostname: string) => Promise<readonly string[]>;
 

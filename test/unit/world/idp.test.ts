@@ -4,43 +4,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startWorld, type World } from '../../world/index';
-
-/** Just enough of a browser: a cookie jar and manual redirects, so every hop is visible. */
-class Browser {
-	private readonly cookies = new Map<string, string>();
-
-	async request(url: string, init: RequestInit = {}): Promise<Response> {
-		const headers = new Headers(init.headers);
-		if (this.cookies.size > 0) {
-			headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-		}
-		const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-		for (const line of res.headers.getSetCookie()) {
-			const [pair] = line.split(';');
-			const eq = pair!.indexOf('=');
-			this.cookies.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
-		}
-		return res;
-	}
-
-	/** Follows redirects until one leaves for `stopAt` (the client's loopback redirect URI). */
-	async follow(url: string, stopAt: string, init: RequestInit = {}): Promise<{ res: Response; url: string }> {
-		let current = url;
-		let res = await this.request(current, init);
-		for (let hops = 0; hops < 10; hops++) {
-			const location = res.headers.get('location');
-			if (res.status < 300 || res.status >= 400 || !location) {
-				return { res, url: current };
-			}
-			current = new URL(location, current).href;
-			if (current.startsWith(stopAt)) {
-				return { res, url: current };
-			}
-			res = await this.request(current);
-		}
-		throw new Error('too many redirects');
-	}
-}
+import { Browser } from '../../world/headless';
 
 function pkce(): { verifier: string; challenge: string } {
 	const verifier = crypto.randomBytes(32).toString('base64url');

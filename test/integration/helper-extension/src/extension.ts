@@ -37,6 +37,29 @@ export interface HelperApi {
   readonly requests: readonly RecordedRequest[];
   sessions(): readonly vscode.AuthenticationSession[];
   clearSessions(): void;
+  /**
+   * Where sessions get real tokens from (the world's identity provider, driven by the
+   * test); undefined restores the fixed fake token.
+   */
+  useTokenSupplier(supplier: TokenSupplier | undefined): void;
+  /** The next silent request refreshes every session, as when the provider learned its token was revoked. */
+  markStale(): void;
+  /** How often the provider was asked, for "exactly one refresh" assertions. */
+  readonly stats: { getSessions: number; creates: number; refreshes: number };
+}
+
+/** Tokens for a session: a sign-in, and the silent refresh a real provider does on expiry. */
+export interface TokenSupplier {
+  signIn(scopes: readonly string[]): Promise<SuppliedToken>;
+  refresh(previous: SuppliedToken, scopes: readonly string[]): Promise<SuppliedToken>;
+}
+
+export interface SuppliedToken {
+  readonly accessToken: string;
+  readonly refreshToken?: string;
+  /** Epoch milliseconds. */
+  readonly expiresAt: number;
+  readonly account?: string;
 }
 
 interface OpenAiMessage {
@@ -63,7 +86,10 @@ export function activate(context: vscode.ExtensionContext): HelperApi {
     fakeToken: FAKE_TOKEN,
     requests,
     sessions: () => auth.all(),
-    clearSessions: () => auth.clear()
+    clearSessions: () => auth.clear(),
+    useTokenSupplier: supplier => { auth.supplier = supplier; },
+    markStale: () => { auth.stale = true; },
+    stats: auth.stats
   };
 }
 
@@ -228,42 +254,63 @@ async function streamFromServer(
 
 class TestAuthProvider implements vscode.AuthenticationProvider, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>();
-  private readonly store: vscode.AuthenticationSession[] = [];
+  private readonly store: { session: vscode.AuthenticationSession; token?: SuppliedToken }[] = [];
   private counter = 0;
+  supplier: TokenSupplier | undefined;
+  stale = false;
+  readonly stats = { getSessions: 0, creates: 0, refreshes: 0 };
   readonly onDidChangeSessions = this.emitter.event;
 
   all(): readonly vscode.AuthenticationSession[] {
-    return [...this.store];
+    return this.store.map(e => e.session);
   }
 
   clear(): void {
-    const removed = this.store.splice(0);
+    const removed = this.store.splice(0).map(e => e.session);
     if (removed.length) {
       this.emitter.fire({ added: [], removed, changed: [] });
     }
   }
 
+  /** Like MSAL-backed providers: an expired token is refreshed silently before it is handed out. */
   async getSessions(scopes: readonly string[] | undefined): Promise<vscode.AuthenticationSession[]> {
-    return this.store.filter(s => !scopes || scopes.every(x => s.scopes.includes(x)));
+    this.stats.getSessions++;
+    const matching = this.store.filter(e => !scopes || scopes.every(x => e.session.scopes.includes(x)));
+    const stale = this.stale;
+    this.stale = false;
+    for (const entry of matching) {
+      if (entry.token && this.supplier && (stale || entry.token.expiresAt <= Date.now() + 1_000)) {
+        this.stats.refreshes++;
+        entry.token = await this.supplier.refresh(entry.token, entry.session.scopes);
+        entry.session = { ...entry.session, accessToken: entry.token.accessToken };
+        this.emitter.fire({ added: [], removed: [], changed: [entry.session] });
+      }
+    }
+    return matching.map(e => e.session);
   }
 
   async createSession(scopes: readonly string[]): Promise<vscode.AuthenticationSession> {
+    this.stats.creates++;
+    const token = this.supplier ? await this.supplier.signIn(scopes) : undefined;
     const session: vscode.AuthenticationSession = {
       id: `secure-mcp-test-${++this.counter}`,
-      accessToken: await fetchToken(scopes),
-      account: { id: 'secure-mcp-test-account', label: process.env.SECURE_MCP_TEST_ACCOUNT || 'test-user@secure-mcp.test' },
+      accessToken: token?.accessToken ?? await fetchToken(scopes),
+      account: { id: 'secure-mcp-test-account', label: token?.account ?? process.env.SECURE_MCP_TEST_ACCOUNT ?? 'test-user@secure-mcp.test' },
       scopes: [...scopes]
     };
-    this.store.push(session);
-    this.emitter.fire({ added: [session], removed: [], changed: [] });
+    // One session per scope set, as the built-in providers keep it.
+    const existing = this.store.findIndex(e => e.session.scopes.join(' ') === session.scopes.join(' '));
+    const removed = existing >= 0 ? this.store.splice(existing, 1).map(e => e.session) : [];
+    this.store.push({ session, ...(token ? { token } : {}) });
+    this.emitter.fire({ added: [session], removed, changed: [] });
     return session;
   }
 
   async removeSession(sessionId: string): Promise<void> {
-    const i = this.store.findIndex(s => s.id === sessionId);
+    const i = this.store.findIndex(e => e.session.id === sessionId);
     if (i >= 0) {
       const [removed] = this.store.splice(i, 1);
-      this.emitter.fire({ added: [], removed: [removed], changed: [] });
+      this.emitter.fire({ added: [], removed: removed ? [removed.session] : [], changed: [] });
     }
   }
 

@@ -1,0 +1,55 @@
+/** The claims of an access token that are safe to show: never the token itself. */
+export interface TokenClaims {
+  readonly aud?: string | string[];
+  readonly iss?: string;
+  readonly scp?: string;
+  readonly roles?: string[];
+  readonly tid?: string;
+  readonly oid?: string;
+  readonly azp?: string;
+  readonly appid?: string;
+  readonly ver?: string;
+  readonly idtyp?: string;
+  readonly exp?: number;
+  readonly nbf?: number;
+  readonly iat?: number;
+  readonly name?: string;
+  readonly preferred_username?: string;
+}
+
+const SHOWN: readonly (keyof TokenClaims)[] = ['aud', 'iss', 'scp', 'roles', 'tid', 'oid', 'azp', 'appid', 'ver', 'idtyp', 'exp', 'nbf', 'iat', 'name', 'preferred_username'];
+
+/**
+ * Reads a JWT's payload without verifying it (the server verifies; the client only
+ * explains). Returns undefined for opaque tokens. Only the listed claims are kept, so
+ * nothing unexpected from a token reaches a report.
+ */
+export function decodeClaims(token: string): TokenClaims | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[1]) {
+    return undefined;
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!payload || typeof payload !== 'object') {
+    return undefined;
+  }
+  const source = payload as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of SHOWN) {
+    if (source[key] !== undefined) {
+      out[key] = source[key];
+    }
+  }
+  return out as TokenClaims;
+}
+
+/** Expiry in epoch milliseconds from a JWT's `exp`, when it has one. */
+export function expiresAtOf(token: string): number | undefined {
+  const exp = decodeClaims(token)?.exp;
+  return typeof exp === 'number' ? exp * 1000 : undefined;
+}

@@ -1,0 +1,111 @@
+import * as vscode from 'vscode';
+import { expiresAtOf } from '../../common/auth/claims';
+import type { AccessToken, TokenRequest, TokenSource } from '../../common/auth/tokenSource';
+import { scoped, type Logger } from '../../common/log';
+
+export interface SessionRequest {
+  readonly providerId: string;
+  /** Resource scopes plus the provider hints (VSCODE_TENANT:, VSCODE_CLIENT_ID:). */
+  readonly scopes: readonly string[];
+}
+
+const SIGNED_OUT_KEY = 'secureMcp.signedOut';
+
+/**
+ * Tokens from a VS Code authentication provider (`microsoft` by default). Silent
+ * requests only; the one interactive path is `signIn()`, called from the sign-in
+ * command or the "Sign in again" action, never as a surprise.
+ */
+export class VsCodeTokenSource implements TokenSource, vscode.Disposable {
+  private readonly log: Logger;
+  private readonly emitter = new vscode.EventEmitter<void>();
+  private readonly subscription: vscode.Disposable;
+  /** Fired when the provider's sessions changed (sign-in or sign-out anywhere). */
+  readonly onDidChange = this.emitter.event;
+
+  constructor(private request: SessionRequest, private readonly state: vscode.Memento, logger: Logger) {
+    this.log = scoped(logger, 'auth');
+    this.subscription = vscode.authentication.onDidChangeSessions(e => {
+      if (e.provider.id === this.request.providerId) {
+        this.log.info(`sessions of ${e.provider.id} changed`);
+        this.emitter.fire();
+      }
+    });
+  }
+
+  get providerId(): string {
+    return this.request.providerId;
+  }
+
+  update(request: SessionRequest): void {
+    this.request = request;
+  }
+
+  /** True after the user signed out here, until they sign in again: silent requests stay quiet. */
+  get signedOut(): boolean {
+    return this.state.get<boolean>(SIGNED_OUT_KEY, false);
+  }
+
+  async getToken(request: TokenRequest): Promise<AccessToken | undefined> {
+    if (this.signedOut) {
+      return undefined;
+    }
+    const scopes = this.withHints(request.scopes);
+    let session: vscode.AuthenticationSession | undefined;
+    try {
+      session = await vscode.authentication.getSession(this.request.providerId, scopes, { silent: true });
+    } catch (e) {
+      this.log.warn(`silent sign-in with ${this.request.providerId} failed: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+    if (!session) {
+      return undefined;
+    }
+    if (request.rejected !== undefined && session.accessToken === request.rejected) {
+      // The provider has nothing fresher without asking the user.
+      this.log.info('the provider returned the rejected token again; a new sign-in is needed');
+      return undefined;
+    }
+    return toAccessToken(session, request.scopes);
+  }
+
+  /** Interactive sign-in. `again` forces a new session after the server rejected the current one. */
+  async signIn(scopes: readonly string[], again = false): Promise<AccessToken | undefined> {
+    const wasSignedOut = this.signedOut;
+    const options: vscode.AuthenticationGetSessionOptions = again
+      ? { forceNewSession: { detail: vscode.l10n.t('The MCP server no longer accepts your sign-in.') } }
+      : { createIfNone: true, ...(wasSignedOut ? { clearSessionPreference: true } : {}) };
+    const session = await vscode.authentication.getSession(this.request.providerId, this.withHints(scopes), options);
+    await this.state.update(SIGNED_OUT_KEY, false);
+    return session ? toAccessToken(session, scopes) : undefined;
+  }
+
+  /**
+   * Forgets this extension's use of the session. Built-in providers own their accounts
+   * (the Accounts menu removes them), so sign-out here means: stop using it, and let the
+   * next sign-in pick an account again.
+   */
+  async signOut(): Promise<void> {
+    await this.state.update(SIGNED_OUT_KEY, true);
+  }
+
+  private withHints(scopes: readonly string[]): string[] {
+    const hints = this.request.scopes.filter(s => s.startsWith('VSCODE_'));
+    return [...new Set([...scopes, ...hints])];
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.emitter.dispose();
+  }
+}
+
+function toAccessToken(session: vscode.AuthenticationSession, scopes: readonly string[]): AccessToken {
+  const expiresAt = expiresAtOf(session.accessToken);
+  return {
+    token: session.accessToken,
+    account: { id: session.account.id, label: session.account.label },
+    scopes: [...scopes],
+    ...(expiresAt !== undefined ? { expiresAt } : {})
+  };
+}

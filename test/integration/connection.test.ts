@@ -1,0 +1,284 @@
+import * as assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as vscode from 'vscode';
+import { AuthRequiredError } from '../../src/common/errors';
+import type { CommandResult } from '../../src/vscode/commands';
+import { refreshHeadless, signInHeadless, startSecureMcpServer, startWorld, weatherFor, type World } from '../world';
+import { api, grantTestProvider, helper, setSetting, waitFor, withTimeout } from './util';
+import type { HelperApi, SuppliedToken } from './helper-extension/src/extension';
+
+/**
+ * The connection against real peers: the world's identity provider (real sign-in
+ * through its login page, real refresh grants) and the secure MCP server, both started
+ * here in the extension host; Secure MCP reaches them through the test authentication
+ * provider, selected with secureMcp.auth.providerId.
+ */
+suite('connection (real identity provider and MCP server)', function () {
+  this.timeout(120_000);
+  let world: World;
+  let h: HelperApi;
+  const restores: (() => Promise<void>)[] = [];
+  /** Every access token handed out, to prove none of them leaks anywhere. */
+  const issued: string[] = [];
+
+  const run = (id: string, ...args: unknown[]) => Promise.resolve(vscode.commands.executeCommand<CommandResult>(id, ...args));
+
+  function supplierFor(w: World) {
+    const track = (t: SuppliedToken) => { issued.push(t.accessToken); return t; };
+    return {
+      signIn: async () => track({ ...await signInHeadless(w.idp, { username: w.demoUser.username, password: w.demoUser.password, scope: w.fullScope }), account: w.demoUser.username }),
+      refresh: async (previous: SuppliedToken) => track({ ...await refreshHeadless(w.idp, previous.refreshToken ?? ''), account: w.demoUser.username })
+    };
+  }
+
+  /** A new session from scratch: the provider's grant goes with its last session, so it is given again. */
+  async function freshSignIn(w: World): Promise<void> {
+    h.useTokenSupplier(supplierFor(w));
+    h.clearSessions();
+    await grantTestProvider(h.providerId, h.providerLabel, [w.fullScope]);
+    const result = await run('secureMcp.signIn');
+    assert.equal(result.done, true, result.message);
+  }
+
+  async function useServer(url: string, scopes: string[]): Promise<void> {
+    restores.push(await setSetting('secureMcp.serverUrl', url));
+    restores.push(await setSetting('secureMcp.auth.scopes', scopes));
+    const { settings } = await api();
+    await waitFor(() => settings.current.settings.serverUrl === url, 'the new server URL');
+  }
+
+  suiteSetup(async () => {
+    world = await startWorld();
+    h = await helper();
+    h.useTokenSupplier(supplierFor(world));
+    restores.push(await setSetting('secureMcp.auth.providerId', h.providerId));
+    await useServer(world.urls.mcp, [world.fullScope]);
+    await grantTestProvider(h.providerId, h.providerLabel, [world.fullScope]);
+  });
+
+  suiteTeardown(async () => {
+    for (const restore of restores.splice(0).reverse()) {
+      await restore();
+    }
+    h.useTokenSupplier(undefined);
+    h.clearSessions();
+    await world.close();
+  });
+
+  test('sign in, list the tools, call one: the server sees the signed-in user', async () => {
+    const a = await api();
+    const result = await run('secureMcp.signIn');
+    assert.equal(result.done, true, result.message);
+    assert.equal(a.connection.state.kind, 'connected');
+    assert.equal(a.statusBar.view.text, `$(shield) MCP: ${world.mcp.toolNames.length} tools`);
+    assert.match(a.statusBar.view.tooltip, new RegExp(world.demoUser.username));
+    const call = await a.connection.callTool('get_weather', { city: 'Zurich' });
+    const text = call.content.map(c => (c.type === 'text' ? c.text : '')).join('');
+    assert.match(text, new RegExp(weatherFor('Zurich').condition));
+    const record = world.mcp.calls.at(-1);
+    assert.equal(record?.tool, 'get_weather');
+    assert.equal(record?.oid, world.demoUser.oid);
+  });
+
+  test('show tools and reconnect report what they did', async () => {
+    const tools = await run('secureMcp.showTools');
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.equal(tools.done, true);
+    for (const name of world.mcp.toolNames) {
+      assert.match(tools.message, new RegExp(name));
+    }
+    const again = await run('secureMcp.reconnect');
+    assert.equal(again.done, true, again.message);
+  });
+
+  test('401 on five concurrent calls: one shared silent refresh, then all succeed', async () => {
+    const a = await api();
+    await a.connection.listTools();
+    world.mcp.revokeTokensSeenSoFar();
+    h.markStale();
+    const before = { ...h.stats };
+    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => a.connection.callTool('get_weather', { city: `City ${i}` })));
+    assert.equal(results.length, 5);
+    assert.equal(h.stats.refreshes - before.refreshes, 1, 'exactly one refresh grant');
+    assert.equal(h.stats.getSessions - before.getSessions, 1, 'exactly one silent request to the provider');
+    assert.equal(h.stats.creates, before.creates, 'no interactive sign-in');
+  });
+
+  test('a 401 that silent refresh cannot fix: five calls fail once with "sign in again", no loop, no dialog', async () => {
+    const a = await api();
+    await a.connection.listTools();
+    world.mcp.revokeTokensSeenSoFar();
+    const before = { ...h.stats };
+    const calls = world.mcp.calls.length;
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => a.connection.callTool('get_date', {})));
+    for (const r of results) {
+      assert.equal(r.status, 'rejected');
+      assert.ok(r.status === 'rejected' && r.reason instanceof AuthRequiredError, String(r.status === 'rejected' ? r.reason : ''));
+    }
+    assert.equal(world.mcp.calls.length, calls, 'nothing ran on the server');
+    assert.ok(h.stats.getSessions - before.getSessions <= 1, `${h.stats.getSessions - before.getSessions} silent requests`);
+    assert.equal(h.stats.creates, before.creates);
+    assert.equal(a.connection.state.kind, 'signedOut');
+    assert.equal(a.statusBar.view.command, 'secureMcp.signIn');
+    // Recover the way a user would: a fresh sign-in.
+    await freshSignIn(world);
+  });
+
+  test('an expired token is refreshed silently before the next call', async () => {
+    const short = await startWorld({ idp: { accessTokenTtlSeconds: 2 }, mcp: { clockToleranceSeconds: 0 } });
+    try {
+      await useServer(short.urls.mcp, [short.fullScope]);
+      await freshSignIn(short);
+      const a = await api();
+      const first = a.connection.currentToken?.token;
+      await new Promise(r => setTimeout(r, 2500));
+      const before = h.stats.refreshes;
+      const result = await a.connection.callTool('get_date', {});
+      assert.equal(result.isError ?? false, false);
+      assert.ok(h.stats.refreshes > before, 'the provider refreshed');
+      assert.notEqual(a.connection.currentToken?.token, first);
+    } finally {
+      await useServer(world.urls.mcp, [world.fullScope]);
+      await freshSignIn(world);
+      await short.close();
+    }
+  });
+
+  test('server restarted: the session is re-initialized once, without a prompt', async () => {
+    const a = await api();
+    await a.connection.listTools();
+    const port = Number(new URL(world.urls.mcp).port);
+    await world.mcp.close();
+    const restarted = await startSecureMcpServer({ port, issuer: world.idp.issuer, audience: world.apiClientId, requiredScope: world.idp.scope });
+    try {
+      await new Promise(r => setTimeout(r, 300));
+      const before = { ...h.stats };
+      const result = await a.connection.callTool('get_weather', { city: 'Oslo' });
+      assert.equal(result.isError ?? false, false);
+      assert.equal(restarted.calls.length, 1);
+      assert.equal(h.stats.creates, before.creates);
+    } finally {
+      await restarted.close();
+      // Put the world's own server object back on the port for the tests that follow.
+      world.mcp = await startSecureMcpServer({ port, issuer: world.idp.issuer, audience: world.apiClientId, requiredScope: world.idp.scope });
+      await run('secureMcp.reconnect');
+    }
+  });
+
+  test('an SSE-only server: the legacy transport is used', async () => {
+    await useServer(world.urls.mcpSse, [world.fullScope]);
+    try {
+      const a = await api();
+      const result = await run('secureMcp.reconnect');
+      assert.equal(result.done, true, result.message);
+      assert.equal(a.connection.transport, 'sse');
+      await a.connection.callTool('get_date', {});
+      assert.equal(world.mcp.calls.at(-1)?.transport, 'sse');
+    } finally {
+      await useServer(world.urls.mcp, [world.fullScope]);
+    }
+  });
+
+  test('server down: bounded retries, a clear error, no sign-in prompt', async () => {
+    const down = await startSecureMcpServer({ issuer: world.idp.issuer, audience: world.apiClientId, requiredScope: world.idp.scope });
+    const url = down.url;
+    await down.close();
+    await useServer(url, [world.fullScope]);
+    try {
+      const a = await api();
+      const before = { ...h.stats };
+      const started = Date.now();
+      const result = await withTimeout(run('secureMcp.reconnect'), 30_000, 'reconnect to a server that is down');
+      assert.equal(result.done, false);
+      assert.match(result.message, /Cannot reach the MCP server/);
+      assert.match(result.message, /after \d+ attempts/);
+      assert.ok(Date.now() - started < 20_000);
+      assert.equal(a.connection.state.kind, 'error');
+      assert.equal(a.statusBar.view.command, 'secureMcp.diagnose');
+      assert.equal(h.stats.creates, before.creates);
+    } finally {
+      await useServer(world.urls.mcp, [world.fullScope]);
+    }
+  });
+
+  test('a 307 to another origin: the other origin never sees the token', async () => {
+    const seen: (string | undefined)[] = [];
+    const other = http.createServer((req, res) => { seen.push(req.headers.authorization); res.writeHead(200).end('{}'); });
+    await new Promise<void>(r => other.listen(0, '127.0.0.1', r));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/steal`;
+    const redirector = http.createServer((_req, res) => { res.writeHead(307, { location: otherUrl }).end(); });
+    await new Promise<void>(r => redirector.listen(0, '127.0.0.1', r));
+    await useServer(`http://127.0.0.1:${(redirector.address() as AddressInfo).port}/mcp`, [world.fullScope]);
+    try {
+      const result = await run('secureMcp.reconnect');
+      assert.equal(result.done, false);
+      assert.match(result.message, /redirected/);
+      assert.deepEqual(seen.filter(Boolean), []);
+    } finally {
+      await useServer(world.urls.mcp, [world.fullScope]);
+      other.close();
+      redirector.close();
+    }
+  });
+
+  test('configure server discovers the metadata and saves the scopes it offers', async () => {
+    restores.push(await setSetting('secureMcp.auth.scopes', undefined));
+    const result = await run('secureMcp.configureServer', world.urls.mcp);
+    assert.equal(result.done, true, result.message);
+    assert.deepEqual(vscode.workspace.getConfiguration('secureMcp').get('auth.scopes'), ['mcp:tools']);
+    await useServer(world.urls.mcp, [world.fullScope]);
+  });
+
+  test('diagnose opens a readable report with the token claims, never the token', async () => {
+    const result = await run('secureMcp.diagnose');
+    assert.equal(result.done, true);
+    assert.match(result.message, /# Secure MCP diagnosis/);
+    assert.match(result.message, new RegExp(world.apiClientId));
+    assert.match(result.message, /\| scp \| mcp:tools \|/);
+    for (const token of issued) {
+      assert.ok(!result.message.includes(token));
+    }
+    const doc = vscode.window.visibleTextEditors.find(e => e.document.getText().includes('# Secure MCP diagnosis'));
+    assert.ok(doc, 'the report is open');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('sign out: the next request says how to sign in, without a prompt', async () => {
+    const a = await api();
+    const out = await run('secureMcp.signOut');
+    assert.equal(out.done, true);
+    assert.equal(a.connection.state.kind, 'signedOut');
+    await assert.rejects(a.connection.listTools(), AuthRequiredError);
+    const result = await run('secureMcp.signIn');
+    assert.equal(result.done, true, result.message);
+  });
+
+  test('the built-in microsoft provider offline: a clear message, no hang', async () => {
+    restores.push(await setSetting('secureMcp.auth.providerId', 'microsoft'));
+    const a = await api();
+    await waitFor(() => a.settings.current.settings.auth.providerId === 'microsoft', 'the provider setting');
+    const result = await withTimeout(run('secureMcp.signIn'), 30_000, 'sign-in with the microsoft provider offline');
+    assert.equal(result.done, false);
+    assert.ok(result.message.length > 0);
+    await setSetting('secureMcp.auth.providerId', h.providerId);
+  });
+
+  test('no token appears in the log channel, the status bar, settings or error text', async () => {
+    const a = await api();
+    assert.ok(issued.length >= 3, `${issued.length} tokens issued`);
+    const haystacks = [
+      a.recentLog().join('\n'),
+      JSON.stringify(a.statusBar.view),
+      JSON.stringify(vscode.workspace.getConfiguration('secureMcp')),
+      JSON.stringify(a.connection.state)
+    ];
+    for (const token of issued) {
+      const signature = token.split('.')[2] ?? token;
+      for (const text of haystacks) {
+        assert.ok(!text.includes(token) && !text.includes(signature), 'a token leaked');
+      }
+    }
+    assert.ok(a.recentLog().some(l => l.includes('[connection]') || l.includes('[mcp]')), 'the log has content to check');
+  });
+});

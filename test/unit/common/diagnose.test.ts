@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { decodeClaims, expiresAtOf } from '../../../src/common/auth/claims';
+import { diagnose, explainAadsts, renderReport, VSCODE_CLIENT_ID, type DiagnoseInput } from '../../../src/common/diagnose';
+import { createSafeFetch } from '../../../src/common/discovery/safeFetch';
+import { discover } from '../../../src/common/discovery/discovery';
+import type { Logger } from '../../../src/common/log';
+import { readSettings } from '../../../src/common/settings';
+import { startWorld, type World } from '../../world';
+
+const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+const TENANT = '72f988bf-0000-4000-8000-00000000c0de';
+const API = '5e1c2a4b-7d3f-4c8e-9a6b-1f2e3d4c5b6a';
+
+function settings(values: Record<string, unknown>) {
+  return readSettings(k => values[k]);
+}
+const codes = (input: DiagnoseInput) => diagnose(input).map(f => f.code);
+
+describe('diagnose', function () {
+  this.timeout(20_000);
+  let world: World;
+  before(async () => { world = await startWorld(); });
+  after(async () => { await world.close(); });
+
+  async function input(values: Record<string, unknown>, claims: Record<string, unknown> | undefined, url = world.urls.mcp): Promise<DiagnoseInput> {
+    const r = settings({ serverUrl: url, 'auth.providerId': 'secure-mcp-test', ...values });
+    const token = claims ? await world.idp.mintToken(claims) : undefined;
+    return {
+      settings: r.settings,
+      problems: r.problems,
+      discovery: await discover(new URL(url), { fetch: createSafeFetch(), logger: quiet }),
+      token: token ? { acquired: true, account: 'alice@contoso.test', claims: decodeClaims(token) ?? {} } : { acquired: false },
+      now: Date.now()
+    };
+  }
+
+  it('finds nothing wrong with the right scope, tenant and token', async () => {
+    const i = await input({ 'auth.scopes': [world.fullScope], 'auth.tenant': TENANT }, {});
+    assert.deepEqual(diagnose(i).filter(f => f.level !== 'info'), []);
+    assert.match(renderReport(i, diagnose(i)), /Everything checked out/);
+  });
+
+  it('explains a wrong scope: the token lacks mcp:tools', async () => {
+    const i = await input({ 'auth.scopes': [`api://${API}/mcp:tools`] }, { scp: 'files:read' });
+    const f = diagnose(i).find(x => x.code === 'scope-missing');
+    assert.match(f?.message ?? '', /without "mcp:tools"/);
+    assert.match(f?.fix ?? '', /full scope/);
+  });
+
+  it('explains a scope for another API (audience mismatch)', async () => {
+    const i = await input({ 'auth.scopes': ['api://00000000-1111-2222-3333-444444444444/mcp:tools'] }, {});
+    assert.ok(codes(i).includes('audience-mismatch'));
+  });
+
+  it('explains a wrong tenant', async () => {
+    const i = await input({ 'auth.scopes': [world.fullScope], 'auth.tenant': TENANT }, { tid: '99999999-9999-4999-8999-999999999999' });
+    const f = diagnose(i).find(x => x.code === 'tenant-mismatch-token');
+    assert.match(f?.fix ?? '', new RegExp(`secureMcp.auth.tenant to ${TENANT}`));
+  });
+
+  it('explains a server without metadata', async () => {
+    const i = await input({ 'auth.scopes': [world.fullScope] }, undefined, `${world.llm.url}/mcp`);
+    assert.ok(codes(i).includes('no-resource-metadata'), JSON.stringify(diagnose(i)));
+    assert.ok(codes(i).includes('not-signed-in'));
+  });
+
+  it('explains an app-only token and an expired one', async () => {
+    const i = await input({ 'auth.scopes': [world.fullScope] }, { scp: undefined, roles: ['Tools.Invoke'], exp: Math.floor(Date.now() / 1000) - 600 });
+    assert.ok(codes(i).includes('app-only-token'));
+    assert.ok(codes(i).includes('token-expired'));
+  });
+
+  it('explains settings problems and missing configuration', () => {
+    const r = settings({ serverUrl: 'http://evil.example/mcp' });
+    const found = diagnose({ settings: r.settings, problems: r.problems, now: Date.now() });
+    assert.deepEqual(found.map(f => f.code), ['setting', 'no-server']);
+  });
+
+  it('maps AADSTS codes to the concrete fix', () => {
+    const [e] = explainAadsts('AADSTS65002: Consent between first party application and first party resource must be configured');
+    assert.match(e?.fix ?? '', new RegExp(VSCODE_CLIENT_ID));
+    for (const code of ['AADSTS50011', 'AADSTS65001', 'AADSTS70011', 'AADSTS90009', 'AADSTS9010010', 'AADSTS500011', 'AADSTS700016']) {
+      const [x] = explainAadsts(`error ${code}: something`);
+      assert.equal(x?.code, code);
+      assert.ok(x && !/Look up/.test(x.fix), `${code} has a concrete fix`);
+    }
+    const r = settings({ serverUrl: 'https://x.example/mcp', 'auth.scopes': ['api://x/mcp:tools'] });
+    const found = diagnose({ settings: r.settings, problems: [], token: { acquired: false, error: 'AADSTS700016: Application not found' }, now: 0 });
+    assert.ok(found.some(f => f.code === 'AADSTS700016'));
+  });
+
+  it('never prints the token, and escapes server-controlled text', async () => {
+    const i = await input({ 'auth.scopes': [world.fullScope] }, {});
+    const token = await world.idp.mintToken({});
+    const report = renderReport({ ...i, token: { acquired: true, claims: decodeClaims(token) ?? {} } }, [{ level: 'error', code: 'x', message: 'evil [link](command:workbench.action.reloadWindow) <img src=x>' }]);
+    assert.ok(!report.includes(token));
+    assert.ok(!report.includes(token.split('.')[1] ?? 'x'));
+    assert.doesNotMatch(report, /(?<!\\)\]\(command:/);
+    assert.doesNotMatch(report, /(?<!\\)<img/);
+    assert.match(report, /\\\[link\\\]/);
+  });
+
+  it('decodes only the listed claims and tolerates opaque tokens', async () => {
+    const token = await world.idp.mintToken({ secret_claim: 'do-not-show' });
+    const c = decodeClaims(token);
+    assert.equal(c?.aud, API);
+    assert.ok(!JSON.stringify(c).includes('do-not-show'));
+    assert.equal(decodeClaims('opaque-token'), undefined);
+    assert.equal(decodeClaims('a.!!!.c'), undefined);
+    assert.ok((expiresAtOf(token) ?? 0) > Date.now());
+  });
+});
