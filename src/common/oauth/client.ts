@@ -1,0 +1,626 @@
+import * as crypto from 'node:crypto';
+import {
+  auth,
+  discoverAuthorizationServerMetadata,
+  registerClient,
+  discoverOAuthProtectedResourceMetadata,
+  type OAuthClientProvider,
+  type OAuthDiscoveryState
+} from '@modelcontextprotocol/sdk/client/auth.js';
+import { checkResourceAllowed } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
+import { InvalidClientMetadataError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import type {
+  AuthorizationServerMetadata,
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthProtectedResourceMetadata,
+  OAuthTokens
+} from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { FetchLike } from '../auth/authFetch';
+import { bearerChallenge, type BearerChallenge } from '../auth/challenge';
+import type { AccessToken, TokenRequest, TokenSource } from '../auth/tokenSource';
+import { BlockedUrlError, createSafeFetch, type Lookup } from '../discovery/safeFetch';
+import { AuthRequiredError, DeclinedByUserError, ProtocolError } from '../errors';
+import { scoped, type Logger } from '../log';
+import { isLoopbackHost } from '../settings';
+import { OAuthRefusedError } from './errors';
+import { startLoopbackListener, type AuthorizationResponse } from './loopback';
+import { normalizeScope, OAuthStore, type SecretStore, type TokenRecord } from './store';
+import { checkAuthorizationUrl } from './urls';
+
+/** Opens the authorization URL for the user: `vscode.env.openExternal` in the product. */
+export type BrowserOpener = (url: URL, signal: AbortSignal) => Promise<void>;
+
+export interface PreRegisteredClient {
+  readonly clientId: string;
+  /** Only for confidential clients (tests, the conformance harness); the product uses public clients. */
+  readonly clientSecret?: string;
+}
+
+export interface OAuthClientOptions {
+  readonly secrets: SecretStore;
+  readonly logger: Logger;
+  readonly openBrowser: BrowserOpener;
+  /** Base fetch under the B5-safe fetch; every OAuth request goes through the safe one. */
+  readonly fetch?: FetchLike;
+  /** For tests: how host names resolve for the B5 private-address check. */
+  readonly lookup?: Lookup;
+  /** First choice of client identity (setting `secureMcp.auth.clientId`). */
+  readonly preRegisteredClient?: PreRegisteredClient;
+  /** Second choice, used when the AS advertises `client_id_metadata_document_supported`. */
+  readonly clientMetadataUrl?: string;
+  readonly clientName?: string;
+  /** Time the user has in the browser. Default 5 minutes. */
+  readonly authorizationTimeoutMs?: number;
+  /** Ask for `offline_access` when the AS lists it, so a refresh token is issued. Default true. */
+  readonly requestOfflineAccess?: boolean;
+  readonly now?: () => number;
+}
+
+/** Discovery results that passed every check (B1–B3, A4); only these are ever used. */
+export interface VerifiedDiscovery {
+  readonly serverUrl: string;
+  readonly resourceMetadata?: OAuthProtectedResourceMetadata;
+  readonly resourceMetadataUrl?: string;
+  /** The authorization server URL; also the key for registrations and tokens (A9). */
+  readonly issuer: string;
+  readonly metadata: AuthorizationServerMetadata;
+  /** No Protected Resource Metadata: the 2025-03-26 layout, AS on the server's origin. */
+  readonly legacy: boolean;
+}
+
+export interface SignInOptions {
+  /** Scopes to ask for; empty or absent means challenge → `scopes_supported` → omit (B7). */
+  readonly scopes?: readonly string[];
+  /** A 401/403 challenge the caller already has; otherwise the server is probed once. */
+  readonly challenge?: BearerChallenge;
+  readonly signal?: AbortSignal;
+}
+
+const TOKEN_EARLY_MS = 60_000;
+
+/**
+ * The generic OAuth 2.1 client of the MCP authorization spec, built on the SDK's
+ * `auth()`. This class adds what `auth()` leaves to the caller: the checks of
+ * security.md (PKCE S256 advertised, PRM `resource` and AS `issuer` matching, safe
+ * metadata fetches, the authorization URL scheme, `state` and `iss` on the response),
+ * the loopback redirect, and storage keyed by issuer and (server, issuer, scopes).
+ */
+export class OAuthClient {
+  private readonly log: Logger;
+  private readonly safeFetch: FetchLike;
+  /** For `auth()`: discovery is done and verified, so it only talks to token and registration endpoints. */
+  private readonly endpointFetch: FetchLike;
+  private readonly store: OAuthStore;
+  private readonly discoveries = new Map<string, Promise<VerifiedDiscovery>>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: OAuthClientOptions) {
+    this.log = scoped(options.logger, 'oauth');
+    this.safeFetch = createSafeFetch({ ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.lookup ? { lookup: options.lookup } : {}) });
+    this.endpointFetch = createEndpointFetch(options.fetch ?? ((input, init) => fetch(input, init)));
+    this.store = new OAuthStore(options.secrets);
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Discovers and checks the server's authorization setup. Throws `OAuthRefusedError`
+   * (or `BlockedUrlError`) for a server Secure MCP must not sign in to.
+   */
+  async discover(serverUrl: URL, challenge?: BearerChallenge): Promise<VerifiedDiscovery> {
+    const server = serverUrl.href;
+    let resourceMetadata: OAuthProtectedResourceMetadata | undefined;
+    // B1: the challenge's resource_metadata first; the SDK then tries path-inserted, then root.
+    const resourceMetadataUrl = challenge?.resourceMetadata;
+    try {
+      resourceMetadata = await discoverOAuthProtectedResourceMetadata(serverUrl, resourceMetadataUrl ? { resourceMetadataUrl } : {}, this.safeFetch);
+    } catch (e) {
+      if (e instanceof BlockedUrlError || e instanceof ProtocolError || resourceMetadataUrl) {
+        throw e;
+      }
+      // No PRM at all: a 2025-03-26 server whose own origin is the authorization server.
+      this.log.info(`${server} publishes no Protected Resource Metadata; trying its origin as the authorization server`);
+    }
+
+    let issuer: string;
+    if (resourceMetadata) {
+      // B2: metadata for another resource cannot speak for this server.
+      if (!checkResourceAllowed({ requestedResource: serverUrl, configuredResource: resourceMetadata.resource })) {
+        throw new OAuthRefusedError('resource-mismatch', `The Protected Resource Metadata is for ${resourceMetadata.resource}, not for ${server}; refusing to sign in.`);
+      }
+      const first = resourceMetadata.authorization_servers?.[0];
+      if (!first) {
+        throw new OAuthRefusedError('no-authorization-server', `The Protected Resource Metadata of ${server} names no authorization server.`);
+      }
+      issuer = first;
+    } else {
+      issuer = serverUrl.origin;
+    }
+
+    const metadata = await discoverAuthorizationServerMetadata(issuer, { fetchFn: this.safeFetch });
+    if (!metadata) {
+      // Without metadata nothing says PKCE S256 is supported (A4), so there is no fallback to guessed endpoints.
+      throw new OAuthRefusedError('no-metadata', `${issuer} publishes neither OAuth nor OpenID Connect metadata, so it cannot show it supports PKCE (S256); refusing to sign in.`);
+    }
+    // B3: the document must name the issuer it was fetched for. In the legacy layout the AS
+    // was never named by anyone, so it only has to live on the server's origin.
+    const issuerOk = resourceMetadata ? sameIssuer(metadata.issuer, issuer) : sameOrigin(metadata.issuer, serverUrl.origin);
+    if (!issuerOk) {
+      throw new OAuthRefusedError('issuer-mismatch', `The authorization server metadata names issuer ${metadata.issuer}, not ${issuer}; refusing it.`);
+    }
+    if (!(metadata.code_challenge_methods_supported ?? []).includes('S256')) {
+      throw new OAuthRefusedError('no-pkce', `${issuer} does not advertise PKCE with S256; Secure MCP will not sign in to it.`);
+    }
+    checkAuthorizationUrl(metadata.authorization_endpoint);
+    return {
+      serverUrl: server,
+      ...(resourceMetadata ? { resourceMetadata } : {}),
+      ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}),
+      issuer: resourceMetadata ? issuer : metadata.issuer,
+      metadata,
+      legacy: !resourceMetadata
+    };
+  }
+
+  /** Interactive sign-in: opens the browser, waits for the loopback redirect, redeems the code. */
+  async signIn(serverUrl: URL, options: SignInOptions = {}): Promise<TokenRecord> {
+    const challenge = options.challenge ?? (await this.probe(serverUrl, options.signal));
+    const discovery = await this.discover(serverUrl, challenge);
+    this.discoveries.set(serverUrl.href, Promise.resolve(discovery));
+    const requested = options.scopes?.length ? options.scopes.join(' ') : undefined;
+    const scope = this.selectScope(discovery, requested, challenge);
+
+    const controller = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+    const listener = await startLoopbackListener({ timeoutMs: this.options.authorizationTimeoutMs ?? 300_000, signal });
+    try {
+      const flow = new FlowProvider(this, discovery, { mode: 'interactive', redirectUrl: listener.redirectUrl, signal });
+      await this.ensureRegistered(flow, discovery, scope);
+      this.log.info(`signing in to ${serverUrl.href} at ${discovery.issuer}${scope ? ` for scope "${scope}"` : ''}`);
+      await auth(flow, { serverUrl, ...(scope ? { scope } : {}), fetchFn: this.endpointFetch });
+      const response = await listener.response;
+      flow.checkResponse(response);
+      await auth(flow, { serverUrl, ...(scope ? { scope } : {}), authorizationCode: response.code as string, fetchFn: this.endpointFetch });
+      const tokens = flow.savedTokens;
+      if (!tokens) {
+        throw new ProtocolError('The authorization server returned no tokens.');
+      }
+      const record = this.toRecord(discovery, normalizeScope(scope), tokens, flow.resource);
+      await this.store.saveToken(record);
+      this.log.info(`signed in to ${serverUrl.href} as ${record.account.label}`);
+      return record;
+    } finally {
+      controller.abort();
+      await listener.close();
+    }
+  }
+
+  /**
+   * A current token for the server without any UI: the stored one, or a refreshed one.
+   * `scopes` must all be covered by the grant; undefined when none fits or refresh fails.
+   */
+  async getToken(serverUrl: URL, scopes: readonly string[] = [], rejected?: string): Promise<TokenRecord | undefined> {
+    const candidates = (await this.store.listTokens())
+      .filter(r => r.server === serverUrl.href && covers(r.scope, scopes))
+      .sort((a, b) => b.createdAt - a.createdAt);
+    const record = candidates[0];
+    if (!record) {
+      return undefined;
+    }
+    if (record.accessToken !== rejected && (record.expiresAt === undefined || record.expiresAt - this.now() > TOKEN_EARLY_MS)) {
+      return record;
+    }
+    return this.refresh(serverUrl, record);
+  }
+
+  /** Refreshes one grant through `auth()`; undefined when the user has to sign in again. */
+  async refresh(serverUrl: URL, record: TokenRecord): Promise<TokenRecord | undefined> {
+    if (!record.refreshToken) {
+      return undefined;
+    }
+    const discovery = await this.discovery(serverUrl);
+    if (discovery.issuer !== record.issuer) {
+      // The server moved to another authorization server; its refresh token must not follow (A9).
+      this.log.warn(`${serverUrl.href} now uses ${discovery.issuer}, not ${record.issuer}; sign in again`);
+      return undefined;
+    }
+    const flow = new FlowProvider(this, discovery, { mode: 'refresh', record });
+    try {
+      await auth(flow, { serverUrl, ...(record.scope ? { scope: record.scope } : {}), fetchFn: this.endpointFetch });
+    } catch (e) {
+      if (e instanceof AuthRequiredError) {
+        await this.store.deleteToken(record.server, record.issuer, record.scope);
+        this.log.info(`refresh for ${serverUrl.href} not possible; sign-in needed`);
+        return undefined;
+      }
+      throw e;
+    }
+    const tokens = flow.savedTokens;
+    if (!tokens) {
+      return undefined;
+    }
+    const next = this.toRecord(discovery, record.scope, tokens, flow.resource, record);
+    await this.store.saveToken(next);
+    this.log.info(`refreshed the token for ${serverUrl.href}`);
+    return next;
+  }
+
+  /** Stored grants, for listing sessions. */
+  listGrants(): Promise<TokenRecord[]> {
+    return this.store.listTokens();
+  }
+
+  /** Forgets a grant and its refresh token. */
+  async forget(record: Pick<TokenRecord, 'server' | 'issuer' | 'scope'>): Promise<void> {
+    await this.store.deleteToken(record.server, record.issuer, record.scope);
+  }
+
+  /** Forgets everything stored for an authorization server: its registration and its grants. */
+  async forgetIssuer(issuer: string): Promise<void> {
+    for (const r of await this.store.listTokens()) {
+      if (r.issuer === issuer) {
+        await this.store.deleteToken(r.server, r.issuer, r.scope);
+      }
+    }
+    await this.store.deleteClient(issuer);
+  }
+
+  /**
+   * A `TokenSource` for one server. Silent by default, as the interface requires; the
+   * conformance harness passes `interactive: true` so a missing token signs in (headless).
+   */
+  tokenSource(serverUrl: URL, options: { interactive?: boolean; challenge?: () => BearerChallenge | undefined } = {}): TokenSource {
+    return {
+      getToken: async (request: TokenRequest): Promise<AccessToken | undefined> => {
+        let record = await this.getToken(serverUrl, request.scopes, request.rejected);
+        if (record && record.accessToken === request.rejected) {
+          record = undefined;
+        }
+        if (!record && options.interactive) {
+          const challenge = options.challenge?.();
+          record = await this.signIn(serverUrl, { scopes: request.scopes, ...(challenge ? { challenge } : {}), ...(request.signal ? { signal: request.signal } : {}) });
+        }
+        return record ? toAccessToken(record) : undefined;
+      }
+    };
+  }
+
+  /** @internal used by FlowProvider */
+  get internals(): { store: OAuthStore; options: OAuthClientOptions; log: Logger } {
+    return { store: this.store, options: this.options, log: this.log };
+  }
+
+  private discovery(serverUrl: URL): Promise<VerifiedDiscovery> {
+    let d = this.discoveries.get(serverUrl.href);
+    if (!d) {
+      d = this.discover(serverUrl);
+      d.catch(() => this.discoveries.delete(serverUrl.href));
+      this.discoveries.set(serverUrl.href, d);
+    }
+    return d;
+  }
+
+  /**
+   * Dynamic registration (the last choice of client identity) done before `auth()`, so a
+   * server that refuses the resource scope in a registration (oidc-provider does: it is not
+   * one of its own scopes) gets a second request without `scope`, which RFC 7591 allows.
+   */
+  private async ensureRegistered(flow: FlowProvider, discovery: VerifiedDiscovery, scope: string | undefined): Promise<void> {
+    if (await flow.clientInformation()) {
+      return;
+    }
+    if (discovery.metadata.client_id_metadata_document_supported === true && flow.clientMetadataUrl) {
+      return;
+    }
+    if (!discovery.metadata.registration_endpoint) {
+      throw new ProtocolError(`${discovery.issuer} does not support dynamic client registration; set a pre-registered client id (secureMcp.auth.clientId).`);
+    }
+    const register = (s: string | undefined) => registerClient(discovery.issuer, { metadata: discovery.metadata, clientMetadata: flow.clientMetadata, ...(s ? { scope: s } : {}), fetchFn: this.endpointFetch });
+    let info;
+    try {
+      info = await register(scope);
+    } catch (e) {
+      if (!(e instanceof InvalidClientMetadataError) || !scope) {
+        throw e;
+      }
+      this.log.info(`${discovery.issuer} refused the scope in the registration; registering without it`);
+      info = await register(undefined);
+    }
+    await flow.saveClientInformation({ ...info, issuer: discovery.issuer });
+    this.log.info(`registered with ${discovery.issuer} as client ${info.client_id}`);
+  }
+
+  /** B7: challenge scope → PRM `scopes_supported` → omit; plus `offline_access` when the AS offers it. */
+  private selectScope(discovery: VerifiedDiscovery, requested: string | undefined, challenge: BearerChallenge | undefined): string | undefined {
+    let scope = requested || challenge?.scope || discovery.resourceMetadata?.scopes_supported?.join(' ') || undefined;
+    if (scope && (this.options.requestOfflineAccess ?? true)
+      && discovery.metadata.scopes_supported?.includes('offline_access') && !scope.split(' ').includes('offline_access')) {
+      scope = `${scope} offline_access`;
+    }
+    return scope;
+  }
+
+  /** One unauthenticated initialize, only to read the 401 challenge (resource_metadata, scope). */
+  private async probe(serverUrl: URL, signal: AbortSignal | undefined): Promise<BearerChallenge | undefined> {
+    try {
+      const response = await this.safeFetch(serverUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'secure-mcp-probe', version: '0' } } }),
+        ...(signal ? { signal } : {})
+      });
+      return response.status === 401 || response.status === 403 ? bearerChallenge(response.headers.get('www-authenticate')) : undefined;
+    } catch (e) {
+      if (e instanceof BlockedUrlError) {
+        throw e;
+      }
+      this.log.debug(`probe of ${serverUrl.href} failed: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  }
+
+  private toRecord(discovery: VerifiedDiscovery, scope: string, tokens: OAuthTokens, resource: string | undefined, previous?: TokenRecord): TokenRecord {
+    const account = previous?.account ?? accountOf(tokens.access_token, discovery.issuer);
+    return {
+      server: discovery.serverUrl,
+      issuer: discovery.issuer,
+      scope,
+      ...(resource ? { resource } : {}),
+      accessToken: tokens.access_token,
+      ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
+      ...(tokens.expires_in !== undefined ? { expiresAt: this.now() + tokens.expires_in * 1000 } : {}),
+      ...(tokens.scope ? { grantedScope: tokens.scope } : {}),
+      account,
+      createdAt: previous?.createdAt ?? this.now()
+    };
+  }
+}
+
+interface FlowMode {
+  readonly mode: 'interactive' | 'refresh';
+  readonly redirectUrl?: string;
+  readonly signal?: AbortSignal;
+  readonly record?: TokenRecord;
+}
+
+/**
+ * The SDK's view of one flow. It hands `auth()` the verified discovery (so the SDK never
+ * discovers on its own), the client identity in order of preference, and a fresh `state`
+ * bound to this flow; it refuses to open an unsafe URL, and in refresh mode it refuses
+ * to start any interaction at all.
+ */
+class FlowProvider implements OAuthClientProvider {
+  savedTokens: OAuthTokens | undefined;
+  private verifier: string | undefined;
+  private expectedState: string | undefined;
+  private stateUsed = false;
+  private refreshToken: string | undefined;
+  private authorizationUrl: URL | undefined;
+
+  constructor(private readonly client: OAuthClient, private readonly discovery: VerifiedDiscovery, private readonly flow: FlowMode) {
+    this.refreshToken = flow.record?.refreshToken;
+  }
+
+  /** The RFC 8707 resource `auth()` sends: the PRM `resource` verbatim, identical in all three requests (A7). */
+  get resource(): string | undefined {
+    return this.discovery.resourceMetadata?.resource;
+  }
+
+  get redirectUrl(): string {
+    // Refresh never redirects, but `auth()` treats a missing redirect URL as a client-credentials client.
+    return this.flow.redirectUrl ?? 'http://127.0.0.1/callback';
+  }
+
+  get clientMetadataUrl(): string | undefined {
+    return this.client.internals.options.clientMetadataUrl || undefined;
+  }
+
+  get clientMetadata(): OAuthClientMetadata {
+    const metadata = {
+      client_name: this.client.internals.options.clientName ?? 'Secure MCP for VS Code',
+      redirect_uris: [this.redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      // RFC 8252: a native app on a loopback redirect (oidc-provider needs this to allow any port).
+      application_type: 'native'
+    };
+    return metadata;
+  }
+
+  state(): string {
+    this.expectedState = crypto.randomBytes(32).toString('base64url');
+    this.stateUsed = false;
+    return this.expectedState;
+  }
+
+  async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
+    const pre = this.client.internals.options.preRegisteredClient;
+    if (pre?.clientId) {
+      return { client_id: pre.clientId, ...(pre.clientSecret ? { client_secret: pre.clientSecret } : {}), issuer: this.discovery.issuer };
+    }
+    return this.client.internals.store.getClient(this.discovery.issuer);
+  }
+
+  async saveClientInformation(info: OAuthClientInformationMixed): Promise<void> {
+    if (this.client.internals.options.preRegisteredClient?.clientId) {
+      return;
+    }
+    await this.client.internals.store.saveClient(this.discovery.issuer, info);
+  }
+
+  tokens(): OAuthTokens | undefined {
+    // Interactive mode always authorizes anew (step-up cannot be had by refreshing).
+    if (this.flow.mode !== 'refresh' || !this.flow.record || !this.refreshToken) {
+      return undefined;
+    }
+    return { access_token: this.flow.record.accessToken, token_type: 'Bearer', refresh_token: this.refreshToken, issuer: this.discovery.issuer };
+  }
+
+  saveTokens(tokens: OAuthTokens): void {
+    this.savedTokens = tokens;
+  }
+
+  async redirectToAuthorization(url: URL): Promise<void> {
+    if (this.flow.mode !== 'interactive') {
+      throw new AuthRequiredError('Signing in again is needed; the stored grant could not be refreshed.');
+    }
+    const safe = checkAuthorizationUrl(url);
+    if (safe.searchParams.get('state') !== this.expectedState) {
+      throw new ProtocolError('The authorization request lost its state parameter.');
+    }
+    this.authorizationUrl = safe;
+    const signal = this.flow.signal ?? new AbortController().signal;
+    await this.client.internals.options.openBrowser(safe, signal);
+  }
+
+  saveCodeVerifier(verifier: string): void {
+    this.verifier = verifier;
+  }
+
+  codeVerifier(): string {
+    if (!this.verifier) {
+      throw new ProtocolError('No PKCE verifier for this flow.');
+    }
+    return this.verifier;
+  }
+
+  discoveryState(): OAuthDiscoveryState {
+    return {
+      authorizationServerUrl: this.discovery.issuer,
+      authorizationServerMetadata: this.discovery.metadata,
+      ...(this.discovery.resourceMetadata ? { resourceMetadata: this.discovery.resourceMetadata } : {}),
+      ...(this.discovery.resourceMetadataUrl ? { resourceMetadataUrl: this.discovery.resourceMetadataUrl } : {})
+    };
+  }
+
+  saveDiscoveryState(): void {
+    // The verified discovery is authoritative; nothing the SDK re-derives replaces it.
+  }
+
+  async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
+    if (scope === 'all' || scope === 'client') {
+      if (!this.client.internals.options.preRegisteredClient?.clientId) {
+        await this.client.internals.store.deleteClient(this.discovery.issuer);
+      }
+    }
+    if (scope === 'all' || scope === 'tokens') {
+      this.refreshToken = undefined;
+    }
+  }
+
+  /**
+   * A5, A6: the response must carry exactly this flow's `state`, once, and the issuer
+   * the AS metadata names when it sends `iss` (required when it advertises RFC 9207).
+   * Only then is the code redeemed.
+   */
+  checkResponse(response: AuthorizationResponse): void {
+    const expected = this.expectedState;
+    const used = this.stateUsed;
+    this.stateUsed = true;
+    this.expectedState = undefined;
+    if (!this.authorizationUrl || !expected || used || response.state === undefined || !timingSafeEqual(response.state, expected)) {
+      throw new OAuthRefusedError('state-mismatch', 'The sign-in response does not belong to this sign-in (state mismatch); it was ignored. Try signing in again.');
+    }
+    const metadata = this.discovery.metadata;
+    // Both metadata schemas are loose objects, so the RFC 9207 flag survives parsing untyped.
+    const issAdvertised = (metadata as { authorization_response_iss_parameter_supported?: unknown }).authorization_response_iss_parameter_supported === true;
+    if (issAdvertised || response.iss !== undefined) {
+      if (response.iss === undefined || !sameIssuer(response.iss, metadata.issuer)) {
+        throw new OAuthRefusedError('iss-mismatch', `The sign-in response came from ${response.iss === undefined ? 'an unnamed issuer' : 'another issuer'}, not ${metadata.issuer} (RFC 9207); it was ignored.`);
+      }
+    }
+    if (response.error !== undefined) {
+      if (response.error === 'access_denied') {
+        throw new DeclinedByUserError('Sign-in was declined at the authorization server.');
+      }
+      throw new OAuthRefusedError('callback-error', `The authorization server refused the sign-in (${sanitize(response.error)}).`);
+    }
+    if (!response.code) {
+      throw new OAuthRefusedError('callback-error', 'The sign-in response carries no authorization code.');
+    }
+  }
+}
+
+/**
+ * Token and registration requests carry client credentials (Basic auth), which the
+ * metadata fetch strips, so they get their own: https or loopback http only (like the
+ * endpoints' metadata), no redirects (a credential must not follow one), a time limit.
+ */
+function createEndpointFetch(base: FetchLike): FetchLike {
+  return async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : input.toString());
+    const loopback = isLoopbackHost(url.hostname) || url.hostname === '[::1]';
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+      throw new OAuthRefusedError('unsafe-url', `Refusing to send credentials to ${url.protocol}//${url.host}: only https (or http to this computer).`);
+    }
+    const timeout = AbortSignal.timeout(30_000);
+    const response = await base(url, { ...init, redirect: 'manual', signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      throw new ProtocolError(`${url.origin} answered a token request with a redirect; not followed.`);
+    }
+    return response;
+  };
+}
+
+function timingSafeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+/** An error code from the redirect is untrusted: only the RFC 6749 character set is shown. */
+function sanitize(code: string): string {
+  return code.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '').slice(0, 64);
+}
+
+function sameIssuer(a: string, b: string): boolean {
+  try {
+    return new URL(a).href.replace(/\/$/, '') === new URL(b).href.replace(/\/$/, '');
+  } catch {
+    return a === b;
+  }
+}
+
+function sameOrigin(a: string, origin: string): boolean {
+  try {
+    return new URL(a).origin === origin;
+  } catch {
+    return false;
+  }
+}
+
+function covers(granted: string, wanted: readonly string[]): boolean {
+  const have = new Set(granted.split(' ').filter(Boolean));
+  return wanted.every(s => have.has(s));
+}
+
+/** Who the token is for, for the Accounts menu only; never used for a security decision. */
+function accountOf(token: string, issuer: string): { id: string; label: string } {
+  const parts = token.split('.');
+  if (parts.length === 3 && parts[1]) {
+    try {
+      const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>;
+      const str = (k: string) => (typeof claims[k] === 'string' ? claims[k] as string : undefined);
+      const id = str('oid') ?? str('sub');
+      const label = str('preferred_username') ?? str('email') ?? str('name') ?? id;
+      if (id && label) {
+        return { id, label };
+      }
+    } catch {
+      // Not a JWT after all: fall through to the issuer.
+    }
+  }
+  const host = (() => { try { return new URL(issuer).host; } catch { return issuer; } })();
+  return { id: `${issuer}#${crypto.createHash('sha256').update(token).digest('hex').slice(0, 12)}`, label: host };
+}
+
+export function toAccessToken(record: TokenRecord): AccessToken {
+  return {
+    token: record.accessToken,
+    ...(record.expiresAt !== undefined ? { expiresAt: record.expiresAt } : {}),
+    account: record.account,
+    scopes: record.scope ? record.scope.split(' ') : []
+  };
+}

@@ -1,0 +1,27 @@
+import { isLoopbackHost } from '../settings';
+import { OAuthRefusedError } from './errors';
+
+/**
+ * security.md A10: an authorization URL is opened only when it is `https:`, or `http:`
+ * to a loopback host. Anything else (`javascript:`, `file:`, `command:`, `vscode:`, a
+ * plain-http remote host) would let a hostile authorization server run code or leak
+ * the request, so it is refused before the browser sees it.
+ */
+export function checkAuthorizationUrl(value: string | URL): URL {
+  let url: URL;
+  try {
+    url = new URL(value.toString());
+  } catch (e) {
+    throw new OAuthRefusedError('unsafe-url', 'The authorization server gave an invalid authorization URL.', { cause: e });
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const loopback = isLoopbackHost(url.hostname) || host === '::1';
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) {
+    if (url.username || url.password) {
+      throw new OAuthRefusedError('unsafe-url', 'Refusing to open an authorization URL that carries a user name or password.');
+    }
+    return url;
+  }
+  // The scheme is safe to show; the rest of the URL may be hostile and is not echoed.
+  throw new OAuthRefusedError('unsafe-url', `Refusing to open an authorization URL with scheme "${url.protocol}": only https (or http to this computer) is allowed.`);
+}

@@ -1,0 +1,107 @@
+/**
+ * The conformance harness client: `@modelcontextprotocol/conformance` runs it with the
+ * scenario's server URL as the last argument, the scenario name in
+ * MCP_CONFORMANCE_SCENARIO and scenario data (pre-registered credentials) in
+ * MCP_CONFORMANCE_CONTEXT. It is the product's own src/common code — McpSession,
+ * createAuthFetch, OAuthClient — with a headless browser in place of a person.
+ */
+import { createAuthFetch, type FetchLike } from '../../src/common/auth/authFetch';
+import { bearerChallenge } from '../../src/common/auth/challenge';
+import type { Logger } from '../../src/common/log';
+import { McpSession, type ElicitationHandler, type Tool } from '../../src/common/mcp/session';
+import { OAuthClient } from '../../src/common/oauth';
+import { createHeadlessBrowser } from './headlessBrowser';
+
+/** The URL the suite's CIMD scenarios expect as client id; it stands for our published document. */
+const CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json';
+
+const write = (level: string) => (m: string | Error) => process.stderr.write(`${new Date().toISOString()} ${level} ${m instanceof Error ? `${m.name}: ${m.message}` : m}\n`);
+const logger: Logger = { trace: () => undefined, debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+
+/** SEP-1034: accept with every default the requested schema declares. */
+const acceptDefaults: ElicitationHandler = async request => {
+  const content: Record<string, string | number | boolean | string[]> = {};
+  const schema = 'requestedSchema' in request ? request.requestedSchema : undefined;
+  for (const [name, prop] of Object.entries(schema?.properties ?? {})) {
+    const value = (prop as { default?: unknown }).default;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || Array.isArray(value)) {
+      content[name] = value as string | number | boolean | string[];
+    }
+  }
+  return { action: 'accept', content };
+};
+
+function sampleArguments(tool: Tool): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  for (const [name, prop] of Object.entries(tool.inputSchema.properties ?? {})) {
+    const type = (prop as { type?: unknown }).type;
+    args[name] = type === 'number' || type === 'integer' ? 1 : type === 'boolean' ? true : type === 'array' ? [] : type === 'object' ? {} : 'test';
+  }
+  return args;
+}
+
+async function main(): Promise<void> {
+  const serverUrl = new URL(process.argv[process.argv.length - 1] ?? '');
+  const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
+  const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') as { client_id?: string; client_secret?: string };
+  logger.info(`scenario ${scenario} against ${serverUrl.href}`);
+
+  let fetchFn: FetchLike = (input, init) => fetch(input, init);
+  if (scenario.startsWith('auth/')) {
+    // The harness consents to whatever scope the server challenges for; the product limits
+    // step-up to configured scopes. authFetch reads this list when a 403 arrives.
+    const allowed: string[] = [];
+    const base: FetchLike = async (input, init) => {
+      const response = await fetch(input, init);
+      const c = response.status === 403 ? bearerChallenge(response.headers.get('www-authenticate')) : undefined;
+      for (const s of c?.error === 'insufficient_scope' ? (c.scope ?? '').split(/\s+/).filter(Boolean) : []) {
+        if (!allowed.includes(s)) {
+          allowed.push(s);
+        }
+      }
+      return response;
+    };
+    const secrets = new Map<string, string>();
+    const oauth = new OAuthClient({
+      secrets: { get: async k => secrets.get(k), store: async (k, v) => { secrets.set(k, v); }, delete: async k => { secrets.delete(k); } },
+      logger,
+      openBrowser: createHeadlessBrowser(),
+      clientMetadataUrl: CLIENT_METADATA_URL,
+      authorizationTimeoutMs: 15_000,
+      ...(context.client_id ? { preRegisteredClient: { clientId: context.client_id, ...(context.client_secret ? { clientSecret: context.client_secret } : {}) } } : {})
+    });
+    const holder: { authFetch?: ReturnType<typeof createAuthFetch> } = {};
+    const tokens = oauth.tokenSource(serverUrl, { interactive: true, challenge: () => holder.authFetch?.lastChallenge() });
+    holder.authFetch = createAuthFetch({ serverUrl, tokens, scopes: [], allowedScopes: allowed, fetch: base, logger });
+    fetchFn = holder.authFetch;
+  }
+
+  const session = new McpSession({
+    serverUrl,
+    fetch: fetchFn,
+    logger,
+    clientInfo: { name: 'secure-mcp-conformance', version: '0.1.0' },
+    connectTimeoutMs: 10_000,
+    callTimeoutMs: 10_000,
+    callMaxTimeoutMs: 20_000,
+    maxResultBytes: 1_048_576,
+    reconnect: { attempts: 1, initialDelayMs: 100, maxDelayMs: 100 },
+    elicitation: acceptDefaults
+  });
+  try {
+    await session.connect();
+    const tools = await session.listTools();
+    logger.info(`tools: ${tools.map(t => t.name).join(', ') || '(none)'}`);
+    for (const tool of tools) {
+      const result = await session.callTool(tool.name, sampleArguments(tool));
+      logger.info(`called ${tool.name}: ${result.isError ? 'error' : 'ok'}`);
+    }
+  } finally {
+    await session.close();
+  }
+}
+
+main().then(() => process.exit(0), (e: unknown) => {
+  logger.error(e instanceof Error ? e : String(e));
+  process.exit(1);
+});
