@@ -1,0 +1,144 @@
+/**
+ * The approval webview's protocol, both directions. Kept free of Node and VS Code
+ * imports because the webview bundle uses it too. Everything arriving from the
+ * webview goes through `parseApprovalMessage`; anything else is ignored.
+ */
+import type { DiffLine } from './diff';
+
+export type ApprovalChoice = 'approve' | 'approveSession' | 'approvePersistent' | 'decline';
+export const APPROVAL_CHOICES: readonly ApprovalChoice[] = ['approve', 'approveSession', 'approvePersistent', 'decline'];
+
+/** Localized labels, filled in by the VS Code side (the webview has no l10n API). */
+export interface ApprovalStrings {
+  readonly heading: string;
+  readonly server: string;
+  readonly account: string;
+  readonly tenant: string;
+  readonly objectId: string;
+  readonly notSignedIn: string;
+  readonly requestedBy: string;
+  readonly requestedByLlm: string;
+  readonly requestedByUser: string;
+  readonly tool: string;
+  readonly description: string;
+  readonly descriptionClaim: string;
+  readonly noDescription: string;
+  readonly arguments: string;
+  readonly annotations: string;
+  readonly annotationsClaim: string;
+  readonly noAnnotations: string;
+  readonly changedBadge: string;
+  readonly changedExplanation: string;
+  readonly newBadge: string;
+  readonly showAll: string;
+  readonly characters: string;
+  readonly invisibleWarning: string;
+  readonly approve: string;
+  readonly approveSession: string;
+  readonly approvePersistent: string;
+  readonly decline: string;
+  readonly timeLeft: string;
+  readonly decided: string;
+}
+
+export interface ApprovalView {
+  readonly callId: string;
+  readonly serverUrl: string;
+  readonly serverLabel: string;
+  readonly account?: { readonly label: string; readonly objectId?: string; readonly tenantId?: string };
+  readonly origin: 'llm' | 'user';
+  readonly tool: { readonly name: string; readonly title?: string; readonly description?: string };
+  readonly args: unknown;
+  /** Annotation name and value as text: claims by the server, not facts (E4). */
+  readonly annotations: readonly { readonly name: string; readonly value: string }[];
+  readonly definitionHash: string;
+  readonly changed?: { readonly previousHash: string; readonly diff: readonly DiffLine[] };
+  readonly offerPersistent: boolean;
+  /** Epoch ms after which the call is declined. */
+  readonly deadline: number;
+  readonly strings: ApprovalStrings;
+}
+
+/** Only sent when the host was created with test hooks (integration tests). */
+export type TestCommand =
+  | { readonly type: 'test'; readonly op: 'click'; readonly target: string }
+  | { readonly type: 'test'; readonly op: 'probe' }
+  | { readonly type: 'test'; readonly op: 'key'; readonly key: string };
+
+export type ApprovalHostMessage =
+  | { readonly type: 'show'; readonly view: ApprovalView }
+  | { readonly type: 'decided' }
+  | TestCommand;
+
+/** What the webview reports about its own DOM when probed by a test. */
+export interface ProbeReport {
+  readonly text: string;
+  readonly html: string;
+  readonly activeElementId: string;
+  readonly pwned: boolean;
+  readonly counts: { readonly img: number; readonly script: number; readonly iframe: number; readonly a: number; readonly inlineHandlers: number };
+  readonly scrollWidth: number;
+  readonly clientWidth: number;
+}
+
+export type ApprovalWebviewMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'decision'; readonly callId: string; readonly choice: ApprovalChoice }
+  | { readonly type: 'testReport'; readonly report: ProbeReport };
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** True when `v` is an object with exactly these keys. */
+export function hasExactKeys(v: unknown, keys: readonly string[]): boolean {
+  if (!isRecord(v)) {
+    return false;
+  }
+  const own = Object.keys(v);
+  return own.length === keys.length && keys.every(k => Object.prototype.hasOwnProperty.call(v, k));
+}
+
+const ID = /^[A-Za-z0-9._:-]{1,200}$/;
+
+export function isCallId(v: unknown): v is string {
+  return typeof v === 'string' && ID.test(v);
+}
+
+export function parseProbeReport(v: unknown): ProbeReport | undefined {
+  if (!isRecord(v) || typeof v.text !== 'string' || typeof v.html !== 'string' || typeof v.activeElementId !== 'string' || typeof v.pwned !== 'boolean'
+    || typeof v.scrollWidth !== 'number' || typeof v.clientWidth !== 'number' || !isRecord(v.counts)) {
+    return undefined;
+  }
+  const c = v.counts;
+  for (const k of ['img', 'script', 'iframe', 'a', 'inlineHandlers']) {
+    if (typeof c[k] !== 'number') {
+      return undefined;
+    }
+  }
+  return v as unknown as ProbeReport;
+}
+
+/** Validates a message from the approval webview; undefined means "ignore it". */
+export function parseApprovalMessage(raw: unknown, allowTestReports = false): ApprovalWebviewMessage | undefined {
+  if (!isRecord(raw)) {
+    return undefined;
+  }
+  switch (raw.type) {
+    case 'ready':
+      return hasExactKeys(raw, ['type']) ? { type: 'ready' } : undefined;
+    case 'decision':
+      return hasExactKeys(raw, ['type', 'callId', 'choice']) && isCallId(raw.callId) && typeof raw.choice === 'string' && (APPROVAL_CHOICES as readonly string[]).includes(raw.choice)
+        ? { type: 'decision', callId: raw.callId, choice: raw.choice as ApprovalChoice }
+        : undefined;
+    case 'testReport': {
+      if (!allowTestReports || !hasExactKeys(raw, ['type', 'report'])) {
+        return undefined;
+      }
+      const report = parseProbeReport(raw.report);
+      return report ? { type: 'testReport', report } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,81 @@
+import * as vscode from 'vscode';
+import { ApprovalPolicy, type PolicySettings } from '../../common/approval/policy';
+import { MementoPinStore } from '../../common/approval/pins';
+import { PolicyGate } from '../../common/approval/policyGate';
+import { AuditLog, formatAuditMarkdown } from '../../common/audit/audit';
+import { scoped, type Logger } from '../../common/log';
+import { ApprovalPanels } from './approvalPanels';
+import { FolderAuditFiles } from './auditFiles';
+
+/** What a command handler returns (same shape as src/vscode/commands.ts CommandResult). */
+export interface ApprovalCommandResult {
+  readonly done: boolean;
+  readonly message: string;
+}
+
+export interface ApprovalServiceOptions {
+  readonly context: Pick<vscode.ExtensionContext, 'extensionUri' | 'globalState' | 'globalStorageUri'>;
+  readonly logger: Logger;
+  /** Current `secureMcp.approval.*` settings (e.g. `() => settings.current.approval`). */
+  readonly settings: () => PolicySettings & { readonly timeoutSeconds: number };
+  readonly testHooks?: boolean;
+}
+
+/**
+ * Everything behind the approval step, built once in activate(): pins in globalState,
+ * the audit log in global storage, the approval panels, and the gate the chat loop and
+ * `/call` go through. Cheap to construct: no panel opens and no file is touched until
+ * the first tool call.
+ */
+export class ApprovalService implements vscode.Disposable {
+  readonly policy: ApprovalPolicy;
+  readonly audit: AuditLog;
+  readonly panels: ApprovalPanels;
+  readonly gate: PolicyGate;
+  private readonly log: Logger;
+
+  constructor(options: ApprovalServiceOptions) {
+    this.log = scoped(options.logger, 'approval');
+    this.policy = new ApprovalPolicy(new MementoPinStore(options.context.globalState), options.settings);
+    this.audit = new AuditLog({ files: new FolderAuditFiles(options.context.globalStorageUri.fsPath), logger: options.logger });
+    this.panels = new ApprovalPanels({ extensionUri: options.context.extensionUri, logger: options.logger, timeoutSeconds: () => options.settings().timeoutSeconds, testHooks: options.testHooks });
+    this.gate = new PolicyGate({ policy: this.policy, ask: this.panels.ask, audit: this.audit, logger: options.logger, rememberAcrossSessions: () => options.settings().rememberAcrossSessions });
+  }
+
+  /** `secureMcp.showAuditLog`: the log as a markdown preview (untrusted cells escaped). */
+  async showAuditLog(): Promise<ApprovalCommandResult> {
+    const records = await this.audit.readAll();
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: formatAuditMarkdown(records, vscode.l10n.t('Secure MCP audit log')) });
+    await vscode.window.showTextDocument(doc, { preview: true });
+    return { done: true, message: vscode.l10n.t('The audit log has {0} record(s).', records.length) };
+  }
+
+  /** `secureMcp.exportAuditLog`: writes the JSONL where the user chooses (or to `target`). */
+  async exportAuditLog(target?: vscode.Uri): Promise<ApprovalCommandResult> {
+    const uri = target ?? await vscode.window.showSaveDialog({
+      saveLabel: vscode.l10n.t('Export'),
+      title: vscode.l10n.t('Export the Secure MCP audit log'),
+      filters: { [vscode.l10n.t('JSON Lines')]: ['jsonl'] },
+      defaultUri: vscode.workspace.workspaceFolders?.[0] ? vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, 'secure-mcp-audit.jsonl') : undefined
+    });
+    if (!uri) {
+      return { done: false, message: vscode.l10n.t('Export cancelled.') };
+    }
+    const text = await this.audit.exportJsonl();
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    this.log.info(`audit log exported to ${uri.toString(true)}`);
+    return { done: true, message: vscode.l10n.t('Audit log exported to {0}.', uri.toString(true)) };
+  }
+
+  /** `secureMcp.resetApprovals`: forgets session grants and the persistent allow-list. */
+  async resetApprovals(): Promise<ApprovalCommandResult> {
+    await this.policy.reset();
+    this.log.info('approvals reset');
+    return { done: true, message: vscode.l10n.t('Tool approvals were reset. Every tool call asks again.') };
+  }
+
+  dispose(): void {
+    this.panels.dispose();
+    void this.audit.flush();
+  }
+}
