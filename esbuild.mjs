@@ -29,9 +29,9 @@ const host = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['vscode', './runtime.js'],
+  external: ['vscode', './runtime.js', './features.js'],
   outdir: 'dist',
-  entryPoints: { extension: 'src/extension.ts', runtime: 'src/common/runtime.ts' },
+  entryPoints: { extension: 'src/extension.ts', runtime: 'src/common/runtime.ts', features: 'src/vscode/features.ts' },
   metafile: true
 };
 

@@ -1,10 +1,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { scoped } from './common/log';
+import type { ApprovalService } from './vscode/approval';
 import { registerCommands } from './vscode/commands';
 import { SettingsService } from './vscode/config';
 import { ConnectionService } from './vscode/connection';
+import type { ElicitationPanels } from './vscode/elicitation/elicitationPanels';
+import { loadFeatures, loadRuntime } from './vscode/lazy';
 import { createLog } from './vscode/log';
+import { registerOAuthProvider } from './vscode/oauth/provider';
 import { registerParticipant } from './vscode/participant';
 import { StatusBar } from './vscode/statusBar';
 
@@ -13,6 +17,9 @@ export interface SecureMcpApi {
   readonly settings: SettingsService;
   readonly connection: ConnectionService;
   readonly statusBar: StatusBar;
+  /** The approval step (created on first use, so activation does not load the webview code). */
+  readonly approval: () => ApprovalService;
+  readonly elicitation: () => ElicitationPanels;
   readonly runtimeLoaded: () => boolean;
   /** The last lines written to the log channel, as written (masked). */
   readonly recentLog: () => readonly string[];
@@ -23,24 +30,60 @@ export function activate(context: vscode.ExtensionContext): SecureMcpApi {
   const { channel, logger, recent } = createLog();
   const settings = new SettingsService(logger);
   const version = String(context.extension.packageJSON.version);
-  const connection = new ConnectionService({ settings, state: context.globalState, logger, version });
+  // Test hooks let integration tests drive the real webviews through their message path.
+  const testHooks = context.extensionMode === vscode.ExtensionMode.Test;
+  let approvalService: ApprovalService | undefined;
+  let elicitationPanels: ElicitationPanels | undefined;
+  const approval = (): ApprovalService => {
+    if (!approvalService) {
+      approvalService = new (loadFeatures().ApprovalService)({ context, logger, settings: () => settings.current.settings.approval, testHooks });
+      context.subscriptions.push(approvalService);
+    }
+    return approvalService;
+  };
+  const elicitation = (): ElicitationPanels => {
+    if (!elicitationPanels) {
+      elicitationPanels = new (loadFeatures().ElicitationPanels)({ extensionUri: context.extensionUri, logger, testHooks });
+      context.subscriptions.push(elicitationPanels);
+    }
+    return elicitationPanels;
+  };
+  const connection = new ConnectionService({
+    settings,
+    state: context.globalState,
+    logger,
+    version,
+    elicit: (input, signal) => elicitation().elicit(input, signal),
+    onSessionEnded: () => approvalService?.policy.endSession()
+  });
   const statusBar = new StatusBar(connection);
   context.subscriptions.push(
     channel,
     settings,
     connection,
     statusBar,
-    registerCommands({ settings, connection, channel, logger }),
-    registerParticipant(context, settings, connection, logger)
+    registerOAuthProvider(context, {
+      logger,
+      loadRuntime,
+      getServerUrl: () => settings.current.settings.serverUrl || undefined,
+      getClientIdentity: () => {
+        const auth = settings.current.settings.auth;
+        return { ...(auth.clientId ? { clientId: auth.clientId } : {}), ...(auth.clientMetadataUrl ? { clientMetadataUrl: auth.clientMetadataUrl } : {}) };
+      }
+    }),
+    registerCommands({ context, settings, connection, approval, channel, logger }),
+    registerParticipant({ context, settings, connection, gate: () => approval().gate, completed: (id, result) => approval().audit.completed(id, result), logger })
   );
   // After activation returns: a silent check, and a connect only when a session exists.
   const timer = setTimeout(() => void connection.connectIfSignedIn(), 0);
   context.subscriptions.push({ dispose: () => clearTimeout(timer) });
-  scoped(logger, 'extension').info(`activated ${context.extension.id} ${String(context.extension.packageJSON.version)}`);
+  scoped(logger, 'extension').info(`activated ${context.extension.id} ${version}`);
   return {
     settings,
     connection,
     statusBar,
+    approval,
+    elicitation,
     runtimeLoaded: () => require.cache[path.join(__dirname, 'runtime.js')] !== undefined,
     recentLog: recent
   };

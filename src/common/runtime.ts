@@ -9,3 +9,8 @@ export { createSafeFetch } from './discovery/safeFetch';
 export { McpSession, type McpSessionOptions, type SessionState, type Tool, type CallToolResult } from './mcp/session';
 export { decodeClaims } from './auth/claims';
 export { diagnose, renderReport, type DiagnoseInput } from './diagnose';
+export { runToolLoop, pastToolCalls, type ToolLoopEvent, type ToolLoopResult, type ToolServer } from './chat/toolLoop';
+export { ArgumentValidator } from './chat/validation';
+export { resultToText, capText } from './chat/results';
+export { createOpenAiChatModel, createAzureOpenAiChatModel, AZURE_COGNITIVE_SERVICES_SCOPE } from './llm/openai';
+export { OAuthClient } from './oauth';

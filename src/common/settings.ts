@@ -11,6 +11,7 @@ export interface Settings {
     readonly scopes: readonly string[];
     readonly tenant: string;
     readonly clientId: string;
+    readonly clientMetadataUrl: string;
   };
   readonly llm: {
     readonly provider: LlmProvider;
@@ -30,7 +31,7 @@ export interface Settings {
 
 export const DEFAULT_SETTINGS: Settings = {
   serverUrl: '',
-  auth: { providerId: 'microsoft', scopes: [], tenant: '', clientId: '' },
+  auth: { providerId: 'microsoft', scopes: [], tenant: '', clientId: '', clientMetadataUrl: '' },
   llm: {
     provider: 'auto',
     openai: { model: 'gpt-4.1', baseUrl: '' },
@@ -53,6 +54,7 @@ export interface ReadSettingsResult {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT = /^(organizations|common|consumers|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9-]+(\.[a-z0-9-]+)+)$/i;
+const CLIENT_ID = /^[\x21-\x7E]{1,255}$/;
 const PROVIDER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const API_VERSION = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
 const DEPLOYMENT = /^[A-Za-z0-9._-]+$/;
@@ -143,7 +145,8 @@ export function readSettings(read: SettingReader): ReadSettingsResult {
       providerId: value('auth.providerId', d.auth.providerId, str(PROVIDER_ID, false, 'must be an authentication provider id')),
       scopes: value('auth.scopes', d.auth.scopes, list(scope)),
       tenant: value('auth.tenant', d.auth.tenant, str(TENANT, true, 'must be a tenant id (GUID), a domain, or organizations / common / consumers')),
-      clientId: value('auth.clientId', d.auth.clientId, str(GUID, true, 'must be a client id (GUID)'))
+      clientId: value('auth.clientId', d.auth.clientId, str(CLIENT_ID, true, 'must be a client id without spaces')),
+      clientMetadataUrl: value('auth.clientMetadataUrl', d.auth.clientMetadataUrl, (v: unknown) => typeof v !== 'string' ? 'must be a string' : v === '' ? undefined : /^https:\/\/[^/\s]+\/\S+$/.test(v) ? undefined : 'must be an https URL with a path')
     },
     llm: {
       provider: value('llm.provider', d.llm.provider, oneOf(['auto', 'vscode', 'openai', 'azureOpenAI'])),
@@ -188,6 +191,9 @@ function crossChecks(s: Settings): SettingProblem[] {
   }
   if (isEntraProvider(s.auth.providerId) && scopes.some(x => x === 'mcp:tools')) {
     problems.push({ key: 'secureMcp.auth.scopes', message: 'contains the bare "mcp:tools"; Entra needs the full scope, for example "api://<server-app-id>/mcp:tools"' });
+  }
+  if (isEntraProvider(s.auth.providerId) && s.auth.clientId && !GUID.test(s.auth.clientId)) {
+    problems.push({ key: 'secureMcp.auth.clientId', message: 'must be a GUID (an Entra application id) for the Microsoft provider' });
   }
   if (s.timeouts.toolCallMaxSeconds < s.timeouts.toolCallSeconds) {
     problems.push({ key: 'secureMcp.timeouts.toolCallMaxSeconds', message: 'is shorter than secureMcp.timeouts.toolCallSeconds, so the hard limit applies first' });

@@ -21,6 +21,10 @@ export interface ConnectionDeps {
   readonly state: vscode.Memento;
   readonly logger: Logger;
   readonly version: string;
+  /** Answers the server's elicitation requests (the webview form); without it none are advertised. */
+  readonly elicit?: (input: { serverUrl: string; serverLabel: string; params: unknown }, signal: AbortSignal) => Promise<{ action: 'accept' | 'decline' | 'cancel'; content?: Record<string, string | number | boolean | string[]> }>;
+  /** Told when the server changes or the user signs out, so per-session grants end. */
+  readonly onSessionEnded?: () => void;
 }
 
 export interface CallOptions {
@@ -116,6 +120,7 @@ export class ConnectionService implements vscode.Disposable {
   }
 
   async signOut(): Promise<void> {
+    this.deps.onSessionEnded?.();
     await this.tokens.signOut();
     this.lastToken = undefined;
     await this.resetSession();
@@ -187,6 +192,7 @@ export class ConnectionService implements vscode.Disposable {
       callTimeoutMs: s.timeouts.toolCallSeconds * 1000,
       callMaxTimeoutMs: s.timeouts.toolCallMaxSeconds * 1000,
       maxResultBytes: s.limits.maxResultBytes,
+      ...(this.deps.elicit ? { elicitation: (params, signal) => this.deps.elicit!({ serverUrl: s.serverUrl, serverLabel: serverUrl.host, params }, signal) } : {}),
       onToolsChanged: tools => {
         if (this.stateValue.kind === 'connected') {
           this.setState({ ...this.stateValue, tools: tools.length });
@@ -232,6 +238,7 @@ export class ConnectionService implements vscode.Disposable {
     const s = r.settings;
     this.tokens.update({ providerId: s.auth.providerId, scopes: sessionScopes(s) });
     const wasConnected = this.stateValue.kind === 'connected';
+    this.deps.onSessionEnded?.();
     await this.resetSession();
     this.setState(this.baseState(r));
     if (wasConnected && this.stateValue.kind === 'signedOut') {

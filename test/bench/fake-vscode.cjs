@@ -22,7 +22,8 @@ function stub() {
 
 // esbuild's interop copies own property names, so the namespaces are listed explicitly.
 const names = ['authentication', 'chat', 'commands', 'env', 'l10n', 'lm', 'window', 'workspace', 'ConfigurationTarget',
-  'Disposable', 'EventEmitter', 'MarkdownString', 'StatusBarAlignment', 'ThemeColor', 'Uri', 'version'];
+  'Disposable', 'EventEmitter', 'ExtensionMode', 'MarkdownString', 'ProgressLocation', 'StatusBarAlignment', 'ThemeColor', 'ThemeIcon', 'Uri',
+  'ViewColumn', 'version'];
 const fake = Object.fromEntries(names.map(n => [n, stub()]));
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {

@@ -32,11 +32,14 @@ suite('connection (real identity provider and MCP server)', function () {
     };
   }
 
-  /** A new session from scratch: the provider's grant goes with its last session, so it is given again. */
+  /**
+   * A fresh sign-in with `w`'s identity provider. The provider keeps its session (and
+   * with it VS Code's access grant, which smoke-test mode cannot re-ask for) and swaps
+   * the token, as a re-login would.
+   */
   async function freshSignIn(w: World): Promise<void> {
     h.useTokenSupplier(supplierFor(w));
-    h.clearSessions();
-    await grantTestProvider(h.providerId, h.providerLabel, [w.fullScope]);
+    h.reissue();
     const result = await run('secureMcp.signIn');
     assert.equal(result.done, true, result.message);
   }

@@ -76,7 +76,7 @@ describe('settings', () => {
       'approval.timeoutSeconds': '30',
       'auth.scopes': 'api://x/mcp:tools',
       'auth.tenant': 'not a tenant',
-      'auth.clientId': '1234',
+      'auth.clientId': 'has space',
       'llm.provider': 'gemini',
       'auth.providerId': 'has spaces'
     }));
@@ -98,6 +98,12 @@ describe('settings', () => {
     assert.match(r.problems[0]?.message ?? '', /api:\/\/<server-app-id>\/mcp:tools/);
     const generic = readSettings(from({ 'auth.scopes': ['mcp:tools'], 'auth.providerId': 'secure-mcp-oauth' }));
     assert.deepEqual(generic.problems, []);
+  });
+
+  it('needs a GUID client id for Entra, any token-like id for other OAuth servers', () => {
+    assert.ok(readSettings(from({ 'auth.clientId': 'my-keycloak-client' })).problems.some(p => p.key === 'secureMcp.auth.clientId' && /GUID/.test(p.message)));
+    assert.deepEqual(readSettings(from({ 'auth.clientId': 'my-keycloak-client', 'auth.providerId': 'secure-mcp-oauth' })).problems, []);
+    assert.deepEqual(readSettings(from({ 'auth.clientId': '11111111-2222-3333-4444-555555555555' })).problems, []);
   });
 
   it('refuses to mix .default with named scopes', () => {

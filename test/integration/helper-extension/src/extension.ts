@@ -44,6 +44,11 @@ export interface HelperApi {
   useTokenSupplier(supplier: TokenSupplier | undefined): void;
   /** The next silent request refreshes every session, as when the provider learned its token was revoked. */
   markStale(): void;
+  /**
+   * The next silent request signs every session in again with the current supplier
+   * (another identity provider, say), keeping the sessions and so VS Code's access grant.
+   */
+  reissue(): void;
   /** How often the provider was asked, for "exactly one refresh" assertions. */
   readonly stats: { getSessions: number; creates: number; refreshes: number };
 }
@@ -89,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): HelperApi {
     clearSessions: () => auth.clear(),
     useTokenSupplier: supplier => { auth.supplier = supplier; },
     markStale: () => { auth.stale = true; },
+    reissue: () => { auth.reissue = true; },
     stats: auth.stats
   };
 }
@@ -258,6 +264,7 @@ class TestAuthProvider implements vscode.AuthenticationProvider, vscode.Disposab
   private counter = 0;
   supplier: TokenSupplier | undefined;
   stale = false;
+  reissue = false;
   readonly stats = { getSessions: 0, creates: 0, refreshes: 0 };
   readonly onDidChangeSessions = this.emitter.event;
 
@@ -277,9 +284,15 @@ class TestAuthProvider implements vscode.AuthenticationProvider, vscode.Disposab
     this.stats.getSessions++;
     const matching = this.store.filter(e => !scopes || scopes.every(x => e.session.scopes.includes(x)));
     const stale = this.stale;
+    const reissue = this.reissue;
     this.stale = false;
+    this.reissue = false;
     for (const entry of matching) {
-      if (entry.token && this.supplier && (stale || entry.token.expiresAt <= Date.now() + 1_000)) {
+      if (reissue && this.supplier) {
+        entry.token = await this.supplier.signIn(entry.session.scopes);
+        entry.session = { ...entry.session, accessToken: entry.token.accessToken };
+        this.emitter.fire({ added: [], removed: [], changed: [entry.session] });
+      } else if (entry.token && this.supplier && (stale || entry.token.expiresAt <= Date.now() + 1_000)) {
         this.stats.refreshes++;
         entry.token = await this.supplier.refresh(entry.token, entry.session.scopes);
         entry.session = { ...entry.session, accessToken: entry.token.accessToken };

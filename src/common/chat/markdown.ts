@@ -1,0 +1,33 @@
+/**
+ * Model and server text rendered in chat (security.md D7): it stays Markdown, but no
+ * image is loaded, no HTML is rendered, and only http(s) and mailto links survive; a
+ * link to any other scheme (command:, vscode:, file:, javascript:, data:) keeps its
+ * text and loses its target.
+ */
+export function untrustedMarkdown(text: string): string {
+  return text
+    // Images first, reference or inline: never fetched.
+    .replace(/!\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)/g, (_m, alt: string) => `[image not loaded: ${alt || 'untitled'}]`)
+    .replace(/!\[([^\]]*)\]\[[^\]]*\]/g, (_m, alt: string) => `[image not loaded: ${alt || 'untitled'}]`)
+    // Targets may hold one level of parentheses, as Markdown allows.
+    .replace(/\[([^\]]*)\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))*)>?(?:\s+"[^"]*")?\s*\)/g, (m, label: string, target: string) => (safeTarget(target) ? m : label))
+    // Reference-style definitions can point anywhere too.
+    .replace(/^\s{0,3}\[[^\]]+\]:\s*(\S+).*$/gm, (m, target: string) => (safeTarget(target) ? m : ''))
+    // Autolinks with other schemes.
+    .replace(/<([a-z][a-z0-9+.-]*:[^>\s]*)>/gi, (m, target: string) => (safeTarget(target) ? m : target.replace(/:/, '\u200b:')))
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
+function safeTarget(target: string): boolean {
+  const t = target.trim().toLowerCase();
+  return t.startsWith('https://') || t.startsWith('http://') || t.startsWith('mailto:');
+}
+
+/** Inline code for untrusted text inside our own Markdown: backticks cannot break out. */
+export function inlineCode(text: string): string {
+  const clean = text.replace(/[\r\n]+/g, ' ');
+  const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map(m => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence} ${clean} ${fence}`;
+}

@@ -1,0 +1,312 @@
+import { randomUUID } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { CallContext } from '../../common/approval/gate';
+import { decodeClaims } from '../../common/auth/claims';
+import type { HistoryTurn, PastToolCall } from '../../common/chat/history';
+import type { ConnectionService } from '../connection';
+import { inlineCode, untrustedMarkdown } from '../../common/chat/markdown';
+import { AuthRequiredError, ConfigurationError, SecureMcpError } from '../../common/errors';
+import { scoped } from '../../common/log';
+import type { ArgumentValidator, ToolLoopEvent, ToolServer } from '../../common/runtime';
+import type { Settings } from '../../common/settings';
+import { loadRuntime } from '../lazy';
+import { chooseModel } from '../llm/models';
+
+import { PARTICIPANT_ID, type ParticipantDeps, type TurnMetadata } from '../participant';
+
+/** Handles one chat request; loaded on first use from dist/features.js. */
+export async function handleChatRequest(deps: ParticipantDeps, request: vscode.ChatRequest, chatContext: vscode.ChatContext, stream: vscode.ChatResponseStream, token: vscode.CancellationToken): Promise<vscode.ChatResult> {
+  const log = scoped(deps.logger, 'chat');
+  log.debug(`request command=${request.command ?? '(none)'}`);
+  const current = deps.settings.current;
+  const none: TurnMetadata = { command: request.command, toolCalls: [] };
+  if (request.command === 'status') {
+    renderStatus(stream, current.settings, current.problems, deps.connection);
+    return { metadata: none };
+  }
+  if (!current.settings.serverUrl) {
+    stream.markdown(vscode.l10n.t('No MCP server is configured yet. Set the server URL first.'));
+    stream.button({ command: 'secureMcp.configureServer', title: vscode.l10n.t('Configure Server…') });
+    return { metadata: none };
+  }
+  const ac = new AbortController();
+  const cancel = token.onCancellationRequested(() => ac.abort());
+  try {
+    if (request.command === 'tools') {
+      stream.progress(vscode.l10n.t('Listing the tools of {0}…', current.settings.serverUrl));
+      renderTools(stream, await deps.connection.listTools(ac.signal));
+      return { metadata: none };
+    }
+    validator ??= new (loadRuntime().ArgumentValidator)();
+    if (request.command === 'call') {
+      return { metadata: { command: 'call', toolCalls: await directCall(deps, request.prompt, stream, validator, ac.signal) } };
+    }
+    return { metadata: { command: request.command, toolCalls: await toolLoop(deps, request, chatContext, stream, validator, ac.signal) } };
+  } catch (e) {
+    log.warn(`turn failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    renderFailure(stream, e);
+    return { metadata: none, errorDetails: { message: e instanceof SecureMcpError ? e.message : vscode.l10n.t('The request failed; see the Secure MCP log.') } };
+  } finally {
+    cancel.dispose();
+  }
+}
+
+/** Compiled schemas are reused across turns. */
+let validator: ArgumentValidator | undefined;
+
+async function callContext(deps: ParticipantDeps): Promise<CallContext> {
+  const url = new URL(deps.settings.current.settings.serverUrl);
+  const token = deps.connection.currentToken;
+  const claims = token ? decodeClaims(token.token) : undefined;
+  return {
+    serverUrl: url.href,
+    serverLabel: url.host,
+    ...(token?.account ? { account: { label: token.account.label, ...(claims?.oid ? { objectId: claims.oid } : {}), ...(claims?.tid ? { tenantId: claims.tid } : {}) } } : {})
+  };
+}
+
+/** A namespace for the server's tools that the model's tool-name rules accept. */
+function serverName(url: string): string {
+  return new URL(url).hostname.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 20) || 'mcp';
+}
+
+/** Our earlier turns, with which tools ran; other participants' turns are not ours to replay. */
+function historyOf(chatContext: vscode.ChatContext): HistoryTurn[] {
+  const turns: HistoryTurn[] = [];
+  for (const turn of chatContext.history) {
+    if (turn.participant !== PARTICIPANT_ID) {
+      continue;
+    }
+    if (turn instanceof vscode.ChatRequestTurn) {
+      turns.push({ role: 'user', text: turn.prompt });
+    } else if (turn instanceof vscode.ChatResponseTurn) {
+      const text = turn.response.map(p => (p instanceof vscode.ChatResponseMarkdownPart ? p.value.value : '')).join('');
+      const metadata = turn.result.metadata as Partial<TurnMetadata> | undefined;
+      turns.push({ role: 'assistant', text, ...(metadata?.toolCalls ? { toolCalls: metadata.toolCalls } : {}) });
+    }
+  }
+  return turns;
+}
+
+const OUTCOME_ICON: Record<string, string> = { ok: '✅', error: '⚠️', declined: '🚫', invalid: '⚠️', cancelled: '⏹️' };
+
+async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chatContext: vscode.ChatContext, stream: vscode.ChatResponseStream, validator: ArgumentValidator, signal: AbortSignal): Promise<PastToolCall[]> {
+  const s = deps.settings.current.settings;
+  // Connect first: a sign-in problem is reported before any model is asked.
+  await deps.connection.listTools(signal);
+  const chosen = await chooseModel(s, deps.context.secrets, request.model, deps.logger);
+  const runtime = loadRuntime();
+  const server: ToolServer = {
+    name: serverName(s.serverUrl),
+    context: await callContext(deps),
+    session: {
+      listTools: sig => deps.connection.listTools(sig),
+      callTool: (name, args, options) => deps.connection.callTool(name, args, options ?? {})
+    }
+  };
+  // Model text is streamed line by line, each line made safe whole (a link split across deltas cannot slip through).
+  let pending = '';
+  const flush = (all: boolean) => {
+    const cut = all ? pending.length : pending.lastIndexOf('\n') + 1;
+    if (cut > 0) {
+      stream.markdown(safe(pending.slice(0, cut)));
+      pending = pending.slice(cut);
+    }
+  };
+  const onEvent = (event: ToolLoopEvent) => {
+    switch (event.type) {
+      case 'text':
+        pending += event.delta;
+        flush(false);
+        break;
+      case 'toolCallStarted':
+        flush(true);
+        stream.progress(vscode.l10n.t('Calling {0} on {1}…', event.call.tool, event.call.serverLabel));
+        break;
+      case 'toolCallProgress':
+        stream.progress(vscode.l10n.t('{0}: {1}{2}{3}', event.call.tool, String(event.progress), event.total !== undefined ? `/${event.total}` : '', event.message ? ` ${event.message.slice(0, 100)}` : ''));
+        break;
+      case 'toolCallFinished':
+        if (event.call.outcome === 'ok' || event.call.outcome === 'error' || (event.call.outcome === 'cancelled' && event.call.durationMs > 0)) {
+          void deps.completed(event.call.id, { outcome: event.call.outcome, resultBytes: event.call.resultChars });
+        }
+        break;
+      case 'llmRetry':
+        stream.progress(vscode.l10n.t('The language model is busy; retrying in {0} s…', Math.ceil(event.info.delayMs / 1000)));
+        break;
+      default:
+        break;
+    }
+  };
+  const result = await runtime.runToolLoop({
+    model: chosen.model,
+    servers: [server],
+    gate: deps.gate(),
+    prompt: request.prompt,
+    history: historyOf(chatContext),
+    signal,
+    onEvent,
+    logger: deps.logger,
+    maxRounds: s.chat.maxToolRounds,
+    maxResultChars: s.limits.maxResultCharsForModel,
+    validator
+  });
+  flush(true);
+  if (result.error) {
+    stream.markdown('\n\n');
+    renderFailure(stream, result.error);
+  } else if (result.finalMessage) {
+    stream.markdown('\n\n');
+    stream.markdown(literal(result.finalMessage));
+  } else if (result.stop === 'cancelled') {
+    stream.markdown(`\n\n${vscode.l10n.t('Stopped.')}`);
+  }
+  if (result.toolCalls.length) {
+    stream.markdown(`\n\n---\n${vscode.l10n.t('Tool calls:')}\n`);
+    for (const c of result.toolCalls) {
+      stream.markdown(`- ${OUTCOME_ICON[c.outcome] ?? ''} ${inlineCode(c.tool)} ${vscode.l10n.t('on {0}', c.serverLabel)}: ${c.outcome}${c.durationMs ? ` (${c.durationMs} ms)` : ''}${c.outcome === 'declined' ? ` — ${vscode.l10n.t('nothing was sent to the server')}` : ''}\n`);
+    }
+  }
+  stream.markdown(`\n_${vscode.l10n.t('Model: {0} ({1}).', chosen.model.label, chosen.reason)}_`);
+  return runtime.pastToolCalls(result);
+}
+
+/** `/call <tool> <json>`: no model involved, but still validated and approved. */
+async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.ChatResponseStream, validator: ArgumentValidator, signal: AbortSignal): Promise<PastToolCall[]> {
+  const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(prompt);
+  if (!m?.[1]) {
+    stream.markdown(vscode.l10n.t('Usage: `/call <tool> <json arguments>`, for example `/call get_weather {"city": "Zurich"}`.'));
+    return [];
+  }
+  const [, name, json = ''] = m;
+  const tools = await deps.connection.listTools(signal);
+  const tool = tools.find(t => t.name === name);
+  if (!tool) {
+    stream.markdown(safe(vscode.l10n.t('The server has no tool {0}. Its tools: {1}', inlineCode(name), tools.map(t => inlineCode(t.name)).join(', '))));
+    return [];
+  }
+  const check = validator.check(tool, json);
+  if (!check.ok) {
+    stream.markdown(literal(vscode.l10n.t('The arguments do not fit the tool\'s input schema: {0}. Nothing was sent.', check.reason)));
+    return [];
+  }
+  const id = randomUUID();
+  const context = await callContext(deps);
+  const decision = await deps.gate().decide({ id, context, tool, args: check.args, origin: 'user' }, signal);
+  if (decision.kind === 'declined') {
+    stream.markdown(vscode.l10n.t('🚫 Declined ({0}). Nothing was sent to the server.', decision.how));
+    return [{ server: context.serverLabel, tool: tool.name, outcome: 'declined' }];
+  }
+  stream.progress(vscode.l10n.t('Calling {0} on {1}…', tool.name, context.serverLabel));
+  const started = Date.now();
+  const runtime = loadRuntime();
+  try {
+    const result = await deps.connection.callTool(tool.name, check.args, {
+      signal,
+      onProgress: p => stream.progress(vscode.l10n.t('{0}: {1}{2}', tool.name, String(p.progress), p.total !== undefined ? `/${p.total}` : ''))
+    });
+    const text = runtime.resultToText(result);
+    await deps.completed(id, { outcome: result.isError ? 'error' : 'ok', resultBytes: text.length });
+    const capped = runtime.capText(text, deps.settings.current.settings.limits.maxResultCharsForModel);
+    stream.markdown(vscode.l10n.t('{0} {1} answered in {2} ms (server output, shown as text):', result.isError ? '⚠️' : '✅', inlineCode(tool.name), Date.now() - started));
+    stream.markdown('\n');
+    stream.markdown(fenced(capped.text));
+    return [{ server: context.serverLabel, tool: tool.name, outcome: result.isError ? 'error' : 'ok' }];
+  } catch (e) {
+    await deps.completed(id, { outcome: signal.aborted ? 'cancelled' : 'error', error: e });
+    throw e;
+  }
+}
+
+/** Model text: Markdown, but no images, HTML or non-web links (D7). */
+function safe(text: string): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(untrustedMarkdown(text), false);
+  md.isTrusted = false;
+  md.supportHtml = false;
+  return md;
+}
+
+/** Server output as a code block whose fence the output cannot close. */
+function fenced(text: string): vscode.MarkdownString {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map(x => x[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const md = new vscode.MarkdownString(`${fence}text\n${text}\n${fence}\n`, false);
+  md.isTrusted = false;
+  return md;
+}
+
+/** Untrusted text from the server, as a markdown string that renders it literally. */
+function literal(text: string): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, false);
+  md.isTrusted = false;
+  md.supportHtml = false;
+  md.appendText(text);
+  return md;
+}
+
+function renderTools(stream: vscode.ChatResponseStream, tools: readonly { name: string; title?: string; description?: string; annotations?: Record<string, unknown> }[]): void {
+  stream.markdown(vscode.l10n.t('**{0} tools.** Descriptions and annotations are claims made by the server.\n\n', tools.length));
+  for (const t of tools) {
+    stream.markdown('- ');
+    stream.markdown(literal(t.name));
+    if (t.description) {
+      stream.markdown(': ');
+      stream.markdown(literal(t.description.slice(0, 500)));
+    }
+    const claims = Object.entries(t.annotations ?? {}).filter(([k, v]) => k.endsWith('Hint') && v === true).map(([k]) => k);
+    if (claims.length) {
+      stream.markdown(' ');
+      stream.markdown(literal(`(${vscode.l10n.t('claims: {0}', claims.join(', '))})`));
+    }
+    stream.markdown('\n');
+  }
+}
+
+function renderFailure(stream: vscode.ChatResponseStream, e: unknown): void {
+  stream.markdown(literal(e instanceof SecureMcpError ? e.message : vscode.l10n.t('Secure MCP could not reach the server. See the log for details.')));
+  stream.markdown('\n\n');
+  if (e instanceof AuthRequiredError) {
+    stream.button({ command: 'secureMcp.signIn', title: vscode.l10n.t('Sign In') });
+  } else if (e instanceof ConfigurationError) {
+    stream.button({ command: 'secureMcp.configureServer', title: vscode.l10n.t('Configure Server…') });
+  } else {
+    stream.button({ command: 'secureMcp.diagnose', title: vscode.l10n.t('Diagnose') });
+  }
+}
+
+function renderStatus(stream: vscode.ChatResponseStream, s: Settings, problems: readonly { key: string; message: string }[], connection: ConnectionService): void {
+  const token = connection.currentToken;
+  const claims = token ? decodeClaims(token.token) : undefined;
+  const state = connection.state;
+  const rows: [string, string][] = [
+    [vscode.l10n.t('Server'), s.serverUrl || vscode.l10n.t('not configured')],
+    [vscode.l10n.t('Connection'), state.kind === 'connected' ? vscode.l10n.t('connected, {0} tools ({1})', state.tools, connection.transport ?? 'http') : state.kind === 'error' ? state.message : state.kind],
+    [vscode.l10n.t('Authentication provider'), s.auth.providerId],
+    [vscode.l10n.t('Account'), token?.account?.label ?? vscode.l10n.t('not signed in')],
+    [vscode.l10n.t('Tenant'), claims?.tid ?? (s.auth.tenant || vscode.l10n.t('provider default'))],
+    [vscode.l10n.t('Scopes'), s.auth.scopes.length ? s.auth.scopes.join(' ') : vscode.l10n.t('from discovery')],
+    [vscode.l10n.t('Token expires'), token?.expiresAt ? new Date(token.expiresAt).toISOString() : '-'],
+    [vscode.l10n.t('Language model'), s.llm.provider === 'openai' ? `OpenAI ${s.llm.openai.model}${s.llm.openai.baseUrl ? ` at ${s.llm.openai.baseUrl}` : ''}` : s.llm.provider === 'azureOpenAI' ? `Azure OpenAI ${s.llm.azure.deployment} (${s.llm.azure.auth})` : s.llm.provider === 'vscode' ? vscode.l10n.t('the chat view\'s model') : vscode.l10n.t('auto')]
+  ];
+  const md = new vscode.MarkdownString(undefined, false);
+  md.isTrusted = false;
+  md.appendMarkdown(`| ${vscode.l10n.t('Setting')} | ${vscode.l10n.t('Value')} |\n|---|---|\n`);
+  for (const [k, v] of rows) {
+    md.appendMarkdown(`| ${k} | `);
+    md.appendText(v);
+    md.appendMarkdown(' |\n');
+  }
+  stream.markdown(md);
+  if (problems.length) {
+    stream.markdown(`\n${vscode.l10n.t('Settings that need attention:')}\n`);
+    for (const p of problems) {
+      const line = new vscode.MarkdownString('- ');
+      line.appendText(`${p.key} ${p.message}`);
+      stream.markdown(line);
+      stream.markdown('\n');
+    }
+  }
+  if (!s.serverUrl) {
+    stream.button({ command: 'secureMcp.configureServer', title: vscode.l10n.t('Configure Server…') });
+  }
+}

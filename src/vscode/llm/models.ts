@@ -1,0 +1,93 @@
+import * as vscode from 'vscode';
+import { ConfigurationError } from '../../common/errors';
+import type { ChatModel } from '../../common/llm/types';
+import type { Logger } from '../../common/log';
+import type { Settings } from '../../common/settings';
+import { loadRuntime } from '../lazy';
+import { VsCodeChatModel } from './vscodeLm';
+
+/** Where LLM API keys live: VS Code secret storage, never settings. */
+export const API_KEY_SECRETS = {
+  openai: 'secureMcp.llm.openai.apiKey',
+  azureOpenAI: 'secureMcp.llm.azure.apiKey'
+} as const;
+
+export type KeyedProvider = keyof typeof API_KEY_SECRETS;
+
+const AZURE_SCOPE = 'https://cognitiveservices.azure.com/.default';
+
+export interface ChosenModel {
+  readonly model: ChatModel;
+  readonly provider: 'openai' | 'azureOpenAI' | 'vscode';
+  /** Why this one, shown in the reply ("auto" picks are visible). */
+  readonly reason: string;
+}
+
+/**
+ * Picks the language model for a chat turn from `secureMcp.llm.*`: OpenAI or Azure
+ * OpenAI when configured, otherwise the model chosen in the chat view.
+ */
+export async function chooseModel(settings: Settings, secrets: vscode.SecretStorage, chatModel: vscode.LanguageModelChat | undefined, logger: Logger): Promise<ChosenModel> {
+  const llm = settings.llm;
+  const openAiKey = async () => (await secrets.get(API_KEY_SECRETS.openai)) ?? process.env.OPENAI_API_KEY;
+  let provider = llm.provider;
+  let reason = vscode.l10n.t('set in secureMcp.llm.provider');
+  if (provider === 'auto') {
+    if (llm.azure.endpoint && llm.azure.deployment) {
+      provider = 'azureOpenAI';
+      reason = vscode.l10n.t('auto: Azure OpenAI is configured');
+    } else if (await openAiKey()) {
+      provider = 'openai';
+      reason = vscode.l10n.t('auto: an OpenAI key is set');
+    } else {
+      provider = 'vscode';
+      reason = vscode.l10n.t('auto: no OpenAI or Azure OpenAI configured, so the chat view\'s model');
+    }
+  }
+  if (provider === 'vscode') {
+    if (!chatModel) {
+      throw new ConfigurationError(vscode.l10n.t('No language model is available in the chat view. Pick a model there, or configure OpenAI or Azure OpenAI (secureMcp.llm.provider).'));
+    }
+    return { model: new VsCodeChatModel(chatModel), provider: 'vscode', reason };
+  }
+  const runtime = loadRuntime();
+  if (provider === 'openai') {
+    const apiKey = await openAiKey();
+    if (!apiKey) {
+      throw new ConfigurationError(vscode.l10n.t('No OpenAI API key is set. Run "Secure MCP: Set LLM API Key…".'));
+    }
+    return {
+      model: runtime.createOpenAiChatModel({ apiKey, model: llm.openai.model, ...(llm.openai.baseUrl ? { baseUrl: llm.openai.baseUrl } : {}), logger }),
+      provider: 'openai',
+      reason
+    };
+  }
+  const azure = llm.azure;
+  if (!azure.endpoint || !azure.deployment) {
+    throw new ConfigurationError(vscode.l10n.t('Azure OpenAI needs secureMcp.llm.azure.endpoint and secureMcp.llm.azure.deployment.'));
+  }
+  let auth: Parameters<typeof runtime.createAzureOpenAiChatModel>[0]['auth'];
+  if (azure.auth === 'apiKey') {
+    const apiKey = await secrets.get(API_KEY_SECRETS.azureOpenAI);
+    if (!apiKey) {
+      throw new ConfigurationError(vscode.l10n.t('No Azure OpenAI API key is set. Run "Secure MCP: Set LLM API Key…", or use Entra (secureMcp.llm.azure.auth).'));
+    }
+    auth = { kind: 'apiKey', apiKey };
+  } else {
+    const scopes = [AZURE_SCOPE, ...(settings.auth.tenant ? [`VSCODE_TENANT:${settings.auth.tenant}`] : [])];
+    auth = {
+      kind: 'entra',
+      // Keyless: a token from the same Microsoft account, asked for on each request (the provider caches and refreshes).
+      getToken: async () => {
+        const session = await vscode.authentication.getSession('microsoft', scopes, { silent: true })
+          ?? await vscode.authentication.getSession('microsoft', scopes, { createIfNone: { detail: vscode.l10n.t('Secure MCP uses your Microsoft account for Azure OpenAI (no API key).') } });
+        return session.accessToken;
+      }
+    };
+  }
+  return {
+    model: runtime.createAzureOpenAiChatModel({ endpoint: azure.endpoint, deployment: azure.deployment, apiVersion: azure.apiVersion, auth, logger }),
+    provider: 'azureOpenAI',
+    reason
+  };
+}
