@@ -23,6 +23,8 @@ export interface SecureMcpApi {
   readonly runtimeLoaded: () => boolean;
   /** The last lines written to the log channel, as written (masked). */
   readonly recentLog: () => readonly string[];
+  /** The @secure-mcp request handler itself, for tests that record what it streams. */
+  readonly handleChat: vscode.ChatRequestHandler;
 }
 
 /** Wires the pieces together. Nothing here may load the MCP SDK or openai. */
@@ -57,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): SecureMcpApi {
     onSessionEnded: () => approvalService?.policy.endSession()
   });
   const statusBar = new StatusBar(connection);
+  const participantDeps = { context, settings, connection, gate: () => approval().gate, completed: (id: string, result: { outcome: 'ok' | 'error' | 'cancelled'; resultBytes?: number; error?: unknown }) => approval().audit.completed(id, result), logger };
   context.subscriptions.push(
     channel,
     settings,
@@ -72,7 +75,7 @@ export function activate(context: vscode.ExtensionContext): SecureMcpApi {
       }
     }),
     registerCommands({ context, settings, connection, approval, channel, logger }),
-    registerParticipant({ context, settings, connection, gate: () => approval().gate, completed: (id, result) => approval().audit.completed(id, result), logger })
+    registerParticipant(participantDeps)
   );
   // After activation returns: a silent check, and a connect only when a session exists.
   const timer = setTimeout(() => void connection.connectIfSignedIn(), 0);
@@ -85,7 +88,8 @@ export function activate(context: vscode.ExtensionContext): SecureMcpApi {
     approval,
     elicitation,
     runtimeLoaded: () => require.cache[path.join(__dirname, 'runtime.js')] !== undefined,
-    recentLog: recent
+    recentLog: recent,
+    handleChat: (request, chatContext, stream, token) => loadFeatures().handleChatRequest(participantDeps, request, chatContext, stream, token)
   };
 }
 
