@@ -6,21 +6,9 @@ import type { SettingsService } from './config';
 import type { ConnectionService } from './connection';
 import { loadFeatures } from './lazy';
 
-export const COMMAND_IDS = [
-  'secureMcp.signIn',
-  'secureMcp.signOut',
-  'secureMcp.configureServer',
-  'secureMcp.setApiKey',
-  'secureMcp.showTools',
-  'secureMcp.reconnect',
-  'secureMcp.diagnose',
-  'secureMcp.showLog',
-  'secureMcp.showAuditLog',
-  'secureMcp.exportAuditLog',
-  'secureMcp.resetApprovals'
-] as const;
+import { COMMAND_IDS, type CommandId } from './commandIds';
 
-export type CommandId = typeof COMMAND_IDS[number];
+export { COMMAND_IDS, type CommandId };
 
 /** What a command did, returned so other commands, the chat participant and tests can act on it. */
 export interface CommandResult {

@@ -10,6 +10,8 @@ const steps = [
   ['lint', ['run', '-s', 'lint']],
   ['typecheck', ['run', '-s', 'typecheck']],
   ['unit', ['run', '-s', 'test:unit']],
+  // @modelcontextprotocol/conformance client scenarios against a headless client built on src/common.
+  ['conformance', ['run', '-s', 'test:conformance']],
   ['integration', ['run', '-s', 'test:integration']],
   // The README's first command, end to end: world up, VSIX installed, the extension live in the browser.
   ['start', ['start', '-s', '--', '--smoke']]
