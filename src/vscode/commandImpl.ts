@@ -144,6 +144,11 @@ export async function configureServer(deps: CommandDeps, given: string | undefin
     void vscode.window.showWarningMessage(notes.join(' '), vscode.l10n.t('Diagnose')).then(c => c && vscode.commands.executeCommand('secureMcp.diagnose'));
     return { done: true, message: notes.join(' ') };
   }
+  if (!result.entra && isEntraProvider(current.auth.providerId)) {
+    // The Microsoft provider can only sign in to Entra; any other OAuth 2.1 server needs ours.
+    await config.update('auth.providerId', 'secure-mcp-oauth', vscode.ConfigurationTarget.Global);
+    notes.push(vscode.l10n.t('The server\'s authorization server is not Entra ID, so sign-in uses Secure MCP\'s own OAuth provider.'));
+  }
   if (result.entra) {
     if (!isEntraProvider(current.auth.providerId)) {
       await config.update('auth.providerId', 'microsoft', vscode.ConfigurationTarget.Global);

@@ -233,6 +233,20 @@ suite('connection (real identity provider and MCP server)', function () {
     await useServer(world.urls.mcp, [world.fullScope]);
   });
 
+  test('configure server offers the built-in OAuth provider when the server is not behind Entra', async () => {
+    const restore = await setSetting('secureMcp.auth.providerId', 'microsoft');
+    try {
+      const result = await run('secureMcp.configureServer', world.urls.mcp);
+      assert.equal(result.done, true, result.message);
+      assert.match(result.message, /not Entra ID/);
+      assert.equal(vscode.workspace.getConfiguration('secureMcp').get('auth.providerId'), 'secure-mcp-oauth');
+    } finally {
+      await restore();
+      await setSetting('secureMcp.auth.providerId', h.providerId);
+      await useServer(world.urls.mcp, [world.fullScope]);
+    }
+  });
+
   test('diagnose opens a readable report with the token claims, never the token', async () => {
     const result = await run('secureMcp.diagnose');
     assert.equal(result.done, true);
