@@ -1,11 +1,13 @@
 // Tool-call overhead of the product path (McpSession + createAuthFetch + byte cap) against
 // the bare MCP SDK client with a static bearer header, both talking to one world MCP
-// server in this process. Sequential and concurrent calls, alternating A/B order over a
-// few rounds; prints medians, ratios A/B, how often the token source and the IdP were
+// server in this process. Sequential and concurrent calls in alternating A/B blocks; prints
+// medians, wall and process CPU per call, ratios A/B (also as the median over neighbouring
+// block pairs, the steadiest on a busy machine), how often the token source and the IdP were
 // contacted after sign-in, and heap before/after. Never fails on a number; it fails only
 // when it cannot measure (sign-in impossible, a call failing, calls not reaching the server).
 //   npx tsx test/bench/session.ts
-//   CALLS=1000 ROUNDS=3 CONCURRENCY=10 WARMUP=50 npx tsx test/bench/session.ts
+//   CALLS=1000 ROUNDS=2 BLOCK=100 CONCURRENCY=10 WARMUP=50 npx tsx test/bench/session.ts
+//   NULL_TEST=1 npx tsx test/bench/session.ts      (A against A: how far apart equals look here)
 import * as diagnostics from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
@@ -16,15 +18,19 @@ import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol
 import { createAuthFetch } from '../../src/common/auth/authFetch';
 import type { AccessToken, TokenRequest, TokenSource } from '../../src/common/auth/tokenSource';
 import type { Logger } from '../../src/common/log';
+import { limitResponseBytes } from '../../src/common/mcp/limits';
 import { McpSession } from '../../src/common/mcp/session';
 import { refreshHeadless, signInHeadless, startWorld, type HeadlessTokens, type Idp, type World } from '../world';
 
 const CALLS = Number(process.env.CALLS ?? 1000);
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const BLOCK = Number(process.env.BLOCK ?? 100);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 10);
 const WARMUP = Number(process.env.WARMUP ?? 50);
 const TARGET_RATIO = 1.05;
 const TOOL = 'get_date';
+/** B becomes a second copy of A, so the ratios show the noise floor of this machine. */
+const NULL_TEST = process.env.NULL_TEST === '1';
 
 /** The signed-in account as a token source: serves the token it has, refreshes only when the server rejects it. */
 class SignedInTokens implements TokenSource {
@@ -116,17 +122,20 @@ interface Run {
   /** Per-call latency, µs. */
   latencies: number[];
   totalMs: number;
+  /** Process CPU (user + system), µs: client and server together, less disturbed than wall time by other load on the machine. */
+  cpuUs: number;
 }
 
 async function sequential(c: Contender, n: number): Promise<Run> {
   const latencies: number[] = [];
+  const cpu = process.cpuUsage();
   const start = performance.now();
   for (let i = 0; i < n; i++) {
     const t = performance.now();
     check(await c.call());
     latencies.push((performance.now() - t) * 1000);
   }
-  return { latencies, totalMs: performance.now() - start };
+  return { latencies, totalMs: performance.now() - start, cpuUs: cpuSince(cpu) };
 }
 
 async function concurrent(c: Contender, n: number, workers: number): Promise<Run> {
@@ -140,9 +149,15 @@ async function concurrent(c: Contender, n: number, workers: number): Promise<Run
       latencies.push((performance.now() - t) * 1000);
     }
   };
+  const cpu = process.cpuUsage();
   const start = performance.now();
   await Promise.all(Array.from({ length: workers }, worker));
-  return { latencies, totalMs: performance.now() - start };
+  return { latencies, totalMs: performance.now() - start, cpuUs: cpuSince(cpu) };
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return d.user + d.system;
 }
 
 function median(xs: readonly number[]): number {
@@ -170,15 +185,86 @@ function findGc(): { gc: () => void; how: string } {
   }
 }
 
+/**
+ * The SDK transport hands one long-lived AbortSignal to every fetch; undici adds an abort
+ * listener per request and drops it only when that request is garbage-collected, so past
+ * 1,500 live ones Node warns once per request. Counted here instead of flooding stderr.
+ */
+class Warnings {
+  readonly listenerWarnings = new Map<string, number>();
+  current = '-';
+  constructor() {
+    process.removeAllListeners('warning');
+    process.on('warning', w => {
+      if (w.name === 'MaxListenersExceededWarning') {
+        this.listenerWarnings.set(this.current, (this.listenerWarnings.get(this.current) ?? 0) + 1);
+      } else {
+        process.stderr.write(`${w.name}: ${w.message}\n`);
+      }
+    });
+  }
+  count(label: string): number {
+    return this.listenerWarnings.get(label) ?? 0;
+  }
+}
+
 interface Tally {
-  seq: Run[];
-  conc: Run[];
-  heap: { before: number; after: number }[];
+  seq: Run;
+  conc: Run;
+  /** Each block on its own, in order, so A's i-th block can be set against B's i-th (its neighbour in time). */
+  blocks: { seq: Run[]; conc: Run[] };
   mcpRequests: number;
+}
+
+function merge(into: Run, from: Run): void {
+  into.latencies.push(...from.latencies);
+  into.totalMs += from.totalMs;
+  into.cpuUs += from.cpuUs;
+}
+
+/**
+ * What A adds on the client alone: createAuthFetch + limitResponseBytes around a fetch that
+ * answers at once with a canned SSE response, against that fetch on its own. No sockets, no
+ * server, so the load on the machine hardly moves it.
+ */
+async function wrapperCost(world: World, n: number): Promise<{ plainUs: number; wrappedUs: number }> {
+  const serverUrl = new URL(world.urls.mcp);
+  const sse = 'event: message\ndata: {"result":{"content":[{"type":"text","text":"2026-01-01T00:00:00.000Z"}]},"jsonrpc":"2.0","id":7}\n\n';
+  const stub = async () => new Response(sse, { status: 200, headers: { 'content-type': 'text/event-stream', 'mcp-session-id': 'bench' } });
+  const tokens: TokenSource = { getToken: async r => ({ token: 'stub', scopes: r.scopes, expiresAt: Date.now() + 3_600_000 }) };
+  const wrapped = limitResponseBytes(createAuthFetch({ serverUrl, tokens, scopes: [world.fullScope], allowedScopes: [world.fullScope], logger: silent, fetch: stub }), 1_048_576);
+  const ac = new AbortController();
+  const init = (): RequestInit => ({
+    method: 'POST',
+    headers: new Headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': 'bench', 'mcp-protocol-version': '2025-06-18' }),
+    body: '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"get_date","arguments":{}}}',
+    signal: ac.signal
+  });
+  const time = async (f: typeof stub | typeof wrapped) => {
+    const batches: number[] = [];
+    for (let b = 0; b < 10; b++) {
+      const t = performance.now();
+      for (let i = 0; i < n / 10; i++) {
+        await (await f(serverUrl, init())).text();
+      }
+      batches.push((performance.now() - t) * 1000 / (n / 10));
+    }
+    return median(batches);
+  };
+  await time(stub);
+  await time(wrapped);
+  const plain: number[] = [];
+  const wrappedRuns: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    plain.push(await time(stub));
+    wrappedRuns.push(await time(wrapped));
+  }
+  return { plainUs: median(plain), wrappedUs: median(wrappedRuns) };
 }
 
 async function main(): Promise<void> {
   const { gc, how } = findGc();
+  const warnings = new Warnings();
   const counter = new RequestCounter();
   const world = await startWorld();
   const contenders: Contender[] = [];
@@ -189,78 +275,107 @@ async function main(): Promise<void> {
     const tokenEndpointAfterSignIn = counter.total(world.idp.url, '/token');
 
     const a = await productPath(world, tokens);
-    const b = await bareSdk(world, signedIn.accessToken);
+    const b = NULL_TEST ? { ...await productPath(world, tokens), label: 'A again (null test)' } : await bareSdk(world, signedIn.accessToken);
     contenders.push(a, b);
     const serverCalls = world.mcp.calls;
-    const expectCalls = async (expected: number, what: () => Promise<unknown>) => {
+    const expectCalls = async <T>(expected: number, what: () => Promise<T>): Promise<T> => {
       serverCalls.length = 0;
-      await what();
-      // Truncated after each phase so the server's call log does not grow the heap under the next measurement.
+      const result = await what();
+      // Emptied after every block so the server's call log does not grow the heap being measured.
       const reached = serverCalls.filter(r => r.tool === TOOL && r.outcome === 'ok').length;
       serverCalls.length = 0;
       if (reached !== expected) {
         throw new Error(`${expected} calls were made but ${reached} reached the server`);
       }
+      return result;
+    };
+    const block = async (c: Contender, mode: 'seq' | 'conc', n: number): Promise<Run> => {
+      warnings.current = c.label;
+      const run = await expectCalls(n, () => (mode === 'seq' ? sequential(c, n) : concurrent(c, n, CONCURRENCY)));
+      warnings.current = '-';
+      return run;
     };
 
     for (const c of contenders) {
-      await expectCalls(WARMUP, () => sequential(c, WARMUP));
-      await expectCalls(WARMUP, () => concurrent(c, WARMUP, CONCURRENCY));
+      await block(c, 'seq', WARMUP);
+      await block(c, 'conc', WARMUP);
     }
     const tokenCallsAfterWarmup = tokens.calls;
     const idpAfterWarmup = counter.total(world.idp.url);
     const jwksAfterWarmup = world.mcp.jwksFetches;
 
-    const tally = new Map<Contender, Tally>(contenders.map(c => [c, { seq: [], conc: [], heap: [], mcpRequests: 0 }]));
+    // Blocks of BLOCK calls, A and B taking turns (ABBA…), so load from elsewhere on the
+    // machine lands on both alike instead of on whichever ran during the spike.
+    const tally = new Map<Contender, Tally>(contenders.map(c => [c, { seq: { latencies: [], totalMs: 0, cpuUs: 0 }, conc: { latencies: [], totalMs: 0, cpuUs: 0 }, blocks: { seq: [], conc: [] }, mcpRequests: 0 }]));
     const started = performance.now();
     for (let round = 0; round < ROUNDS; round++) {
-      for (const c of round % 2 ? [...contenders].reverse() : contenders) {
-        const t = tally.get(c)!;
-        gc();
-        const before = process.memoryUsage().heapUsed;
-        const mcpBefore = counter.total(world.urls.mcp, '/mcp');
-        await expectCalls(CALLS, async () => { t.seq.push(await sequential(c, CALLS)); });
-        await expectCalls(CALLS, async () => { t.conc.push(await concurrent(c, CALLS, CONCURRENCY)); });
-        t.mcpRequests += counter.total(world.urls.mcp, '/mcp') - mcpBefore;
-        gc();
-        t.heap.push({ before, after: process.memoryUsage().heapUsed });
+      for (const mode of ['seq', 'conc'] as const) {
+        for (let i = 0; i < CALLS / BLOCK; i++) {
+          for (const c of i % 2 ? [...contenders].reverse() : contenders) {
+            const t = tally.get(c)!;
+            const mcpBefore = counter.total(world.urls.mcp, '/mcp');
+            const run = await block(c, mode, BLOCK);
+            merge(t[mode], run);
+            t.blocks[mode].push(run);
+            t.mcpRequests += counter.total(world.urls.mcp, '/mcp') - mcpBefore;
+          }
+        }
       }
     }
     const measuredMs = performance.now() - started;
 
+    // Heap: each client alone, CALLS sequential then CALLS concurrent, collected before and after.
+    const heap = new Map<Contender, { before: number; after: number }>();
+    for (const c of contenders) {
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      await block(c, 'seq', CALLS);
+      await block(c, 'conc', CALLS);
+      gc();
+      heap.set(c, { before, after: process.memoryUsage().heapUsed });
+    }
+    const idpDuringRun = counter.total(world.idp.url) - idpAfterWarmup;
+    const wrapper = await wrapperCost(world, 5000);
+
     const ta = tally.get(a)!;
     const tb = tally.get(b)!;
-    const seqUs = (t: Tally) => median(t.seq.map(r => median(r.latencies)));
-    const seqMs = (t: Tally) => median(t.seq.map(r => r.totalMs));
-    const concUs = (t: Tally) => median(t.conc.map(r => median(r.latencies)));
-    const concP99 = (t: Tally) => median(t.conc.map(r => percentile(r.latencies, 0.99)));
-    const concMs = (t: Tally) => median(t.conc.map(r => r.totalMs));
-    const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
-    const heapOf = (t: Tally) => {
-      const deltas = t.heap.map(h => h.after - h.before);
-      const mid = t.heap[deltas.indexOf(median(deltas))]!;
-      return `${kib(mid.before)} → ${kib(mid.after)} (Δ ${kib(mid.after - mid.before)})`;
-    };
+    const calls = CALLS * ROUNDS;
     const fmt = (n: number, d = 1) => n.toFixed(d);
+    const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+    const heapOf = (c: Contender) => {
+      const h = heap.get(c)!;
+      return `${kib(h.before)} → ${kib(h.after)} (Δ ${kib(h.after - h.before)})`;
+    };
     const ratio = (x: number, y: number) => `${fmt(x / y, 3)}×${x / y <= TARGET_RATIO ? '' : ' (over target)'}`;
-    const idpDuringRun = counter.total(world.idp.url) - idpAfterWarmup;
+    const row = (name: string, av: string, bv: string, r: string) => console.log(`${name.padEnd(36)} ${av.padStart(30)} ${bv.padStart(30)}   ${r}`);
+    const seqUs = (t: Tally) => median(t.seq.latencies);
+    const perRound = (ms: number) => ms / ROUNDS;
+    // Median over neighbouring block pairs of A/B: drift and bursts from elsewhere cancel within a pair.
+    const paired = (mode: 'seq' | 'conc', of: (r: Run) => number) => median(ta.blocks[mode].map((r, i) => of(r) / of(tb.blocks[mode][i]!)));
+    const pairs = ta.blocks.seq.length;
 
-    console.log(`secure-mcp session bench: node ${process.version}, ${ROUNDS} rounds × ${CALLS} calls of ${TOOL} per mode (A/B order alternates), concurrency ${CONCURRENCY}, medians over rounds`);
-    const row = (name: string, av: string, bv: string, r: string) => console.log(`${name.padEnd(34)} ${av.padStart(26)} ${bv.padStart(26)}   ${r}`);
+    console.log(`secure-mcp session bench: node ${process.version}, ${calls} calls of ${TOOL} per client and mode, A/B alternating in blocks of ${BLOCK}, concurrency ${CONCURRENCY}`);
     row('', a.label, b.label, 'ratio A/B');
     row('sequential: median per call', `${fmt(seqUs(ta))} µs`, `${fmt(seqUs(tb))} µs`, ratio(seqUs(ta), seqUs(tb)));
-    row(`sequential: total ${CALLS} calls`, `${fmt(seqMs(ta))} ms`, `${fmt(seqMs(tb))} ms`, ratio(seqMs(ta), seqMs(tb)));
-    row(`concurrent ×${CONCURRENCY}: median latency`, `${fmt(concUs(ta))} µs`, `${fmt(concUs(tb))} µs`, ratio(concUs(ta), concUs(tb)));
-    row(`concurrent ×${CONCURRENCY}: p99 latency`, `${fmt(concP99(ta))} µs`, `${fmt(concP99(tb))} µs`, ratio(concP99(ta), concP99(tb)));
-    row(`concurrent ×${CONCURRENCY}: total ${CALLS} calls`, `${fmt(concMs(ta))} ms`, `${fmt(concMs(tb))} ms`, ratio(concMs(ta), concMs(tb)));
-    row('HTTP requests to /mcp per call', fmt(ta.mcpRequests / (2 * CALLS * ROUNDS), 3), fmt(tb.mcpRequests / (2 * CALLS * ROUNDS), 3), '');
-    row(`heap, ${2 * CALLS} calls (after gc)`, heapOf(ta), heapOf(tb), `gc via ${how}`);
-    console.log(`token source calls: ${tokenCallsAfterWarmup} through warm-up (connect + first call), ${tokens.calls - tokenCallsAfterWarmup} during the measured run, ${tokens.refreshes} refreshes (target 0)`);
-    console.log(`IdP requests: ${idpAfterSignIn} for sign-in (token endpoint ${tokenEndpointAfterSignIn}), ${idpAfterWarmup - idpAfterSignIn} during warm-up, ${idpDuringRun} during the measured run (target 0); token endpoint total ${counter.total(world.idp.url, '/token')}`);
-    console.log(`MCP server JWKS fetches: ${jwksAfterWarmup} after warm-up, ${world.mcp.jwksFetches} at the end${world.mcp.jwksFetches === jwksAfterWarmup ? ' (unchanged)' : ' (CHANGED)'}; measured phase ${fmt(measuredMs / 1000, 1)} s`);
-    const seqR = seqUs(ta) / seqUs(tb);
-    const concR = concMs(ta) / concMs(tb);
-    console.log(`target: A/B ≤ ${TARGET_RATIO}× -> sequential ${seqR <= TARGET_RATIO ? 'met' : 'NOT met'}, concurrent ${concR <= TARGET_RATIO ? 'met' : 'NOT met'}; IdP contacts after sign-in ${idpDuringRun === 0 && tokens.calls === tokenCallsAfterWarmup ? 'none (met)' : 'SOME (NOT met)'}`);
+    row('sequential: p90 per call', `${fmt(percentile(ta.seq.latencies, 0.9))} µs`, `${fmt(percentile(tb.seq.latencies, 0.9))} µs`, ratio(percentile(ta.seq.latencies, 0.9), percentile(tb.seq.latencies, 0.9)));
+    row(`sequential: total per ${CALLS} calls`, `${fmt(perRound(ta.seq.totalMs))} ms`, `${fmt(perRound(tb.seq.totalMs))} ms`, ratio(ta.seq.totalMs, tb.seq.totalMs));
+    row('sequential: CPU per call', `${fmt(ta.seq.cpuUs / calls)} µs`, `${fmt(tb.seq.cpuUs / calls)} µs`, ratio(ta.seq.cpuUs, tb.seq.cpuUs));
+    row(`concurrent ×${CONCURRENCY}: median latency`, `${fmt(median(ta.conc.latencies))} µs`, `${fmt(median(tb.conc.latencies))} µs`, ratio(median(ta.conc.latencies), median(tb.conc.latencies)));
+    row(`concurrent ×${CONCURRENCY}: total per ${CALLS} calls`, `${fmt(perRound(ta.conc.totalMs))} ms`, `${fmt(perRound(tb.conc.totalMs))} ms`, ratio(ta.conc.totalMs, tb.conc.totalMs));
+    row(`concurrent ×${CONCURRENCY}: wall per call (total/n)`, `${fmt(ta.conc.totalMs * 1000 / calls)} µs`, `${fmt(tb.conc.totalMs * 1000 / calls)} µs`, ratio(ta.conc.totalMs, tb.conc.totalMs));
+    row(`concurrent ×${CONCURRENCY}: CPU per call`, `${fmt(ta.conc.cpuUs / calls)} µs`, `${fmt(tb.conc.cpuUs / calls)} µs`, ratio(ta.conc.cpuUs, tb.conc.cpuUs));
+    row(`paired blocks (median of ${pairs}): wall`, `seq ${ratio(paired('seq', r => r.totalMs), 1)}`, `conc ${ratio(paired('conc', r => r.totalMs), 1)}`, '');
+    row(`paired blocks (median of ${pairs}): CPU`, `seq ${ratio(paired('seq', r => r.cpuUs), 1)}`, `conc ${ratio(paired('conc', r => r.cpuUs), 1)}`, '');
+    row('wrapper JS alone (stub fetch)', `${fmt(wrapper.wrappedUs)} µs`, `${fmt(wrapper.plainUs)} µs`, `+${fmt(wrapper.wrappedUs - wrapper.plainUs)} µs per call`);
+    row('HTTP requests to /mcp per call', fmt(ta.mcpRequests / (2 * calls), 3), fmt(tb.mcpRequests / (2 * calls), 3), '');
+    row(`heap, ${CALLS} seq + ${CALLS} conc (gc'd)`, heapOf(a), heapOf(b), `gc via ${how}`);
+    row('abort-listener warnings (undici)', String(warnings.count(a.label)), String(warnings.count(b.label)), 'transport signal, freed only by GC');
+    console.log(`token source calls: ${tokenCallsAfterWarmup} through warm-up (connect + first call), ${tokens.calls - tokenCallsAfterWarmup} after it, ${tokens.refreshes} refreshes (target 0)`);
+    console.log(`IdP requests: ${idpAfterSignIn} for sign-in (token endpoint ${tokenEndpointAfterSignIn}), ${idpAfterWarmup - idpAfterSignIn} during warm-up, ${idpDuringRun} after it (target 0); token endpoint in total ${counter.total(world.idp.url, '/token')}`);
+    console.log(`MCP server JWKS fetches: ${jwksAfterWarmup} after warm-up, ${world.mcp.jwksFetches} at the end${world.mcp.jwksFetches === jwksAfterWarmup ? ' (unchanged)' : ' (CHANGED)'}; interleaved phase ${fmt(measuredMs / 1000)} s`);
+    const quiet = idpDuringRun === 0 && tokens.calls === tokenCallsAfterWarmup;
+    const verdict = (r: number) => `${fmt(r, 3)}× ${r <= TARGET_RATIO ? 'met' : 'NOT met'}`;
+    console.log(`target: A/B ≤ ${TARGET_RATIO}× (paired wall) -> sequential ${verdict(paired('seq', r => r.totalMs))}, concurrent ${verdict(paired('conc', r => r.totalMs))}; no IdP/token-source contact after sign-in -> ${quiet ? 'met' : 'NOT met'}`);
   } finally {
     await Promise.allSettled(contenders.map(c => c.close()));
     await world.close();

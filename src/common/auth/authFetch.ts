@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { AuthRequiredError, InsufficientScopeError, ProtocolError } from '../errors';
 import { scoped, type Logger } from '../log';
 import { bearerChallenge, type BearerChallenge } from './challenge';
@@ -35,6 +36,7 @@ export interface AuthFetch extends FetchLike {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const unlimited = new WeakSet<AbortSignal>();
 
 /**
  * Wraps `fetch` for the MCP SDK transport: a fresh bearer on every request to the
@@ -86,7 +88,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     for (let hop = 0; ; hop++) {
       const headers = new Headers(request.headers);
       headers.set('Authorization', `Bearer ${token}`);
-      const response = await base(target, { ...request, headers, redirect: 'manual' });
+      const response = await base(target, { method: request.method, body: request.body, signal: request.signal, headers, redirect: 'manual' });
       if (!REDIRECTS.has(response.status)) {
         return response;
       }
@@ -108,20 +110,29 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   }
 
   const authFetch = (async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const url = new URL(input instanceof Request ? input.url : input.toString());
-    const requestInit: RequestInit = input instanceof Request ? { method: input.method, headers: input.headers, body: input.body, signal: input.signal, ...init } : { ...init };
+    const url = input instanceof URL ? input : new URL(input instanceof Request ? input.url : input);
+    const given: RequestInit = input instanceof Request ? { method: input.method, headers: input.headers, body: input.body, signal: input.signal, ...init } : init ?? {};
     if (url.origin !== origin) {
       // Not our server: never attach or forward credentials.
-      const headers = new Headers(requestInit.headers);
+      const headers = new Headers(given.headers);
       headers.delete('authorization');
-      return base(url, { ...requestInit, headers, redirect: 'manual' });
+      return base(url, { ...given, headers, redirect: 'manual' });
     }
-    if (requestInit.body instanceof ReadableStream) {
+    if (given.body instanceof ReadableStream) {
       throw new ProtocolError('Streaming request bodies cannot be retried after a refresh.');
     }
-    const signal = requestInit.signal ?? undefined;
+    const signal = given.signal ?? undefined;
+    if (signal && !unlimited.has(signal)) {
+      // The SDK passes one long-lived signal to every request, and fetch keeps a listener on
+      // it until that request is garbage-collected: harmless, but past 10 listeners Node
+      // warns on every call. A dependent signal per request would cost more than the call.
+      setMaxListeners(0, signal);
+      unlimited.add(signal);
+    }
+    const requestInit = given;
 
-    let token = await acquire(undefined, signal);
+    // Fast path without an extra await: the token is fresh.
+    let token = current && !isExpiring(current) && !pending ? current : await acquire(undefined, signal);
     if (!token) {
       throw notSignedIn();
     }

@@ -18,21 +18,30 @@ export function limitResponseBytes(base: FetchLike, maxBytes: number): FetchLike
     if ((init?.method ?? 'GET').toUpperCase() !== 'POST' || !response.body || !response.ok) {
       return response;
     }
-    const id = requestId(init?.body);
+    // The request's id is only needed to answer an oversized response, so it is read then.
     const tooLarge = (seen: number) => JSON.stringify({
       jsonrpc: '2.0',
-      id,
+      id: requestId(init?.body),
       error: { code: -32603, message: `The server's response passed ${maxBytes} bytes (at ${seen} bytes) and was dropped; the limit is the setting secureMcp.limits.maxResultBytes.`, data: { reason: RESULT_TOO_LARGE, maxBytes } }
     });
     const sse = (response.headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream');
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (!sse && declared <= maxBytes) {
+      // A declared length within the cap: fetch enforces it, nothing to count.
+      return response;
+    }
     const headers = new Headers(response.headers);
     headers.delete('content-length');
+    if (!sse && declared > maxBytes) {
+      await response.body.cancel();
+      return new Response(tooLarge(declared), { status: response.status, statusText: response.statusText, headers });
+    }
+    // A pull-based stream costs about half of pipeThrough(TransformStream) per response.
     const reader = response.body.getReader();
     let seen = 0;
     let done = false;
     const buffered: Uint8Array[] = [];
-
-    const body = new ReadableStream<Uint8Array>({
+    const counted = new ReadableStream<Uint8Array>({
       async pull(controller) {
         if (done) {
           controller.close();
@@ -41,10 +50,8 @@ export function limitResponseBytes(base: FetchLike, maxBytes: number): FetchLike
         const chunk = await reader.read();
         if (chunk.done) {
           done = true;
-          if (!sse) {
-            for (const b of buffered) {
-              controller.enqueue(b);
-            }
+          for (const b of buffered) {
+            controller.enqueue(b);
           }
           controller.close();
           return;
@@ -53,7 +60,7 @@ export function limitResponseBytes(base: FetchLike, maxBytes: number): FetchLike
         if (seen > maxBytes) {
           done = true;
           await reader.cancel();
-          // A blank line first ends any event cut off mid-way.
+          // A blank line first ends any event cut off mid-way; a JSON body is replaced whole.
           controller.enqueue(encoder.encode(sse ? `\n\nevent: message\ndata: ${tooLarge(seen)}\n\n` : tooLarge(seen)));
           controller.close();
           return;
@@ -61,7 +68,7 @@ export function limitResponseBytes(base: FetchLike, maxBytes: number): FetchLike
         if (sse) {
           controller.enqueue(chunk.value);
         } else {
-          // A JSON body can only be replaced whole, so it is held (at most maxBytes).
+          // A JSON body without a length can only be replaced whole, so it is held (at most maxBytes).
           buffered.push(chunk.value);
         }
       },
@@ -69,7 +76,7 @@ export function limitResponseBytes(base: FetchLike, maxBytes: number): FetchLike
         return reader.cancel(reason);
       }
     });
-    return new Response(body, { status: response.status, statusText: response.statusText, headers });
+    return new Response(counted, { status: response.status, statusText: response.statusText, headers });
   };
 }
 

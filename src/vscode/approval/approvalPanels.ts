@@ -4,6 +4,7 @@ import { parseApprovalMessage, type ApprovalChoice, type ApprovalStrings, type A
 import type { ApprovalRequest, AskUser } from '../../common/approval/policyGate';
 import { revealString } from '../../common/approval/reveal';
 import { scoped, type Logger } from '../../common/log';
+import { PanelRegistry } from './panelRegistry';
 import { SecureWebview, type IgnoreReason } from './webviewHost';
 
 export interface ApprovalPanelsOptions {
@@ -35,10 +36,6 @@ const CHOICE_DECISIONS: Record<ApprovalChoice, ApprovalDecision> = {
   decline: { kind: 'declined', how: 'user' }
 };
 
-// Settled prompts are remembered briefly so late (replayed) messages are recognized
-// and logged as such rather than as unknown.
-const MAX_RECENT = 50;
-
 /**
  * One approval panel per pending call: the panel is bound to that call's id, and a
  * decision for any other id, a second decision, or a malformed message is ignored.
@@ -46,8 +43,7 @@ const MAX_RECENT = 50;
  */
 export class ApprovalPanels implements vscode.Disposable {
   private readonly log: Logger;
-  private readonly pending = new Map<string, Pending>();
-  private readonly recent = new Map<string, Pending>();
+  private readonly panels = new PanelRegistry<Pending>('approval');
   private readonly ignoredEmitter = new vscode.EventEmitter<IgnoredMessage>();
   private readonly renderedEmitter = new vscode.EventEmitter<string>();
   /** Fires for every ignored message (tests assert on it). */
@@ -63,21 +59,17 @@ export class ApprovalPanels implements vscode.Disposable {
   readonly ask: AskUser = (request, signal) => this.open(request, signal);
 
   pendingIds(): string[] {
-    return [...this.pending.keys()];
+    return this.panels.pendingIds();
   }
 
   /** The webview of a pending (or recently decided) call, for tests. */
   webviewFor(callId: string): SecureWebview<ApprovalWebviewMessage> | undefined {
-    return (this.pending.get(callId) ?? this.recent.get(callId))?.webview;
+    return this.panels.get(callId)?.webview;
   }
 
   /** Test hook: delivers `raw` as if the page of `callId` had posted it (same validation path). */
   inject(callId: string, raw: unknown): void {
-    const p = this.pending.get(callId) ?? this.recent.get(callId);
-    if (!p) {
-      throw new Error(`no approval panel for ${callId}`);
-    }
-    p.webview.receive(raw);
+    this.panels.inject(callId, raw);
   }
 
   private open(request: ApprovalRequest, signal?: AbortSignal): Promise<ApprovalDecision> {
@@ -85,7 +77,7 @@ export class ApprovalPanels implements vscode.Disposable {
     if (signal?.aborted) {
       return Promise.resolve({ kind: 'declined', how: 'cancelled' });
     }
-    if (this.pending.has(call.id) || this.recent.has(call.id)) {
+    if (this.panels.has(call.id)) {
       // Ids are one-shot; a second prompt for the same id would let one click decide twice.
       this.log.warn(`a second approval for call ${call.id} was refused`);
       return Promise.resolve({ kind: 'declined', how: 'policy', reason: 'duplicate call id' });
@@ -119,18 +111,14 @@ export class ApprovalPanels implements vscode.Disposable {
           entry.settled = true;
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
-          this.pending.delete(call.id);
-          this.recent.set(call.id, entry);
-          while (this.recent.size > MAX_RECENT) {
-            this.recent.delete(this.recent.keys().next().value as string);
-          }
+          this.panels.settled(call.id);
           this.log.info(`call ${call.id}: ${decision.kind} (${decision.how})`);
           resolve(decision);
           void webview.post({ type: 'decided' });
           webview.dispose();
         }
       };
-      this.pending.set(call.id, entry);
+      this.panels.add(call.id, entry);
       const timer = setTimeout(() => entry.settle({ kind: 'declined', how: 'timeout' }), timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.log.info(`asking about call ${call.id} (${JSON.stringify(call.tool.name)} on ${call.context.serverUrl})${request.changed ? ', definition changed' : ''}`);
@@ -189,7 +177,7 @@ export class ApprovalPanels implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const p of [...this.pending.values()]) {
+    for (const p of this.panels.pendingEntries()) {
       p.settle({ kind: 'declined', how: 'cancelled' });
     }
     this.ignoredEmitter.dispose();

@@ -6,6 +6,7 @@ import { analyzeElicitationUrl } from '../../common/elicitation/url';
 import { revealString } from '../../common/approval/reveal';
 import { scoped, type Logger } from '../../common/log';
 import { SecureWebview, type IgnoreReason } from '../approval/webviewHost';
+import { PanelRegistry } from '../approval/panelRegistry';
 
 /** One elicitation/create request as the session received it. */
 export interface ElicitationInput {
@@ -54,8 +55,7 @@ let nextId = 0;
  */
 export class ElicitationPanels implements vscode.Disposable {
   private readonly log: Logger;
-  private readonly pending = new Map<string, Pending>();
-  private readonly recent = new Map<string, Pending>();
+  private readonly panels = new PanelRegistry<Pending>('elicitation');
   private readonly limiter: RateLimiter;
   private readonly ignoredEmitter = new vscode.EventEmitter<{ readonly requestId: string; readonly reason: IgnoreReason }>();
   private readonly renderedEmitter = new vscode.EventEmitter<string>();
@@ -68,20 +68,16 @@ export class ElicitationPanels implements vscode.Disposable {
   }
 
   pendingIds(): string[] {
-    return [...this.pending.keys()];
+    return this.panels.pendingIds();
   }
 
   webviewFor(id: string): SecureWebview<ElicitationWebviewMessage> | undefined {
-    return (this.pending.get(id) ?? this.recent.get(id))?.webview;
+    return this.panels.get(id)?.webview;
   }
 
   /** Test hook: delivers `raw` as if the page had posted it (same validation path). */
   inject(id: string, raw: unknown): void {
-    const p = this.pending.get(id) ?? this.recent.get(id);
-    if (!p) {
-      throw new Error(`no elicitation panel for ${id}`);
-    }
-    p.webview.receive(raw);
+    this.panels.inject(id, raw);
   }
 
   /** Handles one elicitation/create request; resolves with the ElicitResult to send. */
@@ -158,17 +154,13 @@ export class ElicitationPanels implements vscode.Disposable {
           entry.settled = true;
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
-          this.pending.delete(id);
-          this.recent.set(id, entry);
-          while (this.recent.size > 50) {
-            this.recent.delete(this.recent.keys().next().value as string);
-          }
+          this.panels.settled(id);
           this.log.info(`request ${id} (${view.mode}): ${response.action}`);
           resolve(response);
           webview.dispose();
         }
       };
-      this.pending.set(id, entry);
+      this.panels.add(id, entry);
       const timer = setTimeout(() => entry.settle({ action: 'cancel' }), timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
@@ -232,7 +224,7 @@ export class ElicitationPanels implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const p of [...this.pending.values()]) {
+    for (const p of this.panels.pendingEntries()) {
       p.settle({ action: 'cancel' });
     }
     this.ignoredEmitter.dispose();
