@@ -2,8 +2,10 @@
 // proxies to the world's scripted LLM, so the Chat view can send) and the settings that
 // point Secure MCP at the world.
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
+import { registerCleanup } from '../runner/codeServer.mjs';
 import { repoRoot } from '../runner/provision.mjs';
 
 const helperSrc = path.join(repoRoot, 'test', 'integration', 'helper-extension');
@@ -45,6 +47,45 @@ export function llmSettings({ openAiKey } = {}) {
 /** Extension host environment for the helper model: where the scripted LLM listens. */
 export function helperEnv(world) {
   return { SECURE_MCP_TEST_LLM_URL: world.urls.llmOpenAiBaseUrl };
+}
+
+/**
+ * Makes `vscode.env.openExternal` of a loopback URL open that URL itself, as desktop VS
+ * Code does, for a browser on the same machine as code-server.
+ *
+ * Why: code-server rewrites every loopback URL an extension opens to its port proxy
+ * (`http://<code-server>/proxy/<port>/…`, template from VSCODE_PROXY_URI). Behind that
+ * path prefix the identity provider's interaction cookie (path `/interaction/<uid>`) is
+ * never sent back, and sign-in fails with "interaction session id cookie not found".
+ * The template must parse as a URL before `{{port}}` is substituted, so it cannot be
+ * `http://127.0.0.1:{{port}}/`; instead it points at this tiny redirector, which answers
+ * `/<port>/<rest>` with a 302 to `http://127.0.0.1:<port>/<rest>`.
+ * @returns {Promise<{ env: Record<string,string>, close(): Promise<void> }>} env for startCodeServer
+ */
+export async function startLoopbackRedirector() {
+  const server = http.createServer((req, res) => {
+    const m = /^\/(\d{1,5})(\/.*)?$/.exec(req.url ?? '');
+    const port = Number(m?.[1]);
+    if (!m || port < 1 || port > 65535) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(302, { location: `http://127.0.0.1:${port}${m[2] ?? '/'}`, 'cache-control': 'no-store' }).end();
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  const unregister = registerCleanup(() => server.close());
+  return {
+    env: { VSCODE_PROXY_URI: `http://127.0.0.1:${port}/{{port}}/` },
+    close: () => new Promise(resolve => {
+      unregister();
+      server.closeAllConnections?.();
+      server.close(() => resolve());
+    })
+  };
 }
 
 /**

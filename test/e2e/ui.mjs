@@ -122,19 +122,84 @@ export async function waitForNoFrame(page, selector, timeoutMs = 15_000) {
 const CHAT_INPUT = '.interactive-input-part .monaco-editor';
 const RESPONSES = '.interactive-item-container.interactive-response';
 
-/** Opens the Chat view (Ctrl+Alt+I) and waits for its input. */
-export async function openChat(page) {
+/** The helper extension's chat model, which streams from the world's scripted LLM. */
+export const TEST_MODEL_LABEL = 'Secure MCP Test Model';
+
+/** Opens the Chat view and waits for its input and, when given, for that model to be picked. */
+export async function openChat(page, modelLabel = TEST_MODEL_LABEL) {
   const input = page.locator(CHAT_INPUT).first();
   if (!await input.isVisible().catch(() => false)) {
     await runCommand(page, 'Chat: Open Chat');
   }
   await input.waitFor({ state: 'visible', timeout: 20_000 });
+  if (modelLabel) {
+    await pickModel(page, modelLabel);
+  }
+  await dismissChatNotices(page);
   return input;
 }
 
-/** How many responses the Chat view shows. */
-export async function responseCount(page) {
-  return page.locator(RESPONSES).count();
+/**
+ * Gives the Chat view room, for readable screenshots: closes the primary side bar and
+ * drags the sash between the editor area and the Chat view to the left.
+ */
+export async function widenChat(page, width = 520) {
+  await runCommand(page, 'View: Close Primary Side Bar').catch(() => undefined);
+  const part = page.locator('.part.auxiliarybar').first();
+  const box = await part.boundingBox().catch(() => null);
+  if (!box || box.width >= width) {
+    return;
+  }
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x - 1, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x - (width - box.width), y, { steps: 8 });
+  await page.mouse.up();
+}
+
+/** Closes notices docked on the Chat input (e.g. "Set BYOK utility models"): they cover the last response. */
+export async function dismissChatNotices(page) {
+  const notices = page.locator('.chat-input-notification-widget');
+  for (let i = 0; i < 3 && await notices.first().isVisible().catch(() => false); i++) {
+    await notices.first().getByRole('button', { name: /close|dismiss/i }).first().click({ timeout: 2_000 })
+      .catch(() => notices.first().locator('.codicon-close').first().click({ timeout: 2_000 }))
+      .catch(async () => console.log(`   (could not dismiss the chat notice: ${(await notices.first().innerHTML().catch(() => '')).slice(0, 1500)})`));
+    await new Promise(r => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Picks the chat model in the Chat view's model picker, as a person does; until a model
+ * is picked, a request fails with "Language model unavailable".
+ */
+export async function pickModel(page, modelLabel, timeoutMs = 45_000) {
+  const picked = page.locator(`.interactive-input-part .model-picker-item [aria-label*="${modelLabel}"]`).first();
+  if (await picked.isVisible().catch(() => false)) {
+    return;
+  }
+  // VS Code asks an extension's model provider for its models lazily (on a request, or
+  // when models are listed); the Language Models editor lists them, as a person would.
+  await runCommand(page, 'Manage Language Models');
+  const modal = page.locator('.modal-editor-resizable').first();
+  await modal.getByText(modelLabel).first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+  // It opens as a modal editor: Escape closes it.
+  for (let i = 0; i < 5 && await modal.isVisible().catch(() => false); i++) {
+    await page.keyboard.press('Escape');
+    await modal.waitFor({ state: 'hidden', timeout: 2_000 }).catch(() => undefined);
+  }
+  await waitFor(async () => {
+    if (await picked.isVisible().catch(() => false)) {
+      return true;
+    }
+    await page.locator('.interactive-input-part .model-picker-item .model-picker-name').first().click({ timeout: 5_000 });
+    const entry = page.locator('.action-widget .monaco-list-row, .quick-input-widget .monaco-list-row, .monaco-menu .action-item', { hasText: modelLabel }).first();
+    try {
+      await entry.click({ timeout: 3_000 });
+    } catch {
+      await page.keyboard.press('Escape');
+    }
+    return picked.isVisible().catch(() => false);
+  }, `the chat model "${modelLabel}" to be picked`, timeoutMs, 1_000);
 }
 
 /** Types a request into the Chat input and sends it with Enter. */
@@ -157,20 +222,32 @@ export function lastResponse(page) {
 }
 
 /**
- * Waits until response number `index` (0-based) exists and its text matches `re`;
- * returns the text.
+ * Waits until the Chat view's last request contains `promptFragment` and the response
+ * that follows it matches `re`; returns the response text. (The chat list is virtualized:
+ * older items leave the DOM, so responses cannot be counted.)
  */
-export async function waitForResponse(page, index, re, timeoutMs = 45_000) {
+export async function waitForAnswer(page, promptFragment, re, timeoutMs = 45_000) {
   let text = '';
   try {
     await waitFor(async () => {
-      const all = page.locator(RESPONSES);
-      if (await all.count() <= index) {
-        return false;
-      }
-      text = (await all.nth(index).innerText({ timeout: 2_000 })).trim();
+      text = await page.evaluate(fragment => {
+        // List rows are absolutely positioned and inserted in any order: use their index.
+        /* global document */
+        const indexed = selector => [...document.querySelectorAll(selector)]
+          .map(el => ({ el, index: Number(el.closest('.monaco-list-row')?.getAttribute('data-index') ?? -1) }))
+          .sort((a, b) => a.index - b.index);
+        const request = indexed('.interactive-item-container.interactive-request').at(-1);
+        if (!request || !request.el.innerText.includes(fragment)) {
+          return '';
+        }
+        const response = indexed('.interactive-item-container.interactive-response').at(-1);
+        if (!response || response.index < request.index) {
+          return '';
+        }
+        return response.el.innerText.trim();
+      }, promptFragment);
       return re.test(text);
-    }, `chat response #${index + 1} to match ${re}`, timeoutMs, 300);
+    }, `the answer to "${promptFragment}" to match ${re}`, timeoutMs, 300);
   } catch (e) {
     throw new Error(`${e.message}; it reads: ${JSON.stringify(text.slice(0, 600))}`, { cause: e });
   }

@@ -130,7 +130,29 @@ export function installUnpacked(folder, extensionsDir, { include } = {}) {
   for (const entry of include ?? fs.readdirSync(folder)) {
     fs.cpSync(path.join(folder, entry), path.join(target, entry), { recursive: true });
   }
+  registerInManifest(extensionsDir, id, manifest.version, target);
   return id;
+}
+
+/**
+ * Once a VSIX was installed, `<extensionsDir>/extensions.json` lists what is installed
+ * and VS Code marks any other folder there as removed at start ("Marked extension as
+ * removed"). An unpacked extension copied next to a VSIX is therefore added to it.
+ */
+function registerInManifest(extensionsDir, id, version, folder) {
+  const file = path.join(extensionsDir, 'extensions.json');
+  if (!fs.existsSync(file)) {
+    return; // no manifest: VS Code scans the folder
+  }
+  const entries = JSON.parse(fs.readFileSync(file, 'utf8')).filter(e => e?.identifier?.id?.toLowerCase() !== id.toLowerCase());
+  entries.push({
+    identifier: { id },
+    version,
+    location: { $mid: 1, fsPath: folder, external: `file://${folder}`, path: folder, scheme: 'file' },
+    relativeLocation: path.basename(folder),
+    metadata: { installedTimestamp: Date.now(), source: 'resource' }
+  });
+  fs.writeFileSync(file, JSON.stringify(entries));
 }
 
 /**

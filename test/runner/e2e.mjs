@@ -21,7 +21,7 @@ ensureNodeModules();
 
 const { provision, repoRoot } = await import('./provision.mjs');
 const { installUnpacked, installVsix, launchBrowser, registerCleanup, startCodeServer, tempDir, TEST_SETTINGS, NOISE } = await import('./codeServer.mjs');
-const { bundleHelperExtension, copyExtensionLogs, helperEnv, llmSettings } = await import('../e2e/setup.mjs');
+const { bundleHelperExtension, copyExtensionLogs, helperEnv, llmSettings, startLoopbackRedirector } = await import('../e2e/setup.mjs');
 const { steps } = await import('../e2e/steps.mjs');
 const { waitForWorkbench } = await import('../e2e/ui.mjs');
 const { tsImport } = await import('tsx/esm/api');
@@ -85,6 +85,7 @@ async function main() {
     installUnpacked(helperDir, extensionsDir, { include: ['package.json', 'dist'] });
   });
 
+  const redirector = await startLoopbackRedirector();
   let server;
   let browser;
   let page;
@@ -102,7 +103,7 @@ async function main() {
         'secureMcp.auth.providerId': 'secure-mcp-oauth',
         ...llmSettings()
       },
-      env: helperEnv(world)
+      env: { ...redirector.env, ...helperEnv(world) }
     }));
     browser = await launchBrowser({ paths, headless: !headed });
     const context = await browser.browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -169,6 +170,7 @@ async function main() {
     await browser?.close();
     await server?.close({ keepFiles: Boolean(process.env.SECURE_MCP_E2E_KEEP) });
     await world.close();
+    await redirector.close();
   }
 
   console.log('\n== summary');

@@ -10,7 +10,9 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 const DEBIAN_PACKAGES = [
   { name: 'chromium', present: () => fs.existsSync('/usr/bin/chromium') },
-  { name: 'libkrb5-dev', present: () => spawnSync('dpkg', ['-s', 'libkrb5-dev'], { stdio: 'ignore' }).status === 0 }
+  { name: 'libkrb5-dev', present: () => spawnSync('dpkg', ['-s', 'libkrb5-dev'], { stdio: 'ignore' }).status === 0 },
+  // Chat shows ✅/🚫 per tool call; without a colour emoji font they render as boxes in screenshots.
+  { name: 'fonts-noto-color-emoji', present: () => spawnSync('dpkg', ['-s', 'fonts-noto-color-emoji'], { stdio: 'ignore' }).status === 0 }
 ];
 
 function sh(cmd, args, options = {}) {

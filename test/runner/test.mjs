@@ -13,6 +13,8 @@ const steps = [
   // @modelcontextprotocol/conformance client scenarios against a headless client built on src/common.
   ['conformance', ['run', '-s', 'test:conformance']],
   ['integration', ['run', '-s', 'test:integration']],
+  // The whole journey in a real browser, with the extension installed from the VSIX.
+  ['e2e', ['run', '-s', 'test:e2e']],
   // The README's first command, end to end: world up, VSIX installed, the extension live in the browser.
   ['start', ['start', '-s', '--', '--smoke']]
 ];

@@ -109,8 +109,13 @@ export function defaultReply(messages: ChatMessage[], tools: ChatTool[]): LlmSte
 	const lastUser = messages.map((m) => m.role).lastIndexOf('user');
 	const toolResults = messages.slice(lastUser + 1).filter((m) => m.role === 'tool');
 	if (toolResults.length > 0) {
-		const quoted = toolResults.map((m) => `"${textOf(m.content).trim()}"`).join('; ');
-		return steps.text(`The tool returned: ${quoted}.`);
+		// Clients may wrap results in data markers (Secure MCP does); a person wants the data.
+		const quoted = toolResults.map((m) => {
+			const text = textOf(m.content);
+			const inner = /<<<untrusted-data boundary=(\S+)>>>\n([\s\S]*?)\n<<<end-untrusted-data boundary=\1>>>/.exec(text);
+			return inner ? inner[2]!.trim() : text.trim();
+		}).join('; ');
+		return steps.text(`Here is what the tool returned: ${quoted}`);
 	}
 	const prompt = lastUser >= 0 ? textOf(messages[lastUser]!.content) : '';
 	const weather = /weather\s+(?:in|for|at)\s+([\p{L}][\p{L}\p{M} .'-]*?)\s*(?:[?.!,;]|today|now|$)/iu.exec(prompt);

@@ -31,3 +31,12 @@ export function inlineCode(text: string): string {
   const fence = '`'.repeat(longest + 1);
   return `${fence} ${clean} ${fence}`;
 }
+
+/**
+ * Untrusted text shown literally in Markdown: every character Markdown could give a
+ * meaning to is backslash-escaped, so links, images, emphasis and HTML stay inert text.
+ * Unlike `MarkdownString.appendText` it leaves spaces alone (no `&nbsp;` in copied text).
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~&:]/g, ch => `\\${ch}`);
+}

@@ -4,7 +4,7 @@ import type { CallContext } from '../../common/approval/gate';
 import { decodeClaims } from '../../common/auth/claims';
 import type { HistoryTurn, PastToolCall } from '../../common/chat/history';
 import type { ConnectionService } from '../connection';
-import { inlineCode, untrustedMarkdown } from '../../common/chat/markdown';
+import { escapeMarkdown, inlineCode, untrustedMarkdown } from '../../common/chat/markdown';
 import { AuthRequiredError, ConfigurationError, SecureMcpError } from '../../common/errors';
 import { scoped } from '../../common/log';
 import type { ArgumentValidator, ToolLoopEvent, ToolServer } from '../../common/runtime';
@@ -45,7 +45,8 @@ export async function handleChatRequest(deps: ParticipantDeps, request: vscode.C
   } catch (e) {
     log.warn(`turn failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
     renderFailure(stream, e);
-    return { metadata: none, errorDetails: { message: e instanceof SecureMcpError ? e.message : vscode.l10n.t('The request failed; see the Secure MCP log.') } };
+    // renderFailure already said what happened and offered the fix; errorDetails would repeat it.
+    return { metadata: none };
   } finally {
     cancel.dispose();
   }
@@ -237,10 +238,9 @@ function fenced(text: string): vscode.MarkdownString {
 
 /** Untrusted text from the server, as a markdown string that renders it literally. */
 function literal(text: string): vscode.MarkdownString {
-  const md = new vscode.MarkdownString(undefined, false);
+  const md = new vscode.MarkdownString(escapeMarkdown(text), false);
   md.isTrusted = false;
   md.supportHtml = false;
-  md.appendText(text);
   return md;
 }
 
@@ -292,17 +292,14 @@ function renderStatus(stream: vscode.ChatResponseStream, s: Settings, problems: 
   md.isTrusted = false;
   md.appendMarkdown(`| ${vscode.l10n.t('Setting')} | ${vscode.l10n.t('Value')} |\n|---|---|\n`);
   for (const [k, v] of rows) {
-    md.appendMarkdown(`| ${k} | `);
-    md.appendText(v);
-    md.appendMarkdown(' |\n');
+    md.appendMarkdown(`| ${k} | ${escapeMarkdown(v)} |\n`);
   }
   stream.markdown(md);
   if (problems.length) {
-    stream.markdown(`\n${vscode.l10n.t('Settings that need attention:')}\n`);
+    stream.markdown(`\n${vscode.l10n.t('Settings that need attention:')}\n\n`);
     for (const p of problems) {
-      const line = new vscode.MarkdownString('- ');
-      line.appendText(`${p.key} ${p.message}`);
-      stream.markdown(line);
+      stream.markdown('- ');
+      stream.markdown(literal(`${p.key} ${p.message}`));
       stream.markdown('\n');
     }
   }

@@ -35,3 +35,14 @@ describe('untrusted markdown (D7)', () => {
     assert.equal(inlineCode('x\ny'), '` x y `');
   });
 });
+
+describe('escapeMarkdown', () => {
+  it('leaves no Markdown or HTML active and keeps spaces as spaces', async () => {
+    const { escapeMarkdown } = await import('../../../src/common/chat/markdown');
+    const out = escapeMarkdown('Sign in [here](command:evil) ![x](https://t/x.png) <img src=x> **bold** `code` a_b');
+    assert.doesNotMatch(out, /(?<!\\)\[|(?<!\\)\]\(|(?<!\\)<img|(?<!\\)\*\*|(?<!\\)`/);
+    assert.match(out, /^Sign in /);
+    assert.doesNotMatch(out, /&nbsp;/);
+    assert.equal(out.replace(/\\(.)/g, '$1'), 'Sign in [here](command:evil) ![x](https://t/x.png) <img src=x> **bold** `code` a_b');
+  });
+});

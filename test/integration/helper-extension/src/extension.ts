@@ -77,11 +77,14 @@ interface OpenAiMessage {
 export function activate(context: vscode.ExtensionContext): HelperApi {
   const requests: RecordedRequest[] = [];
   const auth = new TestAuthProvider();
+  const chat = new TestChatProvider(requests);
   context.subscriptions.push(
     auth,
     vscode.authentication.registerAuthenticationProvider(PROVIDER_ID, PROVIDER_LABEL, auth, { supportsMultipleAccounts: false }),
-    vscode.lm.registerLanguageModelChatProvider(VENDOR, new TestChatProvider(requests))
+    chat,
+    vscode.lm.registerLanguageModelChatProvider(VENDOR, chat)
   );
+  setTimeout(() => chat.announce(), 0);
   return {
     vendor: VENDOR,
     modelId: MODEL_ID,
@@ -103,8 +106,20 @@ export function deactivate(): void {
   // context.subscriptions owns everything.
 }
 
-class TestChatProvider implements vscode.LanguageModelChatProvider {
+class TestChatProvider implements vscode.LanguageModelChatProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fired once after registration, so VS Code lists the model without being asked first. */
+  readonly onDidChangeLanguageModelChatInformation = this.changed.event;
+
   constructor(private readonly requests: RecordedRequest[]) {}
+
+  announce(): void {
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
 
   provideLanguageModelChatInformation(): vscode.LanguageModelChatInformation[] {
     return [{
