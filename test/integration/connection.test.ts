@@ -55,6 +55,8 @@ suite('connection (real identity provider and MCP server)', function () {
     world = await startWorld();
     h = await helper();
     h.useTokenSupplier(supplierFor(world));
+    // A session left by another suite holds a token from another identity provider.
+    h.reissue();
     restores.push(await setSetting('secureMcp.auth.providerId', h.providerId));
     await useServer(world.urls.mcp, [world.fullScope]);
     await grantTestProvider(h.providerId, h.providerLabel, [world.fullScope]);

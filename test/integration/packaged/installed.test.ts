@@ -37,7 +37,7 @@ suite('packaged extension (installed from the VSIX)', () => {
     const ext = vscode.extensions.getExtension(ID);
     assert.ok(ext);
     const files = listFiles(ext.extensionPath).map(f => f.split(path.sep).join('/'));
-    const allowed = /^(dist\/|media\/icon\.png$|package\.json$|README\.md$|CHANGELOG\.md$|LICENSE(\.md|\.txt)?$|\.vsixmanifest$)/i;
+    const allowed = /^(dist\/|media\/icon\.png$|media\/walkthrough\/[a-z]+\.md$|package\.json$|README\.md$|CHANGELOG\.md$|LICENSE(\.md|\.txt)?$|\.vsixmanifest$)/i;
     assert.deepEqual(files.filter(f => !allowed.test(f)), [], 'unexpected files in the installed extension');
     assert.ok(files.includes('dist/extension.js') && files.includes('dist/runtime.js'));
     for (const bundle of files.filter(f => f.endsWith('.js'))) {
