@@ -160,7 +160,7 @@ function run(command, args, { cwd, env = {} }) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd,
-      env: { ...process.env, CI: 'true', npm_config_yes: 'true', npm_config_update_notifier: 'false', ...env },
+      env: { ...outsideNpm(process.env), CI: 'true', npm_config_yes: 'true', npm_config_update_notifier: 'false', ...env },
       stdio: ['ignore', 'inherit', 'inherit']
     });
     child.on('error', reject);
@@ -168,6 +168,15 @@ function run(command, args, { cwd, env = {} }) {
       ? resolve()
       : reject(new Error(`${command} ${args.join(' ')} in ${cwd} failed with ${signal ?? `exit code ${code}`}`)));
   });
+}
+
+/**
+ * The environment without what an enclosing `npm run` adds (npm_*, NODE): under
+ * `npm test`, npm_node_execpath would make the nested install run code-server's
+ * postinstall with the system Node 20 instead of Node 24.
+ */
+function outsideNpm(env) {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE'));
 }
 
 /** Serializes provisioning between concurrent runners (integration, e2e, npm start). */
