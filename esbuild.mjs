@@ -60,6 +60,10 @@ if (watch) {
   }
 } else {
   fs.rmSync('dist', { recursive: true, force: true });
+  if (production) {
+    // vsce writes the VSIX to out/, which a fresh clone does not have.
+    fs.mkdirSync('out', { recursive: true });
+  }
   const results = await Promise.all(builds.map(options => esbuild.build(options)));
   const meta = results[0].metafile;
   if (meta) {

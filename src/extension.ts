@@ -8,7 +8,7 @@ import { ConnectionService } from './vscode/connection';
 import type { ElicitationPanels } from './vscode/elicitation/elicitationPanels';
 import { loadFeatures, loadRuntime } from './vscode/lazy';
 import { createLog } from './vscode/log';
-import { registerOAuthProvider } from './vscode/oauth/provider';
+import { OAUTH_PROVIDER_ID, registerOAuthProvider } from './vscode/oauth/provider';
 import { registerParticipant } from './vscode/participant';
 import { StatusBar } from './vscode/statusBar';
 
@@ -50,13 +50,23 @@ export function activate(context: vscode.ExtensionContext): SecureMcpApi {
     }
     return elicitationPanels;
   };
+  const oauth = registerOAuthProvider(context, {
+    logger,
+    loadRuntime,
+    getServerUrl: () => settings.current.settings.serverUrl || undefined,
+    getClientIdentity: () => {
+      const auth = settings.current.settings.auth;
+      return { ...(auth.clientId ? { clientId: auth.clientId } : {}), ...(auth.clientMetadataUrl ? { clientMetadataUrl: auth.clientMetadataUrl } : {}) };
+    }
+  });
   const connection = new ConnectionService({
     settings,
     state: context.globalState,
     logger,
     version,
     elicit: (input, signal) => elicitation().elicit(input, signal),
-    onSessionEnded: () => approvalService?.policy.endSession()
+    onSessionEnded: () => approvalService?.policy.endSession(),
+    ownProviders: new Map([[OAUTH_PROVIDER_ID, oauth.provider]])
   });
   const statusBar = new StatusBar(connection);
   const participantDeps = { context, settings, connection, gate: () => approval().gate, completed: (id: string, result: { outcome: 'ok' | 'error' | 'cancelled'; resultBytes?: number; error?: unknown }) => approval().audit.completed(id, result), logger };
@@ -65,15 +75,7 @@ export function activate(context: vscode.ExtensionContext): SecureMcpApi {
     settings,
     connection,
     statusBar,
-    registerOAuthProvider(context, {
-      logger,
-      loadRuntime,
-      getServerUrl: () => settings.current.settings.serverUrl || undefined,
-      getClientIdentity: () => {
-        const auth = settings.current.settings.auth;
-        return { ...(auth.clientId ? { clientId: auth.clientId } : {}), ...(auth.clientMetadataUrl ? { clientMetadataUrl: auth.clientMetadataUrl } : {}) };
-      }
-    }),
+    oauth,
     registerCommands({ context, settings, connection, approval, channel, logger }),
     registerParticipant(participantDeps)
   );

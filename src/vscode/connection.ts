@@ -25,6 +25,8 @@ export interface ConnectionDeps {
   readonly elicit?: (input: { serverUrl: string; serverLabel: string; params: unknown }, signal: AbortSignal) => Promise<{ action: 'accept' | 'decline' | 'cancel'; content?: Record<string, string | number | boolean | string[]> }>;
   /** Told when the server changes or the user signs out, so per-session grants end. */
   readonly onSessionEnded?: () => void;
+  /** Authentication providers this extension registered (sign-out removes their sessions). */
+  readonly ownProviders?: ReadonlyMap<string, vscode.AuthenticationProvider>;
 }
 
 export interface CallOptions {
@@ -52,7 +54,7 @@ export class ConnectionService implements vscode.Disposable {
   constructor(private readonly deps: ConnectionDeps) {
     this.log = scoped(deps.logger, 'connection');
     const s = deps.settings.current.settings;
-    this.tokens = new VsCodeTokenSource({ providerId: s.auth.providerId, scopes: sessionScopes(s) }, deps.state, deps.logger);
+    this.tokens = new VsCodeTokenSource({ providerId: s.auth.providerId, scopes: sessionScopes(s) }, deps.state, deps.logger, deps.ownProviders);
     this.stateValue = this.baseState(deps.settings.current);
     this.disposables.push(
       this.tokens,

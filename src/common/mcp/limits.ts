@@ -30,8 +30,12 @@ export function limitResponseBytes(base: FetchLike, maxBytes: number): FetchLike
       // A declared length within the cap: fetch enforces it, nothing to count.
       return response;
     }
-    const headers = new Headers(response.headers);
-    headers.delete('content-length');
+    // An event stream has no length to correct; only a replaced JSON body needs new headers.
+    let headers = response.headers;
+    if (!sse) {
+      headers = new Headers(response.headers);
+      headers.delete('content-length');
+    }
     if (!sse && declared > maxBytes) {
       await response.body.cancel();
       return new Response(tooLarge(declared), { status: response.status, statusText: response.statusText, headers });

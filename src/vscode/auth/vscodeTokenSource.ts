@@ -23,7 +23,11 @@ export class VsCodeTokenSource implements TokenSource, vscode.Disposable {
   /** Fired when the provider's sessions changed (sign-in or sign-out anywhere). */
   readonly onDidChange = this.emitter.event;
 
-  constructor(private request: SessionRequest, private readonly state: vscode.Memento, logger: Logger) {
+  /**
+   * @param ownProviders Providers this extension registered itself: for those, sign-out
+   * removes the session and its secrets (built-in providers own their accounts).
+   */
+  constructor(private request: SessionRequest, private readonly state: vscode.Memento, logger: Logger, private readonly ownProviders: ReadonlyMap<string, vscode.AuthenticationProvider> = new Map()) {
     this.log = scoped(logger, 'auth');
     this.subscription = vscode.authentication.onDidChangeSessions(e => {
       if (e.provider.id === this.request.providerId) {
@@ -86,6 +90,14 @@ export class VsCodeTokenSource implements TokenSource, vscode.Disposable {
    * next sign-in pick an account again.
    */
   async signOut(): Promise<void> {
+    const own = this.ownProviders.get(this.request.providerId);
+    if (own) {
+      const session = await vscode.authentication.getSession(this.request.providerId, this.request.scopes, { silent: true }).then(s => s, () => undefined);
+      if (session) {
+        await own.removeSession(session.id);
+        this.log.info(`removed the ${this.request.providerId} session and its stored tokens`);
+      }
+    }
     await this.state.update(SIGNED_OUT_KEY, true);
   }
 

@@ -158,8 +158,8 @@ function toSession(record: OAuth.TokenRecord): vscode.AuthenticationSession {
  * Registers the provider (Accounts menu: "Secure MCP (OAuth)"). Call from activate();
  * the returned disposable unregisters it and disposes its event emitter.
  */
-export function registerOAuthProvider(context: vscode.ExtensionContext, deps: OAuthProviderDeps): vscode.Disposable {
+export function registerOAuthProvider(context: vscode.ExtensionContext, deps: OAuthProviderDeps): vscode.Disposable & { readonly provider: vscode.AuthenticationProvider } {
   const provider = new SecureMcpOAuthProvider(context.secrets, deps);
   const registration = vscode.authentication.registerAuthenticationProvider(OAUTH_PROVIDER_ID, OAUTH_PROVIDER_LABEL, provider, { supportsMultipleAccounts: true });
-  return vscode.Disposable.from(registration, provider);
+  return Object.assign(vscode.Disposable.from(registration, provider), { provider });
 }
