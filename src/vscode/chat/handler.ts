@@ -219,29 +219,29 @@ async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.
   }
 }
 
-/** Model text: Markdown, but no images, HTML or non-web links (D7). */
-function safe(text: string): vscode.MarkdownString {
-  const md = new vscode.MarkdownString(untrustedMarkdown(text), false);
+/** Markdown that can run nothing: no command links, no HTML (security.md D7). */
+function inert(markdown: string): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(markdown, false);
   md.isTrusted = false;
   md.supportHtml = false;
   return md;
+}
+
+/** Model text: Markdown, but no images, HTML or non-web links. */
+function safe(text: string): vscode.MarkdownString {
+  return inert(untrustedMarkdown(text));
 }
 
 /** Server output as a code block whose fence the output cannot close. */
 function fenced(text: string): vscode.MarkdownString {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map(x => x[0].length));
   const fence = '`'.repeat(longest + 1);
-  const md = new vscode.MarkdownString(`${fence}text\n${text}\n${fence}\n`, false);
-  md.isTrusted = false;
-  return md;
+  return inert(`${fence}text\n${text}\n${fence}\n`);
 }
 
-/** Untrusted text from the server, as a markdown string that renders it literally. */
+/** Untrusted text from the server, rendered literally. */
 function literal(text: string): vscode.MarkdownString {
-  const md = new vscode.MarkdownString(escapeMarkdown(text), false);
-  md.isTrusted = false;
-  md.supportHtml = false;
-  return md;
+  return inert(escapeMarkdown(text));
 }
 
 function renderTools(stream: vscode.ChatResponseStream, tools: readonly { name: string; title?: string; description?: string; annotations?: Record<string, unknown> }[]): void {
@@ -288,13 +288,8 @@ function renderStatus(stream: vscode.ChatResponseStream, s: Settings, problems: 
     [vscode.l10n.t('Token expires'), token?.expiresAt ? new Date(token.expiresAt).toISOString() : '-'],
     [vscode.l10n.t('Language model'), s.llm.provider === 'openai' ? `OpenAI ${s.llm.openai.model}${s.llm.openai.baseUrl ? ` at ${s.llm.openai.baseUrl}` : ''}` : s.llm.provider === 'azureOpenAI' ? `Azure OpenAI ${s.llm.azure.deployment} (${s.llm.azure.auth})` : s.llm.provider === 'vscode' ? vscode.l10n.t('the chat view\'s model') : vscode.l10n.t('auto')]
   ];
-  const md = new vscode.MarkdownString(undefined, false);
-  md.isTrusted = false;
-  md.appendMarkdown(`| ${vscode.l10n.t('Setting')} | ${vscode.l10n.t('Value')} |\n|---|---|\n`);
-  for (const [k, v] of rows) {
-    md.appendMarkdown(`| ${k} | ${escapeMarkdown(v)} |\n`);
-  }
-  stream.markdown(md);
+  const table = rows.map(([k, v]) => `| ${k} | ${escapeMarkdown(v)} |`).join('\n');
+  stream.markdown(inert(`| ${vscode.l10n.t('Setting')} | ${vscode.l10n.t('Value')} |\n|---|---|\n${table}\n`));
   if (problems.length) {
     stream.markdown(`\n${vscode.l10n.t('Settings that need attention:')}\n\n`);
     for (const p of problems) {
