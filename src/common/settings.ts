@@ -58,10 +58,19 @@ const CLIENT_ID = /^[\x21-\x7E]{1,255}$/;
 const PROVIDER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const API_VERSION = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
 const DEPLOYMENT = /^[A-Za-z0-9._-]+$/;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
+/** Loopback by name or address; IPv6 with or without the URL brackets. */
 export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/**
+ * The one transport rule for anything that may carry a credential or metadata:
+ * `https:`, or `http:` to this computer.
+ */
+export function isSecureTransport(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 }
 
 /**
@@ -81,13 +90,10 @@ export function checkSecureUrl(value: string): string | undefined {
   if (url.hash) {
     return 'must not contain a fragment (#…)';
   }
-  if (url.protocol === 'https:') {
+  if (isSecureTransport(url)) {
     return undefined;
   }
-  if (url.protocol === 'http:') {
-    return isLoopbackHost(url.hostname) ? undefined : 'must use https:// (http:// is allowed only for localhost, 127.0.0.1 or [::1])';
-  }
-  return `must use https:// (not ${url.protocol})`;
+  return url.protocol === 'http:' ? 'must use https:// (http:// is allowed only for localhost, 127.0.0.1 or [::1])' : `must use https:// (not ${url.protocol})`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { ProtocolError, SecureMcpError } from '../errors';
-import { isLoopbackHost } from '../settings';
+import { isLoopbackHost, isSecureTransport } from '../settings';
 import type { FetchLike } from '../auth/authFetch';
 
 /** A metadata URL that security.md B5 forbids fetching. Not a TypeError, so the SDK's CORS retry never swallows it. */
@@ -97,17 +97,16 @@ const systemLookup: Lookup = async host => {
 };
 
 async function checkTarget(url: URL, lookup: Lookup): Promise<void> {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const loopback = isLoopbackHost(url.hostname) || host === '::1';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+  if (!isSecureTransport(url)) {
     throw new BlockedUrlError(`Refusing to fetch ${url.protocol}//${url.host}: metadata must come over https (http only for loopback).`);
   }
   if (url.username || url.password) {
     throw new BlockedUrlError('Refusing to fetch a metadata URL with a user name or password.');
   }
-  if (loopback) {
+  if (isLoopbackHost(url.hostname)) {
     return;
   }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
   const addresses = isIP(host) ? [host] : await lookup(host);
   for (const address of addresses) {
     const why = internalAddress(address);

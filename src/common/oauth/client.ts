@@ -22,7 +22,7 @@ import type { AccessToken, TokenRequest, TokenSource } from '../auth/tokenSource
 import { BlockedUrlError, createSafeFetch, type Lookup } from '../discovery/safeFetch';
 import { AuthRequiredError, DeclinedByUserError, ProtocolError } from '../errors';
 import { scoped, type Logger } from '../log';
-import { isLoopbackHost } from '../settings';
+import { isSecureTransport } from '../settings';
 import { OAuthRefusedError } from './errors';
 import { startLoopbackListener, type AuthorizationResponse } from './loopback';
 import { normalizeScope, OAuthStore, type SecretStore, type TokenRecord } from './store';
@@ -550,8 +550,7 @@ class FlowProvider implements OAuthClientProvider {
 function createEndpointFetch(base: FetchLike): FetchLike {
   return async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : input.toString());
-    const loopback = isLoopbackHost(url.hostname) || url.hostname === '[::1]';
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    if (!isSecureTransport(url)) {
       throw new OAuthRefusedError('unsafe-url', `Refusing to send credentials to ${url.protocol}//${url.host}: only https (or http to this computer).`);
     }
     const timeout = AbortSignal.timeout(30_000);

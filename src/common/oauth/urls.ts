@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '../settings';
+import { isSecureTransport } from '../settings';
 import { OAuthRefusedError } from './errors';
 
 /**
@@ -14,9 +14,7 @@ export function checkAuthorizationUrl(value: string | URL): URL {
   } catch (e) {
     throw new OAuthRefusedError('unsafe-url', 'The authorization server gave an invalid authorization URL.', { cause: e });
   }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const loopback = isLoopbackHost(url.hostname) || host === '::1';
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) {
+  if (isSecureTransport(url)) {
     if (url.username || url.password) {
       throw new OAuthRefusedError('unsafe-url', 'Refusing to open an authorization URL that carries a user name or password.');
     }
