@@ -119,6 +119,15 @@ export function parseProbeReport(v: unknown): ProbeReport | undefined {
   return v as unknown as ProbeReport;
 }
 
+/** A page's answer to a test probe; only accepted when test hooks are on. Shared by both webviews. */
+export function parseTestReportMessage(raw: Record<string, unknown>, allowTestReports: boolean): { type: 'testReport'; report: ProbeReport } | undefined {
+  if (!allowTestReports || !hasExactKeys(raw, ['type', 'report'])) {
+    return undefined;
+  }
+  const report = parseProbeReport(raw.report);
+  return report ? { type: 'testReport', report } : undefined;
+}
+
 /** Validates a message from the approval webview; undefined means "ignore it". */
 export function parseApprovalMessage(raw: unknown, allowTestReports = false): ApprovalWebviewMessage | undefined {
   if (!isRecord(raw)) {
@@ -131,13 +140,8 @@ export function parseApprovalMessage(raw: unknown, allowTestReports = false): Ap
       return hasExactKeys(raw, ['type', 'callId', 'choice']) && isCallId(raw.callId) && typeof raw.choice === 'string' && (APPROVAL_CHOICES as readonly string[]).includes(raw.choice)
         ? { type: 'decision', callId: raw.callId, choice: raw.choice as ApprovalChoice }
         : undefined;
-    case 'testReport': {
-      if (!allowTestReports || !hasExactKeys(raw, ['type', 'report'])) {
-        return undefined;
-      }
-      const report = parseProbeReport(raw.report);
-      return report ? { type: 'testReport', report } : undefined;
-    }
+    case 'testReport':
+      return parseTestReportMessage(raw, allowTestReports);
     default:
       return undefined;
   }

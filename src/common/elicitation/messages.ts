@@ -2,7 +2,7 @@
  * The elicitation webview's protocol. Like the approval protocol, free of Node and
  * VS Code imports so the webview bundle can share it.
  */
-import { hasExactKeys, isCallId, parseProbeReport, type ProbeReport, type TestCommand } from '../approval/messages';
+import { hasExactKeys, isCallId, parseTestReportMessage, type ProbeReport, type TestCommand } from '../approval/messages';
 import type { FormField, FormValues } from './form';
 import type { UrlWarning } from './url';
 
@@ -92,13 +92,8 @@ export function parseElicitationMessage(raw: unknown, allowTestReports = false):
       }
       return undefined;
     }
-    case 'testReport': {
-      if (!allowTestReports || !hasExactKeys(r, ['type', 'report'])) {
-        return undefined;
-      }
-      const report = parseProbeReport(r.report);
-      return report ? { type: 'testReport', report } : undefined;
-    }
+    case 'testReport':
+      return parseTestReportMessage(r, allowTestReports);
     default:
       return undefined;
   }
