@@ -77,8 +77,9 @@ export async function diagnoseCommand(deps: CommandDeps): Promise<CommandResult>
       const scopes = settings.auth.scopes.length ? settings.auth.scopes : [...input.discovery.proposedScopes];
       try {
         const token = await deps.connection.tokenSource.getToken({ scopes });
+        const claims = token ? runtime.decodeClaims(token.token) : undefined;
         input.token = token
-          ? { acquired: true, ...(token.account ? { account: token.account.label } : {}), ...(runtime.decodeClaims(token.token) ? { claims: runtime.decodeClaims(token.token) } : {}) }
+          ? { acquired: true, ...(token.account ? { account: token.account.label } : {}), ...(claims ? { claims } : {}) }
           : { acquired: false };
         if (token && settings.auth.scopes.length && !problems.length) {
           try {
