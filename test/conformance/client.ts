@@ -10,7 +10,7 @@ import { bearerChallenge } from '../../src/common/auth/challenge';
 import type { Logger } from '../../src/common/log';
 import { McpSession, type ElicitationHandler, type Tool } from '../../src/common/mcp/session';
 import { OAuthClient } from '../../src/common/oauth';
-import { createHeadlessBrowser } from './headlessBrowser';
+import { createHeadlessBrowser } from '../world/headless';
 
 /** The URL the suite's CIMD scenarios expect as client id; it stands for our published document. */
 const CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json';

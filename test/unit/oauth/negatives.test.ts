@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { BlockedUrlError } from '../../../src/common/discovery/safeFetch';
 import { checkAuthorizationUrl, OAuthClient, OAuthRefusedError, startLoopbackListener, type BrowserOpener } from '../../../src/common/oauth';
-import { createHeadlessBrowser } from '../../conformance/headlessBrowser';
+import { createHeadlessBrowser } from '../../world/headless';
 import { startFakeAs, type FakeAs, type FakeConfig } from './fakeAs';
 import { MemorySecretStore, testLogger } from './fakes';
 
