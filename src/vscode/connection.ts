@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { AccessToken } from '../common/auth/tokenSource';
+import type { AuthFetch } from '../common/auth/authFetch';
 import { AuthRequiredError, ConfigurationError, InsufficientScopeError, SecureMcpError, ServerUnreachableError } from '../common/errors';
 import { scoped, type Logger } from '../common/log';
 import type { CallToolResult, McpSession, Tool } from '../common/runtime';
@@ -45,6 +46,8 @@ export class ConnectionService implements vscode.Disposable {
   private readonly log: Logger;
   private readonly tokens: VsCodeTokenSource;
   private session: McpSession | undefined;
+  /** The auth middleware of `session`; knows the scopes a pending step-up needs. */
+  private authFetch: AuthFetch | undefined;
   private stateValue: ConnectionState;
   private lastToken: AccessToken | undefined;
   private prompting: Thenable<unknown> | undefined;
@@ -112,7 +115,8 @@ export class ConnectionService implements vscode.Disposable {
   /** Interactive sign-in (the command, or the "Sign in again" action), then connect. */
   async signIn(again = false): Promise<void> {
     const s = this.configured();
-    const token = await this.tokens.signIn(s.auth.scopes, again);
+    // A step-up the provider could not grant silently is granted here, with the user.
+    const token = await this.tokens.signIn(this.authFetch?.signInScopes() ?? s.auth.scopes, again);
     if (!token) {
       throw new AuthRequiredError(vscode.l10n.t('Sign-in was cancelled.'));
     }
@@ -176,11 +180,12 @@ export class ConnectionService implements vscode.Disposable {
     }
     const runtime = loadRuntime();
     const serverUrl = new URL(s.serverUrl);
-    const fetch = runtime.createAuthFetch({
+    const fetch = this.authFetch = runtime.createAuthFetch({
       serverUrl,
       tokens: this.tokens,
       scopes: s.auth.scopes,
       allowedScopes: s.auth.scopes,
+      stepUpWithinApi: true,
       logger: this.deps.logger,
       onToken: t => { this.lastToken = t; },
       onAuthRequired: e => this.offerSignIn(e)
@@ -214,6 +219,8 @@ export class ConnectionService implements vscode.Disposable {
     const server = this.settings.serverUrl;
     if (e instanceof AuthRequiredError) {
       this.setState({ kind: 'signedOut', server, reason: e.message });
+    } else if (e instanceof InsufficientScopeError && this.stateValue.kind === 'connected') {
+      // One tool needs more consent; the connection and the other tools still work.
     } else if (e instanceof InsufficientScopeError || e instanceof ServerUnreachableError || e instanceof SecureMcpError) {
       this.setState({ kind: 'error', server, message: e.message });
     } else {
@@ -223,7 +230,7 @@ export class ConnectionService implements vscode.Disposable {
   }
 
   /** One visible "Sign in again" offer at a time, never a surprise dialog. */
-  private offerSignIn(e: AuthRequiredError): void {
+  private offerSignIn(e: AuthRequiredError | InsufficientScopeError): void {
     if (this.prompting || this.tokens.signedOut) {
       return;
     }
@@ -231,7 +238,8 @@ export class ConnectionService implements vscode.Disposable {
     this.prompting = vscode.window.showWarningMessage(vscode.l10n.t('Secure MCP: {0}', e.message), signIn).then(choice => {
       this.prompting = undefined;
       if (choice === signIn) {
-        void this.signIn(true).catch(err => this.log.warn(`sign-in: ${err instanceof Error ? err.message : String(err)}`));
+        // A rejected token needs a new session; a step-up needs one with more scopes.
+        void this.signIn(!(e instanceof InsufficientScopeError)).catch(err => this.log.warn(`sign-in: ${err instanceof Error ? err.message : String(err)}`));
       }
     });
   }
@@ -264,6 +272,7 @@ export class ConnectionService implements vscode.Disposable {
   private async resetSession(): Promise<void> {
     const session = this.session;
     this.session = undefined;
+    this.authFetch = undefined;
     await session?.close();
   }
 

@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
-import { AuthRequiredError } from '../../src/common/errors';
+import { AuthRequiredError, InsufficientScopeError } from '../../src/common/errors';
 import type { CommandResult } from '../../src/vscode/commands';
-import { refreshHeadless, signInHeadless, startSecureMcpServer, startWorld, weatherFor, type World } from '../world';
+import { ADMIN_SCOPE, refreshHeadless, signInHeadless, startSecureMcpServer, startWorld, weatherFor, type World } from '../world';
 import { api, grantTestProvider, helper, setSetting, waitFor, withTimeout } from './util';
 import type { HelperApi, SuppliedToken } from './helper-extension/src/extension';
 
@@ -27,7 +27,10 @@ suite('connection (real identity provider and MCP server)', function () {
   function supplierFor(w: World) {
     const track = (t: SuppliedToken) => { issued.push(t.accessToken); return t; };
     return {
-      signIn: async () => track({ ...await signInHeadless(w.idp, { username: w.demoUser.username, password: w.demoUser.password, scope: w.fullScope }), account: w.demoUser.username }),
+      signIn: async (scopes: readonly string[]) => {
+        const scope = scopes.filter(x => !x.startsWith('VSCODE_')).join(' ') || w.fullScope;
+        return track({ ...await signInHeadless(w.idp, { username: w.demoUser.username, password: w.demoUser.password, scope }), account: w.demoUser.username });
+      },
       refresh: async (previous: SuppliedToken) => track({ ...await refreshHeadless(w.idp, previous.refreshToken ?? ''), account: w.demoUser.username })
     };
   }
@@ -224,6 +227,58 @@ suite('connection (real identity provider and MCP server)', function () {
       await useServer(world.urls.mcp, [world.fullScope]);
       other.close();
       redirector.close();
+    }
+  });
+
+  test('insufficient_scope: step-up within the API, silent when consent exists, else "sign in again" asks for it', async () => {
+    const admin = `${world.fullScope.slice(0, world.fullScope.lastIndexOf('/') + 1)}${ADMIN_SCOPE}`;
+    const guarded = await startSecureMcpServer({ issuer: world.idp.issuer, audience: world.apiClientId, requiredScope: world.idp.scope, toolScopes: { delete_item: ADMIN_SCOPE } });
+    await useServer(guarded.url, [world.fullScope]);
+    try {
+      const a = await api();
+      assert.equal((await run('secureMcp.reconnect')).done, true);
+      assert.ok(!h.sessions().some(x => x.scopes.includes(admin)), 'no session with the wider scope yet');
+
+      // The provider can grant the wider scope without the user (MSAL with consent): one silent step-up.
+      h.grantNewScopesSilently(true);
+      let before = { ...h.stats };
+      await a.connection.callTool('delete_item', { id: 'item-1' });
+      await a.connection.callTool('delete_item', { id: 'item-2' });
+      h.grantNewScopesSilently(false);
+      assert.equal(guarded.stepUpChallenges, 1, 'the stepped-up token is kept for later calls');
+      assert.equal(h.stats.silentGrants - before.silentGrants, 1);
+      assert.equal(h.stats.creates, before.creates, 'no interactive sign-in');
+      assert.deepEqual(guarded.calls.map(c => [c.tool, c.args.id, c.oid]), [['delete_item', 'item-1', world.demoUser.oid], ['delete_item', 'item-2', world.demoUser.oid]]);
+
+      // Consent withdrawn: the call fails saying what to do; no dialog; nothing ran; the rest still works.
+      h.forgetSessionsWith(admin);
+      assert.equal((await run('secureMcp.reconnect')).done, true);
+      before = { ...h.stats };
+      const challenges = guarded.stepUpChallenges;
+      const calls = guarded.calls.length;
+      await assert.rejects(a.connection.callTool('delete_item', { id: 'item-3' }),
+        (e: unknown) => e instanceof InsufficientScopeError && e.message.includes(admin) && /Sign in again/.test(e.message));
+      assert.equal(guarded.stepUpChallenges - challenges, 1);
+      assert.equal(guarded.calls.length, calls, 'nothing ran on the server');
+      assert.equal(h.stats.creates, before.creates, 'no interactive sign-in');
+      assert.equal(a.connection.state.kind, 'connected');
+      await a.connection.callTool('get_date', {});
+
+      // "Sign in again" asks the provider for the wider scope. Smoke-test mode refuses the
+      // consent modal, so the grant itself is made from the Accounts menu, as a user could.
+      h.scopesAsked.length = 0;
+      await withTimeout(a.connection.signIn().catch(() => undefined), 30_000, 'interactive sign-in');
+      assert.ok(h.scopesAsked.some(x => x.includes(admin) && x.includes(world.fullScope)), JSON.stringify(h.scopesAsked));
+      await grantTestProvider(h.providerId, h.providerLabel, [world.fullScope, admin]);
+      before = { ...h.stats };
+      const done = await a.connection.callTool('delete_item', { id: 'item-4' });
+      assert.equal(done.isError ?? false, false);
+      assert.deepEqual(guarded.calls.at(-1)?.args, { id: 'item-4' });
+      assert.equal(h.stats.creates, before.creates);
+    } finally {
+      h.grantNewScopesSilently(false);
+      await useServer(world.urls.mcp, [world.fullScope]);
+      await guarded.close();
     }
   });
 

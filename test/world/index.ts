@@ -6,7 +6,7 @@ import { startIdp, type DemoUser, type Idp, type IdpOptions } from './idp';
 import { startScriptedLlm, type LlmServerOptions, type ScriptedLlm } from './llm';
 import { startSecureMcpServer, type SecureMcpServer, type SecureMcpServerOptions } from './mcp-server';
 
-export { startIdp, type Idp, type IdpOptions, type DemoUser, type MintOptions } from './idp';
+export { ADMIN_SCOPE, startIdp, type Idp, type IdpOptions, type DemoUser, type MintOptions } from './idp';
 export { startSecureMcpServer, weatherFor, type SecureMcpServer, type SecureMcpServerOptions, type ToolCallRecord } from './mcp-server';
 export { startScriptedLlm, steps, defaultReply, type LlmStep, type ScriptedLlm, type RecordedLlmRequest } from './llm';
 

@@ -43,8 +43,13 @@ export interface SecureMcpServerOptions {
 	entraAcceptApiUriAudience?: boolean;
 	/** Entra mode: also accept v1 tokens (`https://sts.windows.net/<tid>/`). Default false. */
 	entraAllowV1Issuer?: boolean;
-	/** `scopes_supported` in the Protected Resource Metadata. Default `[requiredScope]`. */
+	/** `scopes_supported` in the Protected Resource Metadata. Default `[requiredScope]` plus the `toolScopes`. */
 	scopesSupported?: string[];
+	/**
+	 * Extra delegated scope a tool needs beyond `requiredScope`, e.g. `{ delete_item: 'mcp:tools.admin' }`.
+	 * A `tools/call` without it gets 403 `insufficient_scope` naming every scope needed (step-up).
+	 */
+	toolScopes?: Record<string, string>;
 	jwks?: JwksOptions;
 	/** Default and maximum 300. */
 	clockToleranceSeconds?: number;
@@ -79,6 +84,8 @@ export interface SecureMcpServer {
 	requiredScope: string;
 	/** Every tool call that reached a handler, in order. */
 	readonly calls: ToolCallRecord[];
+	/** Tool calls refused with 403 `insufficient_scope` for lacking a `toolScopes` scope. */
+	readonly stepUpChallenges: number;
 	/** Live sessions (both transports). */
 	readonly sessionCount: number;
 	readonly jwksFetches: number;
@@ -187,7 +194,8 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 		...(tenantId !== undefined ? { tenantId } : {}),
 		...(options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: options.clockToleranceSeconds } : {}),
 	});
-	const scopesSupported = options.scopesSupported ?? [requiredScope];
+	const toolScopes = new Map(Object.entries(options.toolScopes ?? {}));
+	const scopesSupported = options.scopesSupported ?? [...new Set([requiredScope, ...toolScopes.values()])];
 	const tickMs = options.slowTaskTickMs ?? 1000;
 
 	const calls: ToolCallRecord[] = [];
@@ -455,7 +463,30 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 	// --- Streamable HTTP ---------------------------------------------------------------
 
 	const jsonBody = express.json({ limit: '4mb' });
-	app.post(mcpPath, guardOrigin, authenticate(mcpPath), jsonBody, async (req, res, next) => {
+	let stepUpChallenges = 0;
+	/** 403 for a `tools/call` whose tool needs a scope the token lacks, as MCP's step-up flow expects. */
+	const toolScope = (path: string): express.RequestHandler => (req, res, next) => {
+		const messages: unknown[] = Array.isArray(req.body) ? req.body : [req.body];
+		const user = userOf(res);
+		for (const m of messages) {
+			const call = m as { method?: unknown; params?: { name?: unknown } } | null;
+			const needed = call?.method === 'tools/call' && typeof call.params?.name === 'string' ? toolScopes.get(call.params.name) : undefined;
+			if (needed && !user.scopes.includes(needed)) {
+				stepUpChallenges++;
+				log(`[mcp] 403 insufficient_scope: ${String(call?.params?.name)} needs ${needed}`);
+				res.set('WWW-Authenticate', buildChallenge({
+					error: 'insufficient_scope',
+					description: `this tool needs the ${needed} scope`,
+					scope: [...new Set([...user.scopes, requiredScope, needed])].join(' '),
+					resourceMetadata: prmUrl(path),
+				}));
+				jsonRpcError(res, 403, -32001, 'Forbidden');
+				return;
+			}
+		}
+		next();
+	};
+	app.post(mcpPath, guardOrigin, authenticate(mcpPath), jsonBody, toolScope(mcpPath), async (req, res, next) => {
 		try {
 			const user = userOf(res);
 			const sessionId = req.headers['mcp-session-id'];
@@ -526,7 +557,7 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 			next(err);
 		}
 	});
-	app.post(messagesPath, guardOrigin, authenticate(ssePath), jsonBody, async (req, res, next) => {
+	app.post(messagesPath, guardOrigin, authenticate(ssePath), jsonBody, toolScope(ssePath), async (req, res, next) => {
 		try {
 			const id = typeof req.query.sessionId === 'string' ? req.query.sessionId : undefined;
 			const session = sessionFor(id, userOf(res), 'sse');
@@ -556,6 +587,9 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 		audiences,
 		requiredScope,
 		calls,
+		get stepUpChallenges() {
+			return stepUpChallenges;
+		},
 		get sessionCount() {
 			return sessions.size;
 		},

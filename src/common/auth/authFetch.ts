@@ -17,14 +17,24 @@ export interface AuthFetchOptions {
    * list is refused, so a server cannot make the client ask for arbitrary consent.
    */
   readonly allowedScopes: readonly string[];
+  /**
+   * Also allow the other scopes of an API an allowed scope names (`api://<id>/…`), so a
+   * server can step up to more of its own permissions without listing them up front. A
+   * scope of another API, or `.default`, is still refused: its token would be meant for
+   * someone else and must never reach this server.
+   */
+  readonly stepUpWithinApi?: boolean;
   readonly fetch?: FetchLike;
   readonly logger: Logger;
   /** Step-ups allowed over the life of this fetch (not per request), so a server cannot loop us. */
   readonly maxStepUps?: number;
   /** Same-origin redirects followed per request. */
   readonly maxRedirects?: number;
-  /** Told once per rejected token that silent refresh could not fix; the UI offers "Sign in again". */
-  readonly onAuthRequired?: (error: AuthRequiredError) => void;
+  /**
+   * Told once per failure that silent refresh or step-up could not fix; the UI offers
+   * "Sign in again" (with `signInScopes()`).
+   */
+  readonly onAuthRequired?: (error: AuthRequiredError | InsufficientScopeError) => void;
   /** Told whenever the token in use changes (account, expiry), for the status bar. */
   readonly onToken?: (token: AccessToken) => void;
 }
@@ -33,6 +43,8 @@ export interface AuthFetch extends FetchLike {
   /** The challenge from the most recent 401/403, for diagnostics and discovery. */
   readonly lastChallenge: () => BearerChallenge | undefined;
   readonly currentScopes: () => readonly string[];
+  /** What an interactive sign-in should ask for: the current scopes plus a step-up silent acquisition could not get. */
+  readonly signInScopes: () => readonly string[];
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -50,6 +62,8 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const maxRedirects = options.maxRedirects ?? 3;
   let stepUpsLeft = options.maxStepUps ?? 2;
   let scopes = [...options.scopes];
+  // A step-up that needs the user: kept for the next interactive sign-in, not for silent requests.
+  let signInExtra: string[] = [];
   let current: AccessToken | undefined;
   let pending: Promise<AccessToken | undefined> | undefined;
   let challenge: BearerChallenge | undefined;
@@ -160,24 +174,29 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       if (c?.error === 'insufficient_scope') {
         challenge = c;
         await response.body?.cancel();
-        const wanted = resolveChallengedScopes(c.scope, options.allowedScopes);
+        const wanted = resolveChallengedScopes(c.scope, options.allowedScopes, options.stepUpWithinApi);
         if (!wanted.length) {
           throw new InsufficientScopeError(`The server needs scope "${c.scope ?? '(unspecified)'}", which is not one of the scopes configured for it.`, c.scope);
         }
         if (stepUpsLeft <= 0) {
           throw new InsufficientScopeError('The server keeps asking for more scopes; stopped to avoid a loop.', c.scope);
         }
-        stepUpsLeft--;
         const before = scopes;
         scopes = [...new Set([...scopes, ...wanted])];
         log.info(`403 insufficient_scope; stepping up to ${scopes.join(' ')}`);
-        const rejected = token.token;
+        // Not a refresh: the token is valid, only narrower than the server wants.
+        const narrow = token.token;
         current = undefined;
-        token = await acquire(rejected, signal);
-        if (!token) {
+        token = await acquire(undefined, signal);
+        if (!token || token.token === narrow) {
+          // Silent requests keep working with the old scopes; only the sign-in asks for more.
           scopes = before;
-          throw new InsufficientScopeError(`Sign in again to grant the scope ${wanted.join(' ')}.`, wanted.join(' '));
+          signInExtra = wanted.filter(w => !before.includes(w));
+          const missing = wanted.join(' ');
+          throw notify(new InsufficientScopeError(`The server needs the scope ${missing}, which needs your consent. Sign in again to grant it.`, missing));
         }
+        stepUpsLeft--;
+        signInExtra = [];
         response = await send(url, requestInit, token.token);
       }
     }
@@ -187,7 +206,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     return response;
   }) as AuthFetch;
 
-  function notify(e: AuthRequiredError): AuthRequiredError {
+  function notify<E extends AuthRequiredError | InsufficientScopeError>(e: E): E {
     if (!asked) {
       asked = true;
       options.onAuthRequired?.(e);
@@ -207,6 +226,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
 
   Object.defineProperty(authFetch, 'lastChallenge', { value: () => challenge });
   Object.defineProperty(authFetch, 'currentScopes', { value: () => scopes });
+  Object.defineProperty(authFetch, 'signInScopes', { value: () => [...new Set([...scopes, ...signInExtra])] });
   return authFetch;
 }
 
@@ -216,20 +236,37 @@ function isExpiring(t: AccessToken): boolean {
 }
 
 /**
- * Maps challenged scopes onto allowed ones. Servers behind Entra often challenge with
- * the bare `mcp:tools` while the token must be requested as `api://…/mcp:tools`.
+ * Maps challenged scopes onto allowed ones, all or nothing. Servers behind Entra often
+ * challenge with the bare `mcp:tools` while the token must be requested as
+ * `api://…/mcp:tools`. With `withinApi`, other scopes of an allowed scope's API are
+ * accepted too (bare ones mapped onto it when only one API is configured), never
+ * another API's scopes nor `.default`.
  */
-export function resolveChallengedScopes(challenged: string | undefined, allowed: readonly string[]): string[] {
+export function resolveChallengedScopes(challenged: string | undefined, allowed: readonly string[], withinApi = false): string[] {
   if (!challenged) {
     return [];
   }
+  const apis = [...new Set(allowed.map(apiOf).filter(Boolean))];
   const out: string[] = [];
   for (const s of challenged.split(/\s+/).filter(Boolean)) {
-    const match = allowed.find(a => a === s) ?? allowed.find(a => a.endsWith(`/${s}`));
+    let match = allowed.find(a => a === s) ?? allowed.find(a => a.endsWith(`/${s}`));
+    if (!match && withinApi && !s.endsWith('.default')) {
+      const api = apiOf(s);
+      if (api && apis.includes(api)) {
+        match = s;
+      } else if (!api && apis.length === 1) {
+        match = `${apis[0]}${s}`;
+      }
+    }
     if (!match) {
       return [];
     }
     out.push(match);
   }
-  return out;
+  return [...new Set(out)];
+}
+
+/** The API a scope names: `api://<id>/` of `api://<id>/mcp:tools`; empty for a bare scope. */
+function apiOf(scope: string): string {
+  return scope.slice(0, scope.lastIndexOf('/') + 1);
 }

@@ -60,6 +60,17 @@ function make(server: Peer, tokens: TokenSource, extra: Partial<AuthFetchOptions
 }
 
 const ok: Handler = (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'); };
+
+/** 403 `insufficient_scope` for `scope()` to the first token (tok-1), success to any other. */
+function narrowFirstToken(scope: () => string): Handler {
+  return (req, res, body) => {
+    if (req.headers.authorization === 'Bearer tok-1') {
+      res.writeHead(403, { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope()}"` }).end();
+    } else {
+      ok(req, res, body);
+    }
+  };
+}
 const post = (body = '{"jsonrpc":"2.0"}'): RequestInit => ({ method: 'POST', body, headers: { 'content-type': 'application/json' } });
 
 describe('auth fetch middleware', () => {
@@ -168,13 +179,7 @@ describe('auth fetch middleware', () => {
   });
 
   it('403 insufficient_scope for an allowed scope → step-up with that scope, then success', async () => {
-    server.handler = (req, res) => {
-      if (req.headers.authorization === 'Bearer tok-1') {
-        res.writeHead(403, { 'www-authenticate': 'Bearer error="insufficient_scope", scope="mcp:admin"' }).end();
-      } else {
-        ok(req, res, '');
-      }
-    };
+    server.handler = narrowFirstToken(() => 'mcp:admin');
     const tokens = new CountingTokens();
     const f = make(server, tokens);
     assert.equal((await f(server.url, post())).status, 200);
@@ -197,6 +202,54 @@ describe('auth fetch middleware', () => {
     assert.equal(r.status, 403);
     await assert.rejects(f(server.url, post()), /keeps asking/);
     assert.equal(server.seen.length, 3);
+  });
+
+  it('a step-up that needs consent: one "sign in again" offer with the wider scopes, silent requests keep the old ones', async () => {
+    server.handler = narrowFirstToken(() => 'mcp:tools mcp:admin');
+    const required: unknown[] = [];
+    // The provider has only the narrow token; the wider scope needs the user.
+    const asked: (readonly string[])[] = [];
+    const tokens: TokenSource = {
+      getToken: async r => {
+        asked.push(r.scopes);
+        return r.scopes.length > 1 ? undefined : { token: 'tok-1', scopes: r.scopes, expiresAt: Date.now() + 3_600_000 };
+      }
+    };
+    const f = make(server, tokens, { onAuthRequired: e => required.push(e) });
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(f(server.url, post()), (e: unknown) => e instanceof InsufficientScopeError && /api:\/\/srv\/mcp:admin/.test(e.message) && /Sign in again/.test(e.message));
+    }
+    assert.equal(required.length, 1, 'offered once, not per request');
+    assert.ok(required[0] instanceof InsufficientScopeError);
+    assert.deepEqual(f.currentScopes(), ['api://srv/mcp:tools']);
+    assert.deepEqual(f.signInScopes(), ['api://srv/mcp:tools', 'api://srv/mcp:admin']);
+    assert.deepEqual(asked.map(x => x.length), [1, 2, 1, 2], 'each request tries the silent step-up once, then the narrow token serves the rest');
+  });
+
+  it('step-up within the API: more of the same API is asked for; another API, or .default, never', async () => {
+    let challenge = 'mcp:tools.write';
+    server.handler = narrowFirstToken(() => challenge);
+    const tokens = new CountingTokens();
+    const f = make(server, tokens, { stepUpWithinApi: true });
+    assert.equal((await f(server.url, post())).status, 200);
+    assert.deepEqual(tokens.requests[1]?.scopes, ['api://srv/mcp:tools', 'api://srv/mcp:tools.write']);
+    for (challenge of ['https://graph.microsoft.com/Mail.Read', 'api://srv/.default', 'api://other/mcp:tools']) {
+      const t = new CountingTokens();
+      const g = make(server, t, { stepUpWithinApi: true });
+      await assert.rejects(g(server.url, post()), InsufficientScopeError, challenge);
+      assert.equal(t.requests.length, 1, `no token asked for ${challenge}`);
+    }
+  });
+
+  it('maps challenged scopes within the configured API only when asked to', () => {
+    const allowed = ['api://a/mcp:tools'];
+    assert.deepEqual(resolveChallengedScopes('mcp:admin', allowed), []);
+    assert.deepEqual(resolveChallengedScopes('mcp:admin', allowed, true), ['api://a/mcp:admin']);
+    assert.deepEqual(resolveChallengedScopes('mcp:tools api://a/mcp:admin', allowed, true), ['api://a/mcp:tools', 'api://a/mcp:admin']);
+    assert.deepEqual(resolveChallengedScopes('api://b/mcp:admin', allowed, true), []);
+    assert.deepEqual(resolveChallengedScopes('mcp:admin', [...allowed, 'api://b/x'], true), [], 'two APIs: a bare scope is ambiguous');
+    assert.deepEqual(resolveChallengedScopes('mcp:admin', ['mcp:tools'], true), [], 'bare configuration: exact only');
+    assert.deepEqual(resolveChallengedScopes('.default', allowed, true), []);
   });
 
   it('maps challenged bare scopes onto configured full ones, all or nothing', () => {

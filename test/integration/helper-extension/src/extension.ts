@@ -37,6 +37,8 @@ export interface HelperApi {
   readonly requests: readonly RecordedRequest[];
   sessions(): readonly vscode.AuthenticationSession[];
   clearSessions(): void;
+  /** Removes the sessions holding `scope`, as revoking that consent would. */
+  forgetSessionsWith(scope: string): void;
   /**
    * Where sessions get real tokens from (the world's identity provider, driven by the
    * test); undefined restores the fixed fake token.
@@ -49,8 +51,15 @@ export interface HelperApi {
    * (another identity provider, say), keeping the sessions and so VS Code's access grant.
    */
   reissue(): void;
+  /**
+   * Whether a silent request for scopes no session has yet is granted without the user,
+   * as MSAL does when consent exists (a step-up the user already agreed to).
+   */
+  grantNewScopesSilently(on: boolean): void;
+  /** The scopes of every request to the provider (hints included), oldest first; tests may clear it. */
+  readonly scopesAsked: string[][];
   /** How often the provider was asked, for "exactly one refresh" assertions. */
-  readonly stats: { getSessions: number; creates: number; refreshes: number };
+  readonly stats: { getSessions: number; creates: number; refreshes: number; silentGrants: number };
 }
 
 /** Tokens for a session: a sign-in, and the silent refresh a real provider does on expiry. */
@@ -95,9 +104,12 @@ export function activate(context: vscode.ExtensionContext): HelperApi {
     requests,
     sessions: () => auth.all(),
     clearSessions: () => auth.clear(),
+    forgetSessionsWith: scope => auth.clear(e => e.scopes.includes(scope)),
     useTokenSupplier: supplier => { auth.supplier = supplier; },
     markStale: () => { auth.stale = true; },
     reissue: () => { auth.reissue = true; },
+    grantNewScopesSilently: on => { auth.silentGrants = on; },
+    scopesAsked: auth.scopesAsked,
     stats: auth.stats
   };
 }
@@ -280,15 +292,18 @@ class TestAuthProvider implements vscode.AuthenticationProvider, vscode.Disposab
   supplier: TokenSupplier | undefined;
   stale = false;
   reissue = false;
-  readonly stats = { getSessions: 0, creates: 0, refreshes: 0 };
+  silentGrants = false;
+  readonly stats = { getSessions: 0, creates: 0, refreshes: 0, silentGrants: 0 };
+  readonly scopesAsked: string[][] = [];
   readonly onDidChangeSessions = this.emitter.event;
 
   all(): readonly vscode.AuthenticationSession[] {
     return this.store.map(e => e.session);
   }
 
-  clear(): void {
-    const removed = this.store.splice(0).map(e => e.session);
+  clear(which: (session: vscode.AuthenticationSession) => boolean = () => true): void {
+    const removed = this.store.filter(e => which(e.session)).map(e => e.session);
+    this.store.splice(0, this.store.length, ...this.store.filter(e => !which(e.session)));
     if (removed.length) {
       this.emitter.fire({ added: [], removed, changed: [] });
     }
@@ -297,7 +312,12 @@ class TestAuthProvider implements vscode.AuthenticationProvider, vscode.Disposab
   /** Like MSAL-backed providers: an expired token is refreshed silently before it is handed out. */
   async getSessions(scopes: readonly string[] | undefined): Promise<vscode.AuthenticationSession[]> {
     this.stats.getSessions++;
+    this.scopesAsked.push([...scopes ?? []]);
     const matching = this.store.filter(e => !scopes || scopes.every(x => e.session.scopes.includes(x)));
+    if (!matching.length && scopes && this.silentGrants && this.supplier && this.store.length) {
+      this.stats.silentGrants++;
+      return [await this.add(scopes, await this.supplier.signIn(scopes))];
+    }
     const stale = this.stale;
     const reissue = this.reissue;
     this.stale = false;
@@ -319,7 +339,11 @@ class TestAuthProvider implements vscode.AuthenticationProvider, vscode.Disposab
 
   async createSession(scopes: readonly string[]): Promise<vscode.AuthenticationSession> {
     this.stats.creates++;
-    const token = this.supplier ? await this.supplier.signIn(scopes) : undefined;
+    this.scopesAsked.push([...scopes]);
+    return this.add(scopes, this.supplier ? await this.supplier.signIn(scopes) : undefined);
+  }
+
+  private async add(scopes: readonly string[], token: SuppliedToken | undefined): Promise<vscode.AuthenticationSession> {
     const session: vscode.AuthenticationSession = {
       id: `secure-mcp-test-${++this.counter}`,
       accessToken: token?.accessToken ?? await fetchToken(scopes),
