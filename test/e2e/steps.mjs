@@ -9,6 +9,7 @@ import {
   answerInputBox, dismissChatNotices, findFrame, openChat, widenChat, runCommand, sendChat,
   statusText, waitFor, waitForNoFrame, waitForAnswer, waitForStatus
 } from './ui.mjs';
+import { checkPresentation } from './presentation.mjs';
 
 /**
  * @typedef {object} StepContext
@@ -150,7 +151,8 @@ export const steps = [
       assert.match(shown, /Zurich/);
       await ctx.shot('approval');
       await ctx.readmeShot('approval', editorPart(page));
-      ctx.log(`screenshots taken (${Date.now() - t} ms)`);
+      const themed = await checkPresentation(ctx, frame, 'approval', ['decline', 'approve', 'approveSession']);
+      ctx.log(`screenshots taken (${Date.now() - t} ms): ${themed.map(f => path.basename(f)).join(', ')}`);
       await frame.locator('#approve').click();
       const expected = ctx.weatherFor('Zurich').condition;
       const answer = await waitForAnswer(page, 'Zurich', new RegExp(`${expected}[\\s\\S]*Model:`), 45_000);
@@ -190,6 +192,8 @@ export const steps = [
       assert.match(text, /restart the build agent/);
       await ctx.shot('elicitation-form');
       await ctx.readmeShot('elicitation', editorPart(page));
+      const themed = await checkPresentation(ctx, form, 'elicitation', ['accept', 'decline', 'cancel']);
+      ctx.log(`screenshots: ${themed.map(f => path.basename(f)).join(', ')}`);
       await form.locator('#accept').click();
       const answer = await waitForAnswer(page, 'restart the build agent', /accepted/, 45_000);
       assert.match(answer, /confirm_action/);
