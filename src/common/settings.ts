@@ -16,7 +16,14 @@ export interface Settings {
   readonly llm: {
     readonly provider: LlmProvider;
     readonly openai: { readonly model: string; readonly baseUrl: string };
-    readonly azure: { readonly endpoint: string; readonly deployment: string; readonly apiVersion: string; readonly auth: AzureAuth };
+    readonly azure: {
+      readonly endpoint: string;
+      readonly deployment: string;
+      readonly apiVersion: string;
+      readonly auth: AzureAuth;
+      /** Where the keyless (Entra) token comes from: `microsoft`, or `microsoft-sovereign-cloud`. */
+      readonly authProviderId: string;
+    };
   };
   readonly approval: {
     readonly timeoutSeconds: number;
@@ -35,7 +42,7 @@ export const DEFAULT_SETTINGS: Settings = {
   llm: {
     provider: 'auto',
     openai: { model: 'gpt-4.1', baseUrl: '' },
-    azure: { endpoint: '', deployment: '', apiVersion: '2024-10-21', auth: 'entra' }
+    azure: { endpoint: '', deployment: '', apiVersion: '2024-10-21', auth: 'entra', authProviderId: 'microsoft' }
   },
   approval: { timeoutSeconds: 300, rememberAcrossSessions: false, trustedServers: [], allowReadOnlyFromTrustedServers: false },
   timeouts: { connectSeconds: 30, toolCallSeconds: 60, toolCallMaxSeconds: 600 },
@@ -164,7 +171,8 @@ export function readSettings(read: SettingReader): ReadSettingsResult {
         endpoint: value('llm.azure.endpoint', d.llm.azure.endpoint, url),
         deployment: value('llm.azure.deployment', d.llm.azure.deployment, str(DEPLOYMENT, true, 'must be a deployment name')),
         apiVersion: value('llm.azure.apiVersion', d.llm.azure.apiVersion, str(API_VERSION, false, 'must look like 2024-10-21')),
-        auth: value('llm.azure.auth', d.llm.azure.auth, oneOf(['entra', 'apiKey']))
+        auth: value('llm.azure.auth', d.llm.azure.auth, oneOf(['entra', 'apiKey'])),
+        authProviderId: value('llm.azure.authProviderId', d.llm.azure.authProviderId, str(PROVIDER_ID, false, 'must be an authentication provider id'))
       }
     },
     approval: {
@@ -212,6 +220,16 @@ function crossChecks(s: Settings): SettingProblem[] {
 
 export function isEntraProvider(providerId: string): boolean {
   return providerId === 'microsoft' || providerId === 'microsoft-sovereign-cloud';
+}
+
+/**
+ * The keyless Azure OpenAI scope for an endpoint's cloud: Azure Government (`….azure.us`)
+ * and Azure China (`….azure.cn`) have their own Cognitive Services audience.
+ */
+export function azureOpenAiScope(endpoint: string): string {
+  const host = URL.parse(endpoint)?.hostname ?? '';
+  const cloud = /\.azure\.(us|cn)$/.exec(host)?.[1];
+  return `https://cognitiveservices.azure.${cloud ?? 'com'}/.default`;
 }
 
 /**

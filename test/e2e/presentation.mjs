@@ -1,6 +1,7 @@
 // How a webview panel looks to a person: in the light and the dark theme, and squeezed to
 // 300 px wide. Screenshots of each go to test-results/e2e/; the checks make "themed" and
 // "readable" something a run can fail on, not only something a screenshot shows.
+/* global document, getComputedStyle -- measure() runs in the webview page */
 import assert from 'node:assert/strict';
 import { runCommand, waitFor } from './ui.mjs';
 

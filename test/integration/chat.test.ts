@@ -134,6 +134,44 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
     assert.ok(!JSON.stringify(audit).includes('Zurich'), 'the audit holds a hash of the arguments, not the values');
   });
 
+  test('Azure OpenAI without a key: deployment path, api-version, and a token from the configured provider', async () => {
+    const azureScope = 'https://cognitiveservices.azure.com/.default';
+    const local: (() => Promise<void>)[] = [];
+    for (const [key, value] of [
+      ['secureMcp.llm.provider', 'azureOpenAI'],
+      ['secureMcp.llm.azure.endpoint', world.urls.llmAzureEndpoint],
+      ['secureMcp.llm.azure.deployment', 'scripted-deployment'],
+      ['secureMcp.llm.azure.auth', 'entra'],
+      ['secureMcp.llm.azure.authProviderId', h.providerId]
+    ] as const) {
+      local.push(await setSetting(key, value));
+    }
+    // The account is signed in already; its provider hands out the Cognitive Services token silently.
+    h.grantNewScopesSilently(true);
+    h.scopesAsked.length = 0;
+    try {
+      const { settings } = await api();
+      await waitFor(() => settings.current.settings.llm.azure.authProviderId === h.providerId, 'the Azure settings');
+      const before = world.llm.requests.length;
+      const pending = ask("What's the weather in Oslo?");
+      await decideNext('approve');
+      const { stream } = await withTimeout(pending, 30_000, 'the answer');
+      assert.match(stream.text, new RegExp(weatherFor('Oslo').condition));
+      assert.match(stream.text, /Model: Azure OpenAI scripted-deployment/);
+      const sent = world.llm.requests.slice(before);
+      assert.equal(sent.length, 2, 'one turn to pick the tool, one to answer');
+      for (const r of sent) {
+        assert.deepEqual([r.api, r.deployment, r.apiVersion, r.auth], ['azure', 'scripted-deployment', '2024-10-21', 'bearer']);
+      }
+      assert.ok(h.scopesAsked.some(x => x.includes(azureScope)), JSON.stringify(h.scopesAsked));
+    } finally {
+      h.grantNewScopesSilently(false);
+      for (const restore of local.reverse()) {
+        await restore();
+      }
+    }
+  });
+
   test('a declined call never reaches the server, and the answer says so', async () => {
     const calls = world.mcp.calls.length;
     const pending = ask("What's the weather in Oslo?");

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { ConfigurationError } from '../../common/errors';
 import type { ChatModel } from '../../common/llm/types';
 import type { Logger } from '../../common/log';
-import type { Settings } from '../../common/settings';
+import { azureOpenAiScope, isEntraProvider, type Settings } from '../../common/settings';
 import { loadRuntime } from '../lazy';
 import { VsCodeChatModel } from './vscodeLm';
 
@@ -14,7 +14,6 @@ export const API_KEY_SECRETS = {
 
 export type KeyedProvider = keyof typeof API_KEY_SECRETS;
 
-const AZURE_SCOPE = 'https://cognitiveservices.azure.com/.default';
 
 export interface ChosenModel {
   readonly model: ChatModel;
@@ -74,13 +73,14 @@ export async function chooseModel(settings: Settings, secrets: vscode.SecretStor
     }
     auth = { kind: 'apiKey', apiKey };
   } else {
-    const scopes = [AZURE_SCOPE, ...(settings.auth.tenant ? [`VSCODE_TENANT:${settings.auth.tenant}`] : [])];
+    const providerId = azure.authProviderId;
+    const scopes = [azureOpenAiScope(azure.endpoint), ...(settings.auth.tenant && isEntraProvider(providerId) ? [`VSCODE_TENANT:${settings.auth.tenant}`] : [])];
     auth = {
       kind: 'entra',
       // Keyless: a token from the same Microsoft account, asked for on each request (the provider caches and refreshes).
       getToken: async () => {
-        const session = await vscode.authentication.getSession('microsoft', scopes, { silent: true })
-          ?? await vscode.authentication.getSession('microsoft', scopes, { createIfNone: { detail: vscode.l10n.t('Secure MCP uses your Microsoft account for Azure OpenAI (no API key).') } });
+        const session = await vscode.authentication.getSession(providerId, scopes, { silent: true })
+          ?? await vscode.authentication.getSession(providerId, scopes, { createIfNone: { detail: vscode.l10n.t('Secure MCP uses your Microsoft account for Azure OpenAI (no API key).') } });
         return session.accessToken;
       }
     };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_SETTINGS, checkSecureUrl, readSettings, sessionScopes, type SettingReader } from '../../../src/common/settings';
+import { DEFAULT_SETTINGS, azureOpenAiScope, checkSecureUrl, readSettings, sessionScopes, type SettingReader } from '../../../src/common/settings';
 
 const from = (values: Record<string, unknown>): SettingReader => key => values[key];
 
@@ -114,6 +114,20 @@ describe('settings', () => {
   it('flags an Azure OpenAI provider without endpoint and deployment', () => {
     const r = readSettings(from({ 'llm.provider': 'azureOpenAI' }));
     assert.ok(r.problems.some(p => p.key === 'secureMcp.llm.provider'));
+  });
+
+  it('keyless Azure OpenAI: the provider is a setting, the scope follows the endpoint\'s cloud', () => {
+    assert.equal(readSettings(from({})).settings.llm.azure.authProviderId, 'microsoft');
+    const r = readSettings(from({ 'llm.azure.authProviderId': 'microsoft-sovereign-cloud' }));
+    assert.equal(r.settings.llm.azure.authProviderId, 'microsoft-sovereign-cloud');
+    const bad = readSettings(from({ 'llm.azure.authProviderId': 'not a provider' }));
+    assert.ok(bad.problems.some(p => p.key === 'secureMcp.llm.azure.authProviderId'));
+    assert.equal(bad.settings.llm.azure.authProviderId, 'microsoft');
+    assert.equal(azureOpenAiScope('https://contoso.openai.azure.com'), 'https://cognitiveservices.azure.com/.default');
+    assert.equal(azureOpenAiScope('https://contoso.openai.azure.us/'), 'https://cognitiveservices.azure.us/.default');
+    assert.equal(azureOpenAiScope('https://contoso.openai.azure.cn'), 'https://cognitiveservices.azure.cn/.default');
+    assert.equal(azureOpenAiScope('https://evil.azure.us.example.com'), 'https://cognitiveservices.azure.com/.default');
+    assert.equal(azureOpenAiScope('http://127.0.0.1:4000'), 'https://cognitiveservices.azure.com/.default');
   });
 
   it('adds VS Code tenant and client hints only for the Microsoft providers', () => {
