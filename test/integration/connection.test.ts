@@ -318,6 +318,23 @@ suite('connection (real identity provider and MCP server)', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  test('signed out elsewhere (the Accounts menu): disconnected cleanly, no prompt', async () => {
+    const a = await api();
+    await a.connection.listTools();
+    assert.equal(a.connection.state.kind, 'connected');
+    const before = { ...h.stats };
+    h.clearSessions();
+    await waitFor(() => a.connection.state.kind === 'signedOut', 'the signed-out state', 10_000);
+    assert.equal(a.statusBar.view.command, 'secureMcp.signIn');
+    await assert.rejects(a.connection.callTool('get_date', {}), AuthRequiredError);
+    assert.equal(h.stats.creates, before.creates, 'no sign-in was started');
+    // Back in the way a user would: the Accounts menu, then the command.
+    await grantTestProvider(h.providerId, h.providerLabel, [world.fullScope]);
+    const again = await run('secureMcp.signIn');
+    assert.equal(again.done, true, again.message);
+    assert.equal(a.connection.state.kind, 'connected');
+  });
+
   test('sign out: the next request says how to sign in, without a prompt', async () => {
     const a = await api();
     const out = await run('secureMcp.signOut');
