@@ -51,6 +51,21 @@ function measure(buttonIds) {
   };
 }
 
+/**
+ * Picks a color theme whose label contains `label` from "Preferences: Color Theme", as a
+ * person does; returns the label of the theme that was current.
+ */
+async function pickTheme(page, label) {
+  await runCommand(page, 'Preferences: Color Theme');
+  const rows = page.locator('.quick-input-widget .monaco-list-row');
+  await rows.first().waitFor({ timeout: 10_000 });
+  const current = (await page.locator('.quick-input-widget .monaco-list-row.focused .label-name').first().innerText({ timeout: 5_000 }).catch(() => '')).trim();
+  await page.locator('.quick-input-widget .quick-input-box input').fill(label);
+  await rows.filter({ hasText: label }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  return current;
+}
+
 /** The `<iframe>` in the workbench page that holds `frame` (webviews nest two deep). */
 async function outerIframe(page, frame) {
   let f = frame;
@@ -61,8 +76,9 @@ async function outerIframe(page, frame) {
 }
 
 /**
- * Screenshots `name` in the current theme, the other one and at 300 px, and fails when
- * the panel ignores the theme, its text falls below AA contrast, or at 300 px it scrolls
+ * Screenshots `name` in the current theme, the other one, high contrast and at 300 px, and
+ * fails when the panel ignores the theme, its text falls below AA contrast (AAA in high
+ * contrast), or at 300 px it scrolls
  * sideways or hides one of `buttonIds`. Leaves the theme and the width as it found them.
  * Returns the screenshot paths.
  */
@@ -87,6 +103,20 @@ export async function checkPresentation(ctx, frame, name, buttonIds) {
     await ctx.readmeShot(`${name}-${second.kind.replace('vscode-', '')}`, iframe);
   } finally {
     await runCommand(page, 'Preferences: Toggle between Light/Dark Themes');
+    await waitFor(async () => (await frame.evaluate(measure, buttonIds)).kind === first.kind, `${name} back in ${first.kind}`, 15_000);
+  }
+
+  const theme = await pickTheme(page, 'Dark High Contrast');
+  try {
+    const hc = await waitFor(async () => {
+      const m = await frame.evaluate(measure, buttonIds);
+      return m.kind === 'vscode-high-contrast' ? m : undefined;
+    }, `${name} in high contrast`, 15_000);
+    ctx.log(`${name}: ${hc.kind}, text ${hc.foreground} on ${hc.background}, contrast ${hc.contrast.toFixed(1)}:1`);
+    assert.ok(hc.contrast >= 7, `${name} text contrast ${hc.contrast.toFixed(2)}:1 in high contrast`);
+    shots.push(await ctx.shot(`${name}-high-contrast`, iframe));
+  } finally {
+    await pickTheme(page, theme);
     await waitFor(async () => (await frame.evaluate(measure, buttonIds)).kind === first.kind, `${name} back in ${first.kind}`, 15_000);
   }
 

@@ -33,15 +33,45 @@ export async function bundleHelperExtension(outDir = path.join(repoRoot, 'out', 
 }
 
 /**
- * Settings for the language model.
- * - `openAiKey` given: OpenAI itself (provider `openai`, default base URL).
- * - otherwise: the chat view's model (provider `vscode`), which is the helper's
- *   `secure-mcp-test/scripted` model streaming from the world's scripted LLM.
+ * The language model `npm start` uses, from the environment:
+ * - `AZURE_OPENAI_ENDPOINT` and `AZURE_OPENAI_DEPLOYMENT`: Azure OpenAI, with
+ *   `AZURE_OPENAI_API_KEY` when set (else keyless Entra), `AZURE_OPENAI_API_VERSION` optional;
+ * - `OPENAI_API_KEY`: OpenAI (`OPENAI_BASE_URL` and `OPENAI_MODEL` optional);
+ * - otherwise the chat view's model (provider `vscode`): the helper's "Secure MCP Test
+ *   Model", streaming from the world's scripted LLM.
+ * The helper model is installed in every case: the Chat view sends nothing without a
+ * model, and code-server has none of its own.
+ * Returns the settings, the environment code-server passes on, and a line for the user.
  */
-export function llmSettings({ openAiKey } = {}) {
-  return openAiKey
-    ? { 'secureMcp.llm.provider': 'openai', 'secureMcp.llm.openai.baseUrl': '', 'secureMcp.llm.openai.model': 'gpt-4.1' }
-    : { 'secureMcp.llm.provider': 'vscode' };
+export function llmChoice(env = {}) {
+  if (env.AZURE_OPENAI_ENDPOINT && env.AZURE_OPENAI_DEPLOYMENT) {
+    const keyed = Boolean(env.AZURE_OPENAI_API_KEY);
+    return {
+      settings: {
+        'secureMcp.llm.provider': 'azureOpenAI',
+        'secureMcp.llm.azure.endpoint': env.AZURE_OPENAI_ENDPOINT,
+        'secureMcp.llm.azure.deployment': env.AZURE_OPENAI_DEPLOYMENT,
+        'secureMcp.llm.azure.auth': keyed ? 'apiKey' : 'entra',
+        ...(env.AZURE_OPENAI_API_VERSION ? { 'secureMcp.llm.azure.apiVersion': env.AZURE_OPENAI_API_VERSION } : {})
+      },
+      env: keyed ? { AZURE_OPENAI_API_KEY: env.AZURE_OPENAI_API_KEY } : {},
+      description: `Azure OpenAI ${env.AZURE_OPENAI_DEPLOYMENT} at ${env.AZURE_OPENAI_ENDPOINT} (${keyed ? 'AZURE_OPENAI_API_KEY' : 'keyless: sign in with Microsoft when asked'})`
+    };
+  }
+  if (env.OPENAI_API_KEY) {
+    const model = env.OPENAI_MODEL || 'gpt-4.1';
+    return {
+      settings: { 'secureMcp.llm.provider': 'openai', 'secureMcp.llm.openai.baseUrl': env.OPENAI_BASE_URL || '', 'secureMcp.llm.openai.model': model },
+      env: { OPENAI_API_KEY: env.OPENAI_API_KEY },
+      description: `OpenAI ${model}${env.OPENAI_BASE_URL ? ` at ${env.OPENAI_BASE_URL}` : ''} (OPENAI_API_KEY is set)`
+    };
+  }
+  return { settings: { 'secureMcp.llm.provider': 'vscode' }, env: {}, description: '' };
+}
+
+/** Settings for the e2e run: always the chat view's model (the helper's scripted one). */
+export function llmSettings() {
+  return llmChoice({}).settings;
 }
 
 /** Extension host environment for the helper model: where the scripted LLM listens. */

@@ -3,9 +3,11 @@
 // installs the VSIX into code-server, writes settings for the world, and prints the URL.
 //   npm start                 run until Ctrl-C
 //   npm start -- --smoke      start everything, check it answers, stop (used by npm test)
-// Environment: SECURE_MCP_PORT (code-server port, default a free one), OPENAI_API_KEY
-// (use OpenAI; without it the Chat view's model is the test helper's scripted model,
-// which answers from the world's scripted LLM).
+// Environment: SECURE_MCP_PORT (code-server port, default a free one); OPENAI_API_KEY
+// (OPENAI_BASE_URL, OPENAI_MODEL) to use OpenAI, or AZURE_OPENAI_ENDPOINT and
+// AZURE_OPENAI_DEPLOYMENT (AZURE_OPENAI_API_KEY, AZURE_OPENAI_API_VERSION) to use Azure
+// OpenAI; without them the Chat view's model, the test helper's scripted model, answers
+// from the world's scripted LLM.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,7 +19,7 @@ ensureNodeModules();
 const smoke = process.argv.includes('--smoke');
 const { provision } = await import('./provision.mjs');
 const { installUnpacked, installVsix, launchBrowser, saveFailureArtifacts, startCodeServer, registerCleanup } = await import('./codeServer.mjs');
-const { bundleHelperExtension, helperEnv, llmSettings, startLoopbackRedirector } = await import('../e2e/setup.mjs');
+const { bundleHelperExtension, helperEnv, llmChoice, startLoopbackRedirector } = await import('../e2e/setup.mjs');
 const { tsImport } = await import('tsx/esm/api');
 
 const paths = await provision();
@@ -40,15 +42,12 @@ const workspace = path.join(demo, 'workspace');
 fs.mkdirSync(workspace, { recursive: true });
 await installVsix(path.join(root, 'out', 'secure-mcp.vsix'), extensionsDir, { paths });
 
-const useOpenAi = Boolean(process.env.OPENAI_API_KEY);
-const HELPER_ID = 'secure-mcp-test.secure-mcp-test-helper';
-if (useOpenAi) {
-  removeInstalled(extensionsDir, HELPER_ID);
-} else {
-  // No language model in code-server without Copilot: the test helper registers one
-  // ("Secure MCP Test Model") that streams from the world's scripted LLM.
-  installUnpacked(await bundleHelperExtension(), extensionsDir, { include: ['package.json', 'dist'] });
-}
+const llm = llmChoice(process.env);
+// No language model in code-server without Copilot, and the Chat view sends nothing
+// without one: the test helper registers "Secure MCP Test Model", which streams from the
+// world's scripted LLM. With OpenAI or Azure configured it only carries the request;
+// secureMcp.llm.provider sends the turn to the real LLM.
+installUnpacked(await bundleHelperExtension(), extensionsDir, { include: ['package.json', 'dist'] });
 const settings = {
   'workbench.startupEditor': 'none',
   'security.workspace.trust.enabled': false,
@@ -56,7 +55,7 @@ const settings = {
   'secureMcp.auth.providerId': 'secure-mcp-oauth',
   // What "Configure Server…" discovers from this server (and what the e2e run signs in with).
   'secureMcp.auth.scopes': [world.idp.scope],
-  ...llmSettings({ openAiKey: process.env.OPENAI_API_KEY })
+  ...llm.settings
 };
 // Sign-in opens the identity provider's loopback URL as is (code-server would route it through its port proxy).
 const redirector = await startLoopbackRedirector();
@@ -70,7 +69,8 @@ const server = await startCodeServer({
   ...(port ? { port } : {}),
   env: {
     ...redirector.env,
-    ...(useOpenAi ? { OPENAI_API_KEY: process.env.OPENAI_API_KEY } : helperEnv(world))
+    ...helperEnv(world),
+    ...llm.env
   }
 });
 registerCleanup(() => server.close({ keepFiles: true }));
@@ -78,6 +78,7 @@ const url = `${server.url}/?folder=${encodeURIComponent(workspace)}`;
 
 const user = world.demoUser;
 const pickHint = ', pick the model "Secure MCP Test Model" (if the picker shows none,\n     run "Manage Language Models" once)';
+const viaModel = llm.description ? ' (it only carries the request to the LLM above)' : '';
 console.log(`
 Secure MCP is running against the local world.
 
@@ -86,16 +87,16 @@ Secure MCP is running against the local world.
   MCP server          ${world.urls.mcp}
   Identity provider   ${world.urls.issuer}
   Demo sign-in        ${user.username} / ${user.password}
-  Language model      ${useOpenAi
-    ? 'OpenAI gpt-4.1 (OPENAI_API_KEY is set; secureMcp.llm.provider = openai)'
-    : `the local world's scripted LLM at ${world.urls.llmOpenAiBaseUrl}, as the Chat view model
-                      "Secure MCP Test Model" (set OPENAI_API_KEY to use OpenAI instead)`}
+  Language model      ${llm.description
+    || `the local world's scripted LLM at ${world.urls.llmOpenAiBaseUrl}, as the Chat view model
+                      "Secure MCP Test Model" (set OPENAI_API_KEY, or AZURE_OPENAI_ENDPOINT and
+                      AZURE_OPENAI_DEPLOYMENT, to use a real LLM instead)`}
 
 Try it in VS Code:
   1. Click "MCP: signed out" in the status bar (or run "Secure MCP: Sign In"), click Allow,
      and sign in on the identity provider's page as ${user.username} / ${user.password}.
      The status bar then shows "MCP: 8 tools".
-  2. Open the Chat view${useOpenAi ? '' : pickHint} and ask:
+  2. Open the Chat view${pickHint}${viaModel} and ask:
        @secure-mcp What's the weather in Zurich?
      Approve the tool call in the panel that opens; the answer quotes the tool's result.
 Press Ctrl+C here to stop.
@@ -127,17 +128,4 @@ if (smoke) {
   process.exit(ok ? 0 : 1);
 }
 
-/** Uninstalls an unpacked extension from an earlier run: its folders and its extensions.json entry. */
-function removeInstalled(dir, id) {
-  for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    if (entry.toLowerCase().startsWith(`${id.toLowerCase()}-`)) {
-      fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
-    }
-  }
-  const manifest = path.join(dir, 'extensions.json');
-  if (fs.existsSync(manifest)) {
-    const entries = JSON.parse(fs.readFileSync(manifest, 'utf8'));
-    fs.writeFileSync(manifest, JSON.stringify(entries.filter(e => e?.identifier?.id?.toLowerCase() !== id.toLowerCase())));
-  }
-}
 await new Promise(() => { /* until a signal; cleanup hooks stop everything */ });
