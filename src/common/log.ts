@@ -20,17 +20,30 @@ export function scoped(logger: Logger, component: string): Logger {
 }
 
 const BEARER = /\b(Bearer|Basic|DPoP)\s+[A-Za-z0-9\-._~+/]+=*/gi;
-const AUTH_HEADER = /("?(?:authorization|api-key|x-api-key|proxy-authorization)"?\s*[:=]\s*"?)[^",}\r\n]+/gi;
+// The value: an optional scheme, then one token (token68, %-escapes, or an earlier ***).
+// It ends with the token so that masking text twice (an error message quoting a masked
+// one) cannot swallow the words after it.
+const AUTH_HEADER = /("?(?:authorization|api-key|x-api-key|proxy-authorization)"?\s*[:=]\s*"?)(?:[A-Za-z][\w-]*[ \t]+)?[\w\-.~+/%*]+=*/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 const SECRET_PARAM = /([?&#](?:access_token|id_token|refresh_token|code|client_secret|api-key|key)=)[^&#\s]+/gi;
 const OPENAI_KEY = /\bsk-[A-Za-z0-9_-]{8,}/g;
 
+// Shorter "secrets" are not worth masking exactly: replacing them would mangle ordinary text.
+const MIN_EXACT_SECRET = 12;
+
 /**
- * Removes anything that looks like a credential. Applied to every log line, so a
+ * Removes anything that looks like a credential, and every occurrence of the exact
+ * `secrets` given (an opaque token matches no pattern). Applied to every log line, so a
  * mistake elsewhere cannot leak a token into the output channel.
  */
-export function mask(text: string): string {
-  return text
+export function mask(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= MIN_EXACT_SECRET) {
+      out = out.split(secret).join('***');
+    }
+  }
+  return out
     .replace(AUTH_HEADER, '$1***')
     .replace(BEARER, '$1 ***')
     .replace(JWT, '***jwt***')
@@ -47,4 +60,47 @@ export function masking(logger: Logger): Logger {
     warn: m => logger.warn(mask(m)),
     error: m => logger.error(mask(m instanceof Error ? `${m.name}: ${m.message}` : m))
   };
+}
+
+const MAX_MASKED_ERRORS = 16;
+
+/**
+ * Masks the message and stack of an error and of its causes, in place, so text a peer
+ * chose (an error body echoing the request's Authorization header) cannot carry a
+ * credential on to the status bar, a notification or a chat reply. The same object is
+ * returned, class and fields intact, so `instanceof` and status codes still work.
+ * `redact` defaults to {@link mask}; pass one that also knows the exact tokens sent.
+ */
+export function maskError<T>(error: T, redact: (text: string) => string = mask): T {
+  const seen = new Set<Error>();
+  const queue: unknown[] = [error];
+  while (queue.length && seen.size < MAX_MASKED_ERRORS) {
+    const e = queue.shift();
+    if (!(e instanceof Error) || seen.has(e)) {
+      continue;
+    }
+    seen.add(e);
+    rewrite(e, 'message', redact);
+    rewrite(e, 'stack', redact);
+    queue.push((e as { cause?: unknown }).cause);
+    if (e instanceof AggregateError && Array.isArray(e.errors)) {
+      queue.push(...(e.errors as unknown[]));
+    }
+  }
+  return error;
+}
+
+function rewrite(e: Error, key: 'message' | 'stack', redact: (text: string) => string): void {
+  const value = e[key];
+  if (typeof value !== 'string') {
+    return;
+  }
+  const masked = redact(value);
+  if (masked !== value) {
+    try {
+      Object.defineProperty(e, key, { value: masked, writable: true, configurable: true, enumerable: false });
+    } catch {
+      // A frozen error keeps its text; nothing here can change that.
+    }
+  }
 }

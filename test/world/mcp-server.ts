@@ -300,6 +300,10 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 						params: { progressToken, progress: done, total: seconds, message: `${done}/${seconds} s` },
 					});
 				}
+				await extra.sendNotification({
+					method: 'notifications/message',
+					params: { level: 'info', logger: 'slow_task', data: `step ${done}/${seconds}` },
+				});
 			}
 			return text(`Finished after ${seconds} seconds.`);
 		})));

@@ -27,7 +27,9 @@ export type PolicyVerdict =
 /**
  * Who may skip the approval prompt. Default: nobody. Grants are keyed by server +
  * tool + definition hash, so a changed tool never matches an old grant, and a pinned
- * definition that differs from the current one forces a prompt before anything else.
+ * definition that differs from the current one forces a prompt before anything else,
+ * policy included: every approval pins, so a trusted read-only tool that changes is
+ * asked about like any other.
  */
 export class ApprovalPolicy {
   private readonly sessionGrants = new Set<string>();
@@ -60,18 +62,23 @@ export class ApprovalPolicy {
     return { kind: 'ask', hash };
   }
 
-  /** Remembers what the user decided: pins the definition and adds the grant asked for. */
+  /**
+   * Remembers an approval, by the user or by policy: pins the definition (unless that
+   * exact one is pinned already) and adds the grant the user asked for.
+   */
   async record(call: PendingToolCall, decision: ApprovalDecision): Promise<void> {
-    if (decision.kind !== 'approved' || decision.how === 'policy') {
+    if (decision.kind !== 'approved') {
       return;
     }
     const serverUrl = call.context.serverUrl;
     const hash = definitionHash(call.tool);
-    await this.pins.setPin(serverUrl, call.tool.name, { hash, definition: toolDefinition(call.tool), pinnedAt: this.now().toISOString() });
+    if (this.pins.getPin(serverUrl, call.tool.name)?.hash !== hash) {
+      await this.pins.setPin(serverUrl, call.tool.name, { hash, definition: toolDefinition(call.tool), pinnedAt: this.now().toISOString() });
+    }
     if (decision.how === 'session' || decision.how === 'persistent') {
       this.sessionGrants.add(grantKey(serverUrl, call.tool.name, hash));
     }
-    if (decision.how === 'persistent' && this.settings().rememberAcrossSessions) {
+    if (decision.how === 'persistent' && this.settings().rememberAcrossSessions && !this.pins.isAllowed(serverUrl, call.tool.name, hash)) {
       await this.pins.allow(serverUrl, call.tool.name, hash);
     }
   }

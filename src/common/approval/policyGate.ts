@@ -50,6 +50,8 @@ export class PolicyGate implements ApprovalGate {
         if (verdict.kind === 'allow') {
           decision = { kind: 'approved', how: verdict.how === 'policy' ? 'policy' : verdict.how };
           this.log.info(`call ${call.id} to ${JSON.stringify(call.tool.name)} approved without asking: ${verdict.reason}`);
+          // Pins what policy approved, so a later change to it is asked about (E1).
+          await this.options.policy.record(call, decision);
         } else {
           decision = await this.options.ask({ call, definitionHash: hash, changed: verdict.changed, offerPersistent: this.options.rememberAcrossSessions() }, signal);
           if (decision.kind === 'approved' && decision.how === 'persistent' && !this.options.rememberAcrossSessions()) {

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { AuthRequiredError, InsufficientScopeError, ProtocolError } from '../errors';
-import { scoped, type Logger } from '../log';
+import { mask, maskError, scoped, type Logger } from '../log';
 import { bearerChallenge, type BearerChallenge } from './challenge';
 import type { AccessToken, TokenSource } from './tokenSource';
 
@@ -45,9 +45,21 @@ export interface AuthFetch extends FetchLike {
   readonly currentScopes: () => readonly string[];
   /** What an interactive sign-in should ask for: the current scopes plus a step-up silent acquisition could not get. */
   readonly signInScopes: () => readonly string[];
+  /**
+   * Drops the token in hand (not as rejected): the provider's sessions changed, so the
+   * next request asks it again, silently, and uses whatever account is signed in now.
+   */
+  readonly forgetToken: () => void;
+  /**
+   * `mask()` that also removes the exact tokens this fetch recently sent, for text a
+   * server chose (an error body, a JSON-RPC error) before it reaches an error message.
+   */
+  readonly redact: (text: string) => string;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+// Tokens remembered for redact(): a late response may still echo one refreshed away.
+const REMEMBERED_TOKENS = 4;
 const unlimited = new WeakSet<AbortSignal>();
 
 /**
@@ -71,6 +83,22 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   let asked = false;
   // Tokens already refreshed away; a late 401 for one of them must not start another refresh.
   const retired = new Set<string>();
+  // The tokens recently put into an Authorization header, newest last, for redact().
+  const sent: string[] = [];
+  const redact = (text: string) => mask(text, sent);
+  function remember(token: string): void {
+    if (sent.at(-1) === token) {
+      return;
+    }
+    const i = sent.indexOf(token);
+    if (i >= 0) {
+      sent.splice(i, 1);
+    }
+    sent.push(token);
+    if (sent.length > REMEMBERED_TOKENS) {
+      sent.shift();
+    }
+  }
 
   /** Concurrent callers share one token request; the provider is asked once per need. */
   function acquire(rejected: string | undefined, signal: AbortSignal | undefined): Promise<AccessToken | undefined> {
@@ -97,12 +125,14 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   }
 
   async function send(url: URL, init: RequestInit, token: string): Promise<Response> {
+    remember(token);
     let target = url;
     let request = init;
     for (let hop = 0; ; hop++) {
       const headers = new Headers(request.headers);
       headers.set('Authorization', `Bearer ${token}`);
-      const response = await base(target, { method: request.method, body: request.body, signal: request.signal, headers, redirect: 'manual' });
+      const response = await base(target, { method: request.method, body: request.body, signal: request.signal, headers, redirect: 'manual' })
+        .catch((e: unknown) => { throw maskError(e, redact); });
       if (!REDIRECTS.has(response.status)) {
         return response;
       }
@@ -111,7 +141,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       await response.body?.cancel();
       if (!next || next.origin !== origin) {
         log.warn(`redirect from ${target.origin} to ${next ? next.origin : 'nowhere'} not followed: the token is only sent to ${origin}`);
-        throw new ProtocolError(`The server redirected to ${next ? next.origin : 'an invalid location'}; Secure MCP sends your token only to ${origin}, so it did not follow.`);
+        throw new ProtocolError(redact(`The server redirected to ${next ? next.origin : 'an invalid location'}; Secure MCP sends your token only to ${origin}, so it did not follow.`));
       }
       if (hop >= maxRedirects) {
         throw new ProtocolError(`Too many redirects from ${origin}.`);
@@ -176,7 +206,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
         await response.body?.cancel();
         const wanted = resolveChallengedScopes(c.scope, options.allowedScopes, options.stepUpWithinApi);
         if (!wanted.length) {
-          throw new InsufficientScopeError(`The server needs scope "${c.scope ?? '(unspecified)'}", which is not one of the scopes configured for it.`, c.scope);
+          throw new InsufficientScopeError(redact(`The server needs scope "${c.scope ?? '(unspecified)'}", which is not one of the scopes configured for it.`), c.scope);
         }
         if (stepUpsLeft <= 0) {
           throw new InsufficientScopeError('The server keeps asking for more scopes; stopped to avoid a loop.', c.scope);
@@ -227,6 +257,8 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   Object.defineProperty(authFetch, 'lastChallenge', { value: () => challenge });
   Object.defineProperty(authFetch, 'currentScopes', { value: () => scopes });
   Object.defineProperty(authFetch, 'signInScopes', { value: () => [...new Set([...scopes, ...signInExtra])] });
+  Object.defineProperty(authFetch, 'redact', { value: redact });
+  Object.defineProperty(authFetch, 'forgetToken', { value: () => { current = undefined; } });
   return authFetch;
 }
 

@@ -2,7 +2,7 @@ import { discoverAuthorizationServerMetadata, discoverOAuthProtectedResourceMeta
 import type { AuthorizationServerMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { FetchLike } from '../auth/authFetch';
 import { bearerChallenge, type BearerChallenge } from '../auth/challenge';
-import { scoped, type Logger } from '../log';
+import { mask, scoped, type Logger } from '../log';
 import { BlockedUrlError } from './safeFetch';
 
 export type FindingLevel = 'error' | 'warning' | 'info';
@@ -94,7 +94,7 @@ export async function discover(serverUrl: URL, options: DiscoverOptions): Promis
     await response.body?.cancel();
   } catch (e) {
     findings.push(e instanceof BlockedUrlError
-      ? { level: 'error', code: 'blocked-url', message: e.message }
+      ? { level: 'error', code: 'blocked-url', message: mask(e.message) }
       : { level: 'error', code: 'unreachable', message: `Cannot reach ${serverUrl.href}: ${messageOf(e)}`, fix: 'Check the URL and that the server is running, then try again.' });
     return base;
   }
@@ -112,7 +112,7 @@ export async function discover(serverUrl: URL, options: DiscoverOptions): Promis
     resourceMetadata = await discoverOAuthProtectedResourceMetadata(serverUrl, challenge?.resourceMetadata ? { resourceMetadataUrl: new URL(challenge.resourceMetadata) } : {}, options.fetch);
   } catch (e) {
     findings.push(e instanceof BlockedUrlError
-      ? { level: 'error', code: 'blocked-url', message: e.message }
+      ? { level: 'error', code: 'blocked-url', message: mask(e.message) }
       : { level: 'error', code: 'no-resource-metadata', message: `The server publishes no OAuth Protected Resource Metadata (RFC 9728): ${messageOf(e)}`, fix: 'Set secureMcp.auth.scopes (and secureMcp.auth.tenant for Entra) by hand, or ask the server owner to publish /.well-known/oauth-protected-resource.' });
     return { ...base, ...(probeStatus !== undefined ? { probeStatus } : {}), ...(challenge ? { challenge } : {}) };
   }
@@ -163,10 +163,11 @@ export async function discover(serverUrl: URL, options: DiscoverOptions): Promis
   return { ...withAs, authorizationServerMetadata: metadata, proposedScopes };
 }
 
+/** An error's text for a finding: masked, since a server or proxy chose some of it. */
 function messageOf(e: unknown): string {
   if (e instanceof Error) {
     const cause = (e as { cause?: unknown }).cause;
-    return cause instanceof Error ? `${e.message} (${cause.message})` : e.message;
+    return mask(cause instanceof Error ? `${e.message} (${cause.message})` : e.message);
   }
-  return String(e);
+  return mask(String(e));
 }

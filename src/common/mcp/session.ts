@@ -15,9 +15,9 @@ import {
   type Progress,
   type Tool
 } from '@modelcontextprotocol/sdk/types.js';
-import type { FetchLike } from '../auth/authFetch';
+import type { AuthFetch, FetchLike } from '../auth/authFetch';
 import { AuthRequiredError, InsufficientScopeError, ProtocolError, SecureMcpError, ServerUnreachableError } from '../errors';
-import { scoped, type Logger } from '../log';
+import { mask, maskError, scoped, type Logger } from '../log';
 import { limitResponseBytes, RESULT_TOO_LARGE } from './limits';
 
 export type { CallToolResult, Tool };
@@ -28,6 +28,12 @@ export interface McpSessionOptions {
   readonly serverUrl: URL;
   /** The fetch every request goes through: the auth middleware in the product. */
   readonly fetch: FetchLike;
+  /**
+   * Masks credentials in text the server chose (error bodies, JSON-RPC errors) before it
+   * becomes an error message or a log line. Default: the auth fetch's `redact`, which
+   * also knows the exact tokens it sent, else `mask`.
+   */
+  readonly redact?: (text: string) => string;
   readonly logger: Logger;
   readonly clientInfo: { readonly name: string; readonly version: string };
   readonly connectTimeoutMs: number;
@@ -51,6 +57,8 @@ export interface CallOptions {
 }
 
 const FALLBACK_STATUSES = new Set([400, 404, 405]);
+// Characters of an error's own text quoted in a message; an HTML error page can be far longer.
+const MAX_DESCRIBED = 300;
 
 /**
  * One MCP connection: Streamable HTTP with legacy SSE fallback, bounded reconnects,
@@ -64,11 +72,14 @@ export class McpSession {
   private stateValue: SessionState = 'disconnected';
   private readonly log: Logger;
   private readonly fetch: FetchLike;
+  private readonly redact: (text: string) => string;
   transportKind: 'streamable-http' | 'sse' | undefined;
 
   constructor(private readonly options: McpSessionOptions) {
     this.log = scoped(options.logger, 'mcp');
     this.fetch = limitResponseBytes(options.fetch, options.maxResultBytes);
+    const own = (options.fetch as Partial<AuthFetch>).redact;
+    this.redact = options.redact ?? (typeof own === 'function' ? own : text => mask(text));
   }
 
   get state(): SessionState {
@@ -188,12 +199,12 @@ export class McpSession {
         }
         if (attempt < r.attempts) {
           const delay = Math.min(r.maxDelayMs, r.initialDelayMs * 2 ** (attempt - 1));
-          this.log.warn(`cannot reach ${this.options.serverUrl.origin} (attempt ${attempt}/${r.attempts}): ${describe(e)}; retrying in ${delay} ms`);
+          this.log.warn(`cannot reach ${this.options.serverUrl.origin} (attempt ${attempt}/${r.attempts}): ${this.describe(e)}; retrying in ${delay} ms`);
           await sleep(delay);
         }
       }
     }
-    const error = new ServerUnreachableError(`Cannot reach the MCP server at ${this.options.serverUrl.href} after ${r.attempts} attempts (${describe(lastError)}). Check that it is running and the URL is right, then reconnect.`, { cause: lastError });
+    const error = maskError(new ServerUnreachableError(`Cannot reach the MCP server at ${this.options.serverUrl.href} after ${r.attempts} attempts (${this.describe(lastError)}). Check that it is running and the URL is right, then reconnect.`, { cause: lastError }), this.redact);
     this.setState('failed', error);
     throw error;
   }
@@ -225,7 +236,7 @@ export class McpSession {
       { name: this.options.clientInfo.name, version: this.options.clientInfo.version },
       { capabilities: this.options.elicitation ? { elicitation: { form: {}, url: {} } } : {} }
     );
-    client.onerror = e => this.log.debug(`transport: ${describe(e)}`);
+    client.onerror = e => this.log.debug(`transport: ${this.describe(e)}`);
     client.onclose = () => {
       if (this.client === client) {
         this.client = undefined;
@@ -242,12 +253,12 @@ export class McpSession {
         this.log.info(`tool list changed: ${tools.length} tools`);
         this.options.onToolsChanged?.(tools);
       } catch (e) {
-        this.log.warn(`could not refresh the tool list: ${describe(e)}`);
+        this.log.warn(`could not refresh the tool list: ${this.describe(e)}`);
       }
     });
     client.setNotificationHandler(LoggingMessageNotificationSchema, n => {
       const { level, logger, data } = n.params;
-      const text = `server${logger ? `/${logger}` : ''}: ${typeof data === 'string' ? data : JSON.stringify(data)}`.slice(0, 2000);
+      const text = this.redact(`server${logger ? `/${logger}` : ''}: ${typeof data === 'string' ? data : JSON.stringify(data)}`).slice(0, 2000);
       if (level === 'debug') {
         this.log.debug(text);
       } else if (level === 'info' || level === 'notice') {
@@ -273,7 +284,12 @@ export class McpSession {
     return client;
   }
 
+  /** Every error the session hands out passes here: typed, and masked down its causes. */
   private translate(e: unknown): Error {
+    return maskError(this.classify(e), this.redact);
+  }
+
+  private classify(e: unknown): Error {
     if (e instanceof SecureMcpError) {
       return e;
     }
@@ -283,13 +299,22 @@ export class McpSession {
     if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) {
       return new ServerUnreachableError(`The MCP server did not answer in time: ${e.message}`, { cause: e });
     }
+    if (e instanceof StreamableHTTPError && (e.code === undefined || e.code < 100)) {
+      // Not an HTTP status: the SDK could not read the answer (an HTML page from a proxy, say).
+      return new ProtocolError(`The MCP server's answer is not MCP: ${this.describe(e)}. Check the server URL, and any proxy in between.`, { cause: e });
+    }
     if (e instanceof StreamableHTTPError) {
-      return new ProtocolError(`The MCP server answered with an error (HTTP ${e.code ?? '?'}).`, { cause: e });
+      return new ProtocolError(`The MCP server answered with an error (HTTP ${e.code}).`, { cause: e });
     }
     if (isTransient(e)) {
-      return new ServerUnreachableError(`Cannot reach the MCP server at ${this.options.serverUrl.href} (${describe(e)}).`, { cause: e });
+      return new ServerUnreachableError(`Cannot reach the MCP server at ${this.options.serverUrl.href} (${this.describe(e)}).`, { cause: e });
     }
     return e instanceof Error ? e : new ProtocolError(String(e));
+  }
+
+  /** `describe()` masked, without markup, and capped: it may quote a whole error page the server chose. */
+  private describe(e: unknown): string {
+    return this.redact(describe(e)).replace(/<\/?[a-z!][^>]*>/gi, ' ').replace(/\s+/g, ' ').trim().slice(0, MAX_DESCRIBED);
   }
 
   private setState(state: SessionState, error?: Error): void {
@@ -324,7 +349,9 @@ function describe(e: unknown): string {
   if (e instanceof Error) {
     const cause = (e as { cause?: unknown }).cause;
     const code = cause && typeof cause === 'object' && 'code' in cause ? ` ${String((cause as { code: unknown }).code)}` : '';
-    return `${e.message}${code}`;
+    // The status first: what follows is the server's body, and may be cut.
+    const status = e instanceof StreamableHTTPError && e.code !== undefined && e.code > 0 ? `HTTP ${e.code}: ` : '';
+    return `${status}${e.message}${code}`;
   }
   return String(e);
 }

@@ -241,6 +241,20 @@ describe('auth fetch middleware', () => {
     }
   });
 
+  it('forgetToken: the next request asks the source again, silently, and not as a rejection', async () => {
+    server.handler = ok;
+    const tokens = new CountingTokens();
+    const f = make(server, tokens);
+    await f(server.url, post());
+    await f(server.url, post());
+    assert.equal(tokens.requests.length, 1, 'the token in hand is reused');
+    f.forgetToken();
+    await f(server.url, post());
+    assert.equal(tokens.requests.length, 2);
+    assert.equal(tokens.requests[1]?.rejected, undefined);
+    assert.deepEqual(server.seen.map(x => x.authorization), ['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-2']);
+  });
+
   it('maps challenged scopes within the configured API only when asked to', () => {
     const allowed = ['api://a/mcp:tools'];
     assert.deepEqual(resolveChallengedScopes('mcp:admin', allowed), []);

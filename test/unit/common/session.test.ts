@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createAuthFetch } from '../../../src/common/auth/authFetch';
 import type { AccessToken, TokenRequest, TokenSource } from '../../../src/common/auth/tokenSource';
 import { AuthRequiredError, ProtocolError, ServerUnreachableError } from '../../../src/common/errors';
@@ -135,6 +137,53 @@ describe('MCP session against the world server', function () {
     await s.close();
   });
 
+  for (const status of [400, 405]) {
+    it(`falls back to the legacy SSE transport when the initialize POST gets ${status}`, async () => {
+      // In front of the world's legacy endpoint: POSTs to it are refused with `status`;
+      // everything else (the GET event stream, the message POSTs) passes through.
+      const front = await frontOf(server, (req, res) => {
+        if (req.method === 'POST' && req.url?.startsWith('/sse')) {
+          res.writeHead(status, { 'content-type': 'text/plain' }).end('no');
+          return true;
+        }
+        return false;
+      });
+      try {
+        const { s } = session({}, new IdpTokens(idp), `${front.origin}/sse`);
+        const result = await s.callTool('get_date', {});
+        assert.equal(s.transportKind, 'sse');
+        assert.equal(result.isError ?? false, false);
+        assert.equal(server.calls.at(-1)?.transport, 'sse');
+        await s.close();
+      } finally {
+        await front.close();
+      }
+    });
+  }
+
+  it('a server that answers JSON-RPC with a 200 HTML page: a protocol error that says so', async () => {
+    const front = await frontOf(server, (req, res) => {
+      if (req.method === 'POST') {
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body><h1>Sign in to the corporate proxy</h1></body></html>');
+        return true;
+      }
+      return false;
+    });
+    try {
+      const { s } = session({ reconnect: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 } }, new IdpTokens(idp), `${front.origin}/mcp`);
+      await assert.rejects(s.listTools(), (e: unknown) => e instanceof ProtocolError && /html/i.test(e.message));
+    } finally {
+      await front.close();
+    }
+  });
+
+  it('logging notifications from the server go to the log', async () => {
+    const { s, logger } = session();
+    await s.callTool('slow_task', { seconds: 2 });
+    assert.ok(logger.lines.some(l => l.includes('server/slow_task: step 2/2')), logger.lines.join('\n'));
+    await s.close();
+  });
+
   it('server down → bounded retries with backoff, then a clear error and no token prompt', async () => {
     const url = server.url;
     await server.close();
@@ -156,11 +205,32 @@ describe('MCP session against the world server', function () {
     assert.equal(s.state, 'failed');
   });
 
-  it('an HTML error page instead of JSON-RPC is a protocol error, not a crash', async () => {
-    const { s } = session({}, new IdpTokens(idp), `${server.origin}/.well-known/oauth-protected-resource/nothing-here`);
-    await assert.rejects(s.listTools(), (e: unknown) => e instanceof ProtocolError || e instanceof Error);
-  });
 });
+
+/**
+ * A proxy in front of the world server: `intercept` answers what it wants to (returning
+ * true); everything else is forwarded, streamed both ways (event streams included).
+ */
+async function frontOf(target: SecureMcpServer, intercept: (req: http.IncomingMessage, res: http.ServerResponse) => boolean): Promise<{ origin: string; close(): Promise<void> }> {
+  const upstream = new URL(target.origin);
+  const front = http.createServer((req, res) => {
+    if (intercept(req, res)) {
+      req.resume();
+      return;
+    }
+    const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, answer => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>(r => front.listen(0, '127.0.0.1', r));
+  return {
+    origin: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
+    close: () => new Promise<void>(r => { front.closeAllConnections(); front.close(() => r()); })
+  };
+}
 
 async function waitFor(check: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
