@@ -1,7 +1,10 @@
+import { explainAadsts, VSCODE_CLIENT_ID } from './auth/aadsts';
 import type { TokenClaims } from './auth/claims';
 import type { SettingProblem } from './errors';
 import type { DiscoveryResult, Finding } from './discovery/discovery';
 import { isEntraProvider, type Settings } from './settings';
+
+export { explainAadsts, VSCODE_CLIENT_ID } from './auth/aadsts';
 
 /** What "Diagnose" gathered; every part is optional because each step can fail. */
 export interface DiagnoseInput {
@@ -18,30 +21,6 @@ export interface DiagnoseInput {
   readonly connection?: { readonly ok: boolean; readonly tools?: number; readonly transport?: string; readonly error?: string };
   /** Epoch milliseconds, injected so reports are testable. */
   readonly now: number;
-}
-
-export const VSCODE_CLIENT_ID = 'aebc6443-996d-45c2-90f0-388ff96faa56';
-
-interface AadstsExplanation {
-  readonly meaning: string;
-  readonly fix: string;
-}
-
-const AADSTS: Record<string, AadstsExplanation> = {
-  AADSTS50011: { meaning: 'The redirect URI is not registered for the client application.', fix: 'Add http://localhost (mobile and desktop) and https://vscode.dev/redirect to the client app registration, or clear secureMcp.auth.clientId to use VS Code\'s client.' },
-  AADSTS65001: { meaning: 'The user or an administrator has not consented to the client using the API.', fix: `Pre-authorize the client (${VSCODE_CLIENT_ID} for VS Code's) under the API registration's Expose an API > Authorized client applications, or have an administrator grant consent.` },
-  AADSTS65002: { meaning: 'First-party client consent must be configured by the API: VS Code\'s client is not pre-authorized.', fix: `Add ${VSCODE_CLIENT_ID} under the API registration's Expose an API > Authorized client applications for the mcp:tools scope, or use your own client id (secureMcp.auth.clientId).` },
-  AADSTS70011: { meaning: 'The requested scope is invalid.', fix: 'Use the full scope of the API, for example api://<server-app-id>/mcp:tools, and do not mix .default with named scopes.' },
-  AADSTS90009: { meaning: 'The application is requesting a token for itself.', fix: 'When one registration is both client and API, request the scope in its GUID form: <client-id>/mcp:tools.' },
-  AADSTS9010010: { meaning: 'The resource parameter was sent together with v2 scopes.', fix: 'Remove the resource parameter; Secure MCP never sends it to Entra, so check any proxy or custom provider in between.' },
-  AADSTS500011: { meaning: 'The API (resource principal) was not found in the tenant.', fix: 'Check the Application ID URI in the scope, and that the API is registered (or has a service principal) in the tenant you sign in to (secureMcp.auth.tenant).' },
-  AADSTS700016: { meaning: 'The client application was not found in the tenant.', fix: 'Check secureMcp.auth.clientId and secureMcp.auth.tenant; a single-tenant app must be used in its own tenant.' }
-};
-
-/** The AADSTS codes in an error text, explained. */
-export function explainAadsts(text: string): (AadstsExplanation & { readonly code: string })[] {
-  const codes = [...new Set(text.match(/AADSTS\d+/g) ?? [])];
-  return codes.map(code => ({ code, ...(AADSTS[code] ?? { meaning: 'An Entra sign-in error.', fix: `Look up ${code} in the Entra error reference.` }) }));
 }
 
 /** The scope's resource part and name: `api://x/mcp:tools` → ['api://x', 'mcp:tools']. */

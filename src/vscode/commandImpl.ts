@@ -78,9 +78,10 @@ export async function diagnoseCommand(deps: CommandDeps): Promise<CommandResult>
       try {
         const token = await deps.connection.tokenSource.getToken({ scopes });
         const claims = token ? runtime.decodeClaims(token.token) : undefined;
+        const failure = deps.connection.tokenSource.lastFailure;
         input.token = token
           ? { acquired: true, ...(token.account ? { account: token.account.label } : {}), ...(claims ? { claims } : {}) }
-          : { acquired: false };
+          : { acquired: false, ...(failure ? { error: failure } : {}) };
         if (token && settings.auth.scopes.length && !problems.length) {
           try {
             const tools = await deps.connection.reconnect();

@@ -161,8 +161,9 @@ export class ConnectionService implements vscode.Disposable {
 
   private configured(): Settings {
     const current = this.deps.settings.current;
-    if (current.problems.length) {
-      throw new ConfigurationError(vscode.l10n.t('Fix the Secure MCP settings first: {0}', current.problems.map(p => `${p.key} ${p.message}`).join('; ')), current.problems);
+    const problems = connectionProblems(current);
+    if (problems.length) {
+      throw new ConfigurationError(vscode.l10n.t('Fix the Secure MCP settings first: {0}', problems.map(p => `${p.key} ${p.message}`).join('; ')), problems);
     }
     if (!current.settings.serverUrl) {
       throw new ConfigurationError(vscode.l10n.t('No MCP server is configured. Run "Secure MCP: Configure Server…" first.'));
@@ -265,7 +266,11 @@ export class ConnectionService implements vscode.Disposable {
       await this.resetSession();
       this.setState(this.baseState(this.deps.settings.current));
     } else if (token && this.lastToken && token.token !== this.lastToken.token) {
+      // Another sign-in, a refresh or a different account: requests must not go on with
+      // the token in hand (the server binds its session to the user, so a new account
+      // gets a new MCP session on its own).
       this.lastToken = token;
+      this.authFetch?.forgetToken();
     }
   }
 
@@ -278,8 +283,9 @@ export class ConnectionService implements vscode.Disposable {
 
   private baseState(r: ReadSettingsResult): ConnectionState {
     // Problems first: an invalid server URL falls back to '' and must not read as "not configured".
-    if (r.problems.length) {
-      return { kind: 'settingsProblem', count: r.problems.length };
+    const problems = connectionProblems(r);
+    if (problems.length) {
+      return { kind: 'settingsProblem', count: problems.length };
     }
     if (!r.settings.serverUrl) {
       return { kind: 'notConfigured' };
@@ -296,4 +302,13 @@ export class ConnectionService implements vscode.Disposable {
     void this.resetSession();
     vscode.Disposable.from(...this.disposables).dispose();
   }
+}
+
+/**
+ * The settings problems that stop the connection. The language model's own settings
+ * (secureMcp.llm.*) do not: the chat reports them when it needs a model, and the tools,
+ * /call and sign-in keep working meanwhile.
+ */
+function connectionProblems(r: ReadSettingsResult): ReadSettingsResult['problems'] {
+  return r.problems.filter(p => !p.key.startsWith('secureMcp.llm.'));
 }

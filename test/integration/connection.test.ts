@@ -24,8 +24,8 @@ suite('connection (real identity provider and MCP server)', function () {
 
   const run = (id: string, ...args: unknown[]) => Promise.resolve(vscode.commands.executeCommand<CommandResult>(id, ...args));
 
+  const track = (t: SuppliedToken) => { issued.push(t.accessToken); return t; };
   function supplierFor(w: World) {
-    const track = (t: SuppliedToken) => { issued.push(t.accessToken); return t; };
     return {
       signIn: async (scopes: readonly string[]) => {
         const scope = scopes.filter(x => !x.startsWith('VSCODE_')).join(' ') || w.fullScope;
@@ -318,6 +318,34 @@ suite('connection (real identity provider and MCP server)', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  test('the provider\'s token changes underneath (another account signed in): the next call uses it', async () => {
+    const a = await api();
+    await a.connection.callTool('get_date', {});
+    assert.equal(world.mcp.calls.at(-1)?.oid, world.demoUser.oid);
+    const bob = world.idp.users[1]!;
+    const as = async (username: string, password: string) => {
+      const before = a.connection.currentToken?.token;
+      h.useTokenSupplier({
+        signIn: async () => track({ ...await signInHeadless(world.idp, { username, password, scope: world.fullScope }), account: world.demoUser.username }),
+        refresh: async (previous: SuppliedToken) => track({ ...await refreshHeadless(world.idp, previous.refreshToken ?? ''), account: world.demoUser.username })
+      });
+      h.reissue();
+      // Any silent request (another extension's, say) lets the provider swap the token and tell VS Code.
+      await vscode.authentication.getSession(h.providerId, [world.fullScope], { silent: true });
+      await waitFor(() => a.connection.currentToken?.token !== before, 'the connection to see the new token', 10_000);
+    };
+    try {
+      await as(bob.username, bob.password);
+      await a.connection.callTool('get_date', {});
+      assert.equal(world.mcp.calls.at(-1)?.oid, bob.oid, 'the call went out as the account signed in now');
+    } finally {
+      await as(world.demoUser.username, world.demoUser.password);
+      h.useTokenSupplier(supplierFor(world));
+    }
+    await a.connection.callTool('get_date', {});
+    assert.equal(world.mcp.calls.at(-1)?.oid, world.demoUser.oid);
+  });
+
   test('signed out elsewhere (the Accounts menu): disconnected cleanly, no prompt', async () => {
     const a = await api();
     await a.connection.listTools();
@@ -351,7 +379,11 @@ suite('connection (real identity provider and MCP server)', function () {
     await waitFor(() => a.settings.current.settings.auth.providerId === 'microsoft', 'the provider setting');
     const result = await withTimeout(run('secureMcp.signIn'), 30_000, 'sign-in with the microsoft provider offline');
     assert.equal(result.done, false);
-    assert.ok(result.message.length > 0);
+    console.log(`    (sign-in with microsoft offline: ${result.message})`);
+    // Smoke-test mode refuses VS Code's own consent dialog; a person would see it. Either
+    // way the reply names the provider and what went wrong, not "see the log".
+    assert.match(result.message, /"microsoft" (is not available|failed: .+)|cancelled/);
+    assert.doesNotMatch(result.message, /See the log/);
     await setSetting('secureMcp.auth.providerId', h.providerId);
   });
 

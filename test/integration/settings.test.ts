@@ -41,6 +41,14 @@ suite('settings', () => {
     assert.deepEqual(statusBar.state, { kind: 'settingsProblem', count: 1 });
   });
 
+  test('a problem in the language model settings does not stop the connection', async () => {
+    const { settings, statusBar } = await api();
+    restores.push(await setSetting('secureMcp.serverUrl', 'https://contoso.example/mcp'));
+    restores.push(await setSetting('secureMcp.llm.provider', 'azureOpenAI'));
+    await waitFor(() => settings.current.problems.some(p => p.key === 'secureMcp.llm.provider'), 'the Azure OpenAI problem');
+    await waitFor(() => statusBar.state.kind === 'signedOut', 'the signed-out state, not "check settings"');
+  });
+
   test('restored settings leave nothing behind', async () => {
     const { settings } = await api();
     await waitFor(() => settings.current.problems.length === 0 && settings.current.settings.serverUrl === '', 'the defaults');

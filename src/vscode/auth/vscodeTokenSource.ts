@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { expiresAtOf } from '../../common/auth/claims';
+import { signInFailure } from '../../common/auth/aadsts';
 import type { AccessToken, TokenRequest, TokenSource } from '../../common/auth/tokenSource';
 import { scoped, type Logger } from '../../common/log';
 
@@ -20,6 +21,8 @@ export class VsCodeTokenSource implements TokenSource, vscode.Disposable {
   private readonly log: Logger;
   private readonly emitter = new vscode.EventEmitter<void>();
   private readonly subscription: vscode.Disposable;
+  /** Why the last sign-in or silent request failed, explained and masked; for Diagnose. */
+  lastFailure: string | undefined;
   /** Fired when the provider's sessions changed (sign-in or sign-out anywhere). */
   readonly onDidChange = this.emitter.event;
 
@@ -59,7 +62,8 @@ export class VsCodeTokenSource implements TokenSource, vscode.Disposable {
     try {
       session = await vscode.authentication.getSession(this.request.providerId, scopes, { silent: true });
     } catch (e) {
-      this.log.warn(`silent sign-in with ${this.request.providerId} failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.lastFailure = signInFailure(this.request.providerId, e).message;
+      this.log.warn(`silent sign-in with ${this.request.providerId} failed: ${this.lastFailure}`);
       return undefined;
     }
     if (!session) {
@@ -79,7 +83,15 @@ export class VsCodeTokenSource implements TokenSource, vscode.Disposable {
     const options: vscode.AuthenticationGetSessionOptions = again
       ? { forceNewSession: { detail: vscode.l10n.t('The MCP server no longer accepts your sign-in.') } }
       : { createIfNone: true, ...(wasSignedOut ? { clearSessionPreference: true } : {}) };
-    const session = await vscode.authentication.getSession(this.request.providerId, this.withHints(scopes), options);
+    let session: vscode.AuthenticationSession | undefined;
+    try {
+      session = await vscode.authentication.getSession(this.request.providerId, this.withHints(scopes), options);
+    } catch (e) {
+      const failure = signInFailure(this.request.providerId, e);
+      this.lastFailure = failure.message;
+      throw failure;
+    }
+    this.lastFailure = undefined;
     await this.state.update(SIGNED_OUT_KEY, false);
     return session ? toAccessToken(session, scopes) : undefined;
   }
