@@ -68,6 +68,23 @@ export class ConfigurationError extends SecureMcpError {
   }
 }
 
+/** What fixes an {@link LlmConfigurationError}: each maps to one action in the reply. */
+export type LlmConfigurationFix =
+  /** An OpenAI or Azure OpenAI API key is missing: "Set LLM API Key…". */
+  | 'setApiKey'
+  /** secureMcp.llm.* settings are missing or invalid (Azure endpoint, deployment, base URL). */
+  | 'openSettings'
+  /** No model from the chat view: pick one there, or configure OpenAI or Azure OpenAI. */
+  | 'pickChatModel';
+
+/** No language model can be used as configured; unlike the server's settings, `fix` says which action helps. */
+export class LlmConfigurationError extends ConfigurationError {
+  static override readonly kind: string = 'LlmConfigurationError';
+  constructor(message: string, readonly fix: LlmConfigurationFix, problems: readonly SettingProblem[] = []) {
+    super(message, problems);
+  }
+}
+
 /** A capability that a later release delivers; the message says which one. */
 export class NotAvailableYetError extends SecureMcpError {
   static override readonly kind: string = 'NotAvailableYetError';

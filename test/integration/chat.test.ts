@@ -6,6 +6,10 @@ import { refreshHeadless, signInHeadless, startWorld, weatherFor, type World } f
 import type { HelperApi, SuppliedToken } from './helper-extension/src/extension';
 import { api, grantTestProvider, helper, setSetting, waitFor, withTimeout } from './util';
 
+function unescape(markdown: string): string {
+  return markdown.replace(/&nbsp;/g, ' ').replace(/\\([\\`*_{}[\]()#+\-.!|<>~&:])/g, '$1');
+}
+
 /** Records what the participant writes, as the chat view would receive it. */
 class RecordingStream {
   readonly parts: string[] = [];
@@ -20,9 +24,13 @@ class RecordingStream {
   button(command: vscode.Command): void {
     this.buttons.push(command);
   }
-  /** What a reader sees: Markdown escapes (from MarkdownString.appendText) undone. */
+  /** What a reader sees: Markdown escapes (from MarkdownString.appendText or escapeMarkdown) undone. */
   get text(): string {
-    return this.parts.join('').replace(/&nbsp;/g, ' ').replace(/\\([\\`*_{}[\]()#+\-.!|<>])/g, '$1');
+    return unescape(this.parts.join(''));
+  }
+  /** The progress lines as a reader sees them (they are Markdown too). */
+  get progressLines(): string[] {
+    return this.progress.map(unescape);
   }
   asStream(): vscode.ChatResponseStream {
     return { markdown: (v: string | vscode.MarkdownString) => this.markdown(v), progress: (v: string) => this.progressMessage(v), button: (c: vscode.Command) => this.button(c) } as unknown as vscode.ChatResponseStream;
@@ -57,7 +65,7 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
   const rendered = new Set<string>();
 
   /** Decides the next approval through the real page: it renders, then its script clicks. */
-  async function decideNext(choice: 'approve' | 'decline' | 'approveSession'): Promise<string> {
+  async function decideNext(choice: 'approve' | 'decline' | 'approveSession', tool?: string): Promise<string> {
     const panels = (await api()).approval().panels;
     const id = await waitFor(() => panels.pendingIds()[0], 'an approval panel', 20_000);
     const webview = panels.webviewFor(id);
@@ -65,7 +73,7 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
     webview.panel.reveal(undefined, false);
     await waitFor(() => rendered.has(id), 'the approval page to render', 15_000);
     const report = await webview.test({ op: 'probe' }, 15_000);
-    assert.ok(report.text.includes('get_weather') || report.text.includes('confirm_action'), `the panel shows the tool: ${report.text.slice(0, 300)}`);
+    assert.ok(tool ? report.text.includes(tool) : report.text.includes('get_weather') || report.text.includes('confirm_action'), `the panel shows the tool: ${report.text.slice(0, 300)}`);
     await webview.testSend({ op: 'click', target: choice });
     await waitFor(() => !panels.pendingIds().includes(id), 'the decision');
     return report.text;
@@ -233,13 +241,138 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
     assert.match(tools.stream.text, /claims/);
     const status = await ask('', 'status');
     assert.match(status.stream.text, new RegExp(world.demoUser.username));
-    assert.match(status.stream.text, /OpenAI scripted/);
+    assert.match(status.stream.text, /Language model \| scripted at 127\.0\.0\.1:\d+ \(set in secureMcp\.llm\.provider\)/);
     await vscode.commands.executeCommand('secureMcp.signOut');
     const out = await ask("What's the weather in Zurich?");
     assert.match(out.stream.text, /[Ss]ign in/);
     assert.ok(out.stream.buttons.some(b => b.command === 'secureMcp.signIn'), 'a Sign In button');
     const back = await vscode.commands.executeCommand<CommandResult>('secureMcp.signIn');
     assert.equal(back.done, true, back.message);
+  });
+
+  test('/tools shows each tool\'s description and its annotations as claims, as text', async () => {
+    const { stream } = await ask('', 'tools');
+    const line = stream.text.split('\n').find(l => l.includes('delete_item'));
+    assert.ok(line, stream.text);
+    assert.ok(line.includes('Permanently deletes the item with the given id. This cannot be undone.'), line);
+    assert.match(line, /\(claims: [^)]*destructiveHint/);
+    assert.doesNotMatch(line, /readOnlyHint/, 'a false hint is not listed as a claim');
+    assert.match(stream.parts.join(''), /Permanently deletes the item with the given id\\\. This cannot be undone\\\./, 'the description is rendered escaped, as text');
+  });
+
+  test('no language model: a missing OpenAI key offers Set LLM API Key…, missing Azure settings offer Open Settings', async () => {
+    const { settings } = await api();
+    const llmRequests = world.llm.requests.length;
+    const calls = world.mcp.calls.length;
+    // The extension host's environment is a fallback for the key; this test needs neither.
+    const envKey = process.env.OPENAI_API_KEY;
+    delete process.env.OPENAI_API_KEY;
+    const removed = await vscode.commands.executeCommand<CommandResult>('secureMcp.setApiKey', { provider: 'openai', key: '' });
+    assert.equal(removed.done, true, removed.message);
+    try {
+      assert.equal(settings.current.settings.llm.provider, 'openai');
+      const noKey = await ask("What's the weather in Zurich?");
+      assert.match(noKey.stream.text, /No OpenAI API key is set/);
+      assert.ok(noKey.stream.buttons.some(b => b.command === 'secureMcp.setApiKey' && b.title === 'Set LLM API Key…'), JSON.stringify(noKey.stream.buttons));
+      assert.ok(!noKey.stream.buttons.some(b => b.command === 'secureMcp.configureServer'), 'the server is configured: Configure Server… would not help');
+
+      const local: (() => Promise<void>)[] = [];
+      for (const [key, value] of [
+        ['secureMcp.llm.provider', 'azureOpenAI'],
+        ['secureMcp.llm.azure.endpoint', undefined],
+        ['secureMcp.llm.azure.deployment', undefined]
+      ] as const) {
+        local.push(await setSetting(key, value));
+      }
+      try {
+        await waitFor(() => settings.current.settings.llm.provider === 'azureOpenAI', 'the Azure provider');
+        const noAzure = await ask("What's the weather in Zurich?");
+        assert.match(noAzure.stream.text, /secureMcp\.llm\.azure\.endpoint/);
+        const open = noAzure.stream.buttons.find(b => b.command === 'workbench.action.openSettings');
+        assert.ok(open, JSON.stringify(noAzure.stream.buttons));
+        assert.equal(open.title, 'Open Settings');
+        assert.deepEqual(open.arguments, ['secureMcp.llm']);
+        assert.ok(!noAzure.stream.buttons.some(b => b.command === 'secureMcp.configureServer'), 'Configure Server… would not help');
+      } finally {
+        for (const restore of local.reverse()) {
+          await restore();
+        }
+      }
+      assert.equal(world.llm.requests.length, llmRequests, 'no model was asked');
+      assert.equal(world.mcp.calls.length, calls, 'no tool ran');
+      assert.deepEqual((await api()).approval().panels.pendingIds(), [], 'no approval was asked for');
+    } finally {
+      const back = await vscode.commands.executeCommand<CommandResult>('secureMcp.setApiKey', { provider: 'openai', key: 'scripted-test-key' });
+      if (envKey !== undefined) {
+        process.env.OPENAI_API_KEY = envKey;
+      }
+      assert.equal(back.done, true, back.message);
+    }
+    await waitFor(() => settings.current.settings.llm.provider === 'openai', 'the OpenAI provider again');
+  });
+
+  test('/call needs no language model: get_date runs with provider vscode and no chat model in the request', async () => {
+    const { settings } = await api();
+    const restore = await setSetting('secureMcp.llm.provider', 'vscode');
+    try {
+      await waitFor(() => settings.current.settings.llm.provider === 'vscode', 'the vscode provider');
+      const llmRequests = world.llm.requests.length;
+      const calls = world.mcp.calls.length;
+      // ask() sends request.model undefined: no model from the chat view either.
+      const pending = ask('get_date {}', 'call');
+      await decideNext('approve', 'get_date');
+      const { stream, result } = await withTimeout(pending, 30_000, '/call get_date');
+      assert.match(stream.text, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/, stream.text);
+      assert.doesNotMatch(stream.text, /language model/i);
+      assert.deepEqual(stream.buttons, []);
+      assert.equal(world.mcp.calls.length, calls + 1);
+      assert.equal(world.mcp.calls.at(-1)?.tool, 'get_date');
+      assert.equal(world.llm.requests.length, llmRequests, 'no model was asked');
+      assert.deepEqual((result.metadata as TurnMetadata).toolCalls.map(c => [c.tool, c.outcome]), [['get_date', 'ok']]);
+    } finally {
+      await restore();
+    }
+    await waitFor(() => settings.current.settings.llm.provider === 'openai', 'the OpenAI provider again');
+  });
+
+  test('/status shows the model a turn would use, resolved from auto, or why there is none', async () => {
+    const { settings } = await api();
+    const modelRow = (text: string) => text.split('\n').find(l => l.startsWith('| Language model |')) ?? '';
+    let restore = await setSetting('secureMcp.llm.provider', 'auto');
+    try {
+      await waitFor(() => settings.current.settings.llm.provider === 'auto', 'the auto provider');
+      const { stream } = await ask('', 'status');
+      const row = modelRow(stream.text);
+      assert.match(row, /OpenAI scripted|scripted/, stream.text);
+      assert.match(row, /\(auto: an OpenAI key is set\)/, 'the reason, as in the "Model: …" line of a turn');
+      assert.doesNotMatch(row, /^\| Language model \| auto \|$/, 'not the configured provider');
+      assert.deepEqual(stream.buttons, []);
+    } finally {
+      await restore();
+    }
+    restore = await setSetting('secureMcp.llm.provider', 'vscode');
+    try {
+      await waitFor(() => settings.current.settings.llm.provider === 'vscode', 'the vscode provider');
+      const { stream } = await ask('', 'status');
+      assert.match(modelRow(stream.text), /none: No language model is available in the chat view/, stream.text);
+      assert.match(stream.text, new RegExp(world.demoUser.username), 'the rest of the status is still shown');
+      assert.ok(stream.buttons.some(b => b.command === 'workbench.action.openSettings'), JSON.stringify(stream.buttons));
+    } finally {
+      await restore();
+    }
+    await waitFor(() => settings.current.settings.llm.provider === 'openai', 'the OpenAI provider again');
+  });
+
+  test('progress from a slow tool reaches the chat, escaped like all server text', async () => {
+    const pending = ask('slow_task {"seconds": 2}', 'call');
+    await decideNext('approve', 'slow_task');
+    const { stream } = await withTimeout(pending, 30_000, '/call slow_task');
+    assert.match(stream.text, /Finished after 2 seconds/);
+    const lines = stream.progressLines;
+    assert.ok(lines.some(l => l.startsWith('Calling slow_task on ')), JSON.stringify(lines));
+    assert.ok(lines.some(l => /^slow_task: 1\/2\b/.test(l)), `the server's progress notifications: ${JSON.stringify(lines)}`);
+    assert.ok(lines.some(l => l.includes('slow_task')));
+    assert.ok(stream.progress.every(p => !/(?<!\\)_/.test(p)), `the tool name goes in escaped: ${JSON.stringify(stream.progress)}`);
   });
 
   test('through the real Chat view: @secure-mcp asks, the approval appears, the server is called', async () => {

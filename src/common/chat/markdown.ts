@@ -40,3 +40,30 @@ export function inlineCode(text: string): string {
 export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>~&:]/g, ch => `\\${ch}`);
 }
+
+/**
+ * Control and format characters (bidi overrides and isolates, zero-width characters,
+ * soft hyphen, tags), lone surrogates, and the Hangul fillers that render as blank.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\u115f\u1160\u3164\uffa0]/gu;
+
+/** Default cap, in characters, for one piece of server text in a progress line. */
+export const PROGRESS_TEXT_MAX = 120;
+
+/**
+ * Server text (a tool name, an MCP progress message) for `ChatResponseStream.progress`,
+ * which VS Code renders as Markdown: one line, at most `max` characters before escaping,
+ * every Markdown and HTML character escaped, and bidi, zero-width and control characters
+ * replaced by a visible U+FFFD, so the line cannot reorder, hide or link anything (D3, D7).
+ */
+export function progressText(text: string, max = PROGRESS_TEXT_MAX): string {
+  const oneLine = text
+    .replace(/[\r\n\t\v\f\u2028\u2029]+/g, ' ')
+    .replace(INVISIBLE, '\ufffd')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
+  // Code points, not UTF-16 units: a cut never leaves half a surrogate pair.
+  const chars = [...oneLine];
+  const capped = chars.length > max ? `${chars.slice(0, Math.max(0, max - 1)).join('').trimEnd()}…` : oneLine;
+  return escapeMarkdown(capped);
+}

@@ -3,14 +3,12 @@ import * as vscode from 'vscode';
 import type { CallContext } from '../../common/approval/gate';
 import { decodeClaims } from '../../common/auth/claims';
 import type { HistoryTurn, PastToolCall } from '../../common/chat/history';
-import type { ConnectionService } from '../connection';
-import { escapeMarkdown, inlineCode, untrustedMarkdown } from '../../common/chat/markdown';
-import { AuthRequiredError, ConfigurationError, SecureMcpError } from '../../common/errors';
+import { escapeMarkdown, inlineCode, progressText, untrustedMarkdown } from '../../common/chat/markdown';
+import { AuthRequiredError, ConfigurationError, LlmConfigurationError, SecureMcpError } from '../../common/errors';
 import { scoped } from '../../common/log';
 import type { ArgumentValidator, ToolLoopEvent, ToolServer } from '../../common/runtime';
-import type { Settings } from '../../common/settings';
 import { loadRuntime } from '../lazy';
-import { chooseModel } from '../llm/models';
+import { chooseModel, type ChosenModel } from '../llm/models';
 
 import { PARTICIPANT_ID, type ParticipantDeps, type TurnMetadata } from '../participant';
 
@@ -21,7 +19,7 @@ export async function handleChatRequest(deps: ParticipantDeps, request: vscode.C
   const current = deps.settings.current;
   const none: TurnMetadata = { command: request.command, toolCalls: [] };
   if (request.command === 'status') {
-    renderStatus(stream, current.settings, current.problems, deps.connection);
+    await renderStatus(stream, deps, request.model);
     return { metadata: none };
   }
   if (!current.settings.serverUrl) {
@@ -122,10 +120,10 @@ async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chat
         break;
       case 'toolCallStarted':
         flush(true);
-        stream.progress(vscode.l10n.t('Calling {0} on {1}…', event.call.tool, event.call.serverLabel));
+        stream.progress(callingLine(event.call.tool, event.call.serverLabel));
         break;
       case 'toolCallProgress':
-        stream.progress(vscode.l10n.t('{0}: {1}{2}{3}', event.call.tool, String(event.progress), event.total !== undefined ? `/${event.total}` : '', event.message ? ` ${event.message.slice(0, 100)}` : ''));
+        stream.progress(progressLine(event.call.tool, event));
         break;
       case 'toolCallFinished':
         if (event.call.outcome === 'ok' || event.call.outcome === 'error' || (event.call.outcome === 'cancelled' && event.call.durationMs > 0)) {
@@ -168,7 +166,7 @@ async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chat
       stream.markdown(`- ${OUTCOME_ICON[c.outcome] ?? ''} ${inlineCode(c.tool)} ${vscode.l10n.t('on {0}', c.serverLabel)}: ${c.outcome}${c.durationMs ? ` (${c.durationMs} ms)` : ''}${c.outcome === 'declined' ? ` — ${vscode.l10n.t('nothing was sent to the server')}` : ''}\n`);
     }
   }
-  stream.markdown(`\n_${vscode.l10n.t('Model: {0} ({1}).', chosen.model.label, chosen.reason)}_`);
+  stream.markdown(inert(`\n_${escapeMarkdown(vscode.l10n.t('Model: {0}.', describeModel(chosen)))}_`));
   return runtime.pastToolCalls(result);
 }
 
@@ -198,13 +196,13 @@ async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.
     stream.markdown(vscode.l10n.t('🚫 Declined ({0}). Nothing was sent to the server.', decision.how));
     return [{ server: context.serverLabel, tool: tool.name, outcome: 'declined' }];
   }
-  stream.progress(vscode.l10n.t('Calling {0} on {1}…', tool.name, context.serverLabel));
+  stream.progress(callingLine(tool.name, context.serverLabel));
   const started = Date.now();
   const runtime = loadRuntime();
   try {
     const result = await deps.connection.callTool(tool.name, check.args, {
       signal,
-      onProgress: p => stream.progress(vscode.l10n.t('{0}: {1}{2}', tool.name, String(p.progress), p.total !== undefined ? `/${p.total}` : ''))
+      onProgress: p => stream.progress(progressLine(tool.name, p))
     });
     const text = runtime.resultToText(result);
     await deps.completed(id, { outcome: result.isError ? 'error' : 'ok', resultBytes: text.length });
@@ -217,6 +215,23 @@ async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.
     await deps.completed(id, { outcome: signal.aborted ? 'cancelled' : 'error', error: e });
     throw e;
   }
+}
+
+/** Progress lines are Markdown too; the server's tool names and messages go in inert and capped. */
+function callingLine(tool: string, serverLabel: string): string {
+  return vscode.l10n.t('Calling {0} on {1}…', progressText(tool, 128), progressText(serverLabel, 80));
+}
+
+function progressLine(tool: string, p: { readonly progress: number; readonly total?: number; readonly message?: string }): string {
+  const count = p.total !== undefined ? `${p.progress}/${p.total}` : String(p.progress);
+  return p.message
+    ? vscode.l10n.t('{0}: {1} {2}', progressText(tool, 128), progressText(count, 40), progressText(p.message))
+    : vscode.l10n.t('{0}: {1}', progressText(tool, 128), progressText(count, 40));
+}
+
+/** "label (why)": the chat turn's "Model: …" line and /status say the same. */
+function describeModel(chosen: ChosenModel): string {
+  return vscode.l10n.t('{0} ({1})', chosen.model.label, chosen.reason);
 }
 
 /** Markdown that can run nothing: no command links, no HTML (security.md D7). */
@@ -267,6 +282,8 @@ function renderFailure(stream: vscode.ChatResponseStream, e: unknown): void {
   stream.markdown('\n\n');
   if (e instanceof AuthRequiredError) {
     stream.button({ command: 'secureMcp.signIn', title: vscode.l10n.t('Sign In') });
+  } else if (e instanceof LlmConfigurationError) {
+    stream.button(llmFix(e));
   } else if (e instanceof ConfigurationError) {
     stream.button({ command: 'secureMcp.configureServer', title: vscode.l10n.t('Configure Server…') });
   } else {
@@ -274,7 +291,37 @@ function renderFailure(stream: vscode.ChatResponseStream, e: unknown): void {
   }
 }
 
-function renderStatus(stream: vscode.ChatResponseStream, s: Settings, problems: readonly { key: string; message: string }[], connection: ConnectionService): void {
+/** The one action that fixes the language model's configuration. */
+function llmFix(e: LlmConfigurationError): vscode.Command {
+  switch (e.fix) {
+    case 'setApiKey':
+      return { command: 'secureMcp.setApiKey', title: vscode.l10n.t('Set LLM API Key…') };
+    case 'openSettings':
+    case 'pickChatModel':
+      // Picking a model happens in the chat view's own picker; the settings are where OpenAI or Azure OpenAI is configured instead.
+      return openLlmSettings();
+  }
+}
+
+function openLlmSettings(): vscode.Command {
+  return { command: 'workbench.action.openSettings', title: vscode.l10n.t('Open Settings'), arguments: ['secureMcp.llm'] };
+}
+
+/** The model a chat turn would use now, or why there is none; /status must not fail on it. */
+async function modelStatus(deps: ParticipantDeps, chatModel: vscode.LanguageModelChat | undefined): Promise<{ text: string; error?: unknown }> {
+  try {
+    return { text: describeModel(await chooseModel(deps.settings.current.settings, deps.context.secrets, chatModel, deps.logger)) };
+  } catch (e) {
+    scoped(deps.logger, 'chat').info(`/status: no language model: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    const why = e instanceof SecureMcpError ? e.message : vscode.l10n.t('it could not be set up; see the log');
+    return { text: vscode.l10n.t('none: {0}', why), error: e };
+  }
+}
+
+async function renderStatus(stream: vscode.ChatResponseStream, deps: ParticipantDeps, chatModel: vscode.LanguageModelChat | undefined): Promise<void> {
+  const { settings: s, problems } = deps.settings.current;
+  const connection = deps.connection;
+  const model = await modelStatus(deps, chatModel);
   const token = connection.currentToken;
   const claims = token ? decodeClaims(token.token) : undefined;
   const state = connection.state;
@@ -286,9 +333,10 @@ function renderStatus(stream: vscode.ChatResponseStream, s: Settings, problems: 
     [vscode.l10n.t('Tenant'), claims?.tid ?? (s.auth.tenant || vscode.l10n.t('provider default'))],
     [vscode.l10n.t('Scopes'), s.auth.scopes.length ? s.auth.scopes.join(' ') : vscode.l10n.t('from discovery')],
     [vscode.l10n.t('Token expires'), token?.expiresAt ? new Date(token.expiresAt).toISOString() : '-'],
-    [vscode.l10n.t('Language model'), s.llm.provider === 'openai' ? `OpenAI ${s.llm.openai.model}${s.llm.openai.baseUrl ? ` at ${s.llm.openai.baseUrl}` : ''}` : s.llm.provider === 'azureOpenAI' ? `Azure OpenAI ${s.llm.azure.deployment} (${s.llm.azure.auth})` : s.llm.provider === 'vscode' ? vscode.l10n.t('the chat view\'s model') : vscode.l10n.t('auto')]
+    [vscode.l10n.t('Language model'), model.text]
   ];
-  const table = rows.map(([k, v]) => `| ${k} | ${escapeMarkdown(v)} |`).join('\n');
+  // A table cell is one line.
+  const table = rows.map(([k, v]) => `| ${k} | ${escapeMarkdown(v.replace(/\s+/g, ' '))} |`).join('\n');
   stream.markdown(inert(`| ${vscode.l10n.t('Setting')} | ${vscode.l10n.t('Value')} |\n|---|---|\n${table}\n`));
   if (problems.length) {
     stream.markdown(`\n${vscode.l10n.t('Settings that need attention:')}\n\n`);
@@ -300,5 +348,8 @@ function renderStatus(stream: vscode.ChatResponseStream, s: Settings, problems: 
   }
   if (!s.serverUrl) {
     stream.button({ command: 'secureMcp.configureServer', title: vscode.l10n.t('Configure Server…') });
+  }
+  if (model.error instanceof LlmConfigurationError) {
+    stream.button(llmFix(model.error));
   }
 }

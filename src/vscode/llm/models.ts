@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ConfigurationError } from '../../common/errors';
+import { ConfigurationError, LlmConfigurationError } from '../../common/errors';
 import type { ChatModel } from '../../common/llm/types';
 import type { Logger } from '../../common/log';
 import { azureOpenAiScope, isEntraProvider, type Settings } from '../../common/settings';
@@ -45,7 +45,7 @@ export async function chooseModel(settings: Settings, secrets: vscode.SecretStor
   }
   if (provider === 'vscode') {
     if (!chatModel) {
-      throw new ConfigurationError(vscode.l10n.t('No language model is available in the chat view. Pick a model there, or configure OpenAI or Azure OpenAI (secureMcp.llm.provider).'));
+      throw new LlmConfigurationError(vscode.l10n.t('No language model is available in the chat view. Pick a model there, or configure OpenAI or Azure OpenAI (secureMcp.llm.provider).'), 'pickChatModel');
     }
     return { model: new VsCodeChatModel(chatModel), provider: 'vscode', reason };
   }
@@ -53,23 +53,26 @@ export async function chooseModel(settings: Settings, secrets: vscode.SecretStor
   if (provider === 'openai') {
     const apiKey = await openAiKey();
     if (!apiKey) {
-      throw new ConfigurationError(vscode.l10n.t('No OpenAI API key is set. Run "Secure MCP: Set LLM API Key…".'));
+      throw new LlmConfigurationError(vscode.l10n.t('No OpenAI API key is set. Run "Secure MCP: Set LLM API Key…".'), 'setApiKey');
     }
     return {
-      model: runtime.createOpenAiChatModel({ apiKey, model: llm.openai.model, ...(llm.openai.baseUrl ? { baseUrl: llm.openai.baseUrl } : {}), logger }),
+      model: llmSettings(() => runtime.createOpenAiChatModel({ apiKey, model: llm.openai.model, ...(llm.openai.baseUrl ? { baseUrl: llm.openai.baseUrl } : {}), logger })),
       provider: 'openai',
       reason
     };
   }
   const azure = llm.azure;
   if (!azure.endpoint || !azure.deployment) {
-    throw new ConfigurationError(vscode.l10n.t('Azure OpenAI needs secureMcp.llm.azure.endpoint and secureMcp.llm.azure.deployment.'));
+    throw new LlmConfigurationError(vscode.l10n.t('Azure OpenAI needs secureMcp.llm.azure.endpoint and secureMcp.llm.azure.deployment.'), 'openSettings', [
+      ...(azure.endpoint ? [] : [{ key: 'secureMcp.llm.azure.endpoint', message: vscode.l10n.t('is not set') }]),
+      ...(azure.deployment ? [] : [{ key: 'secureMcp.llm.azure.deployment', message: vscode.l10n.t('is not set') }])
+    ]);
   }
   let auth: Parameters<typeof runtime.createAzureOpenAiChatModel>[0]['auth'];
   if (azure.auth === 'apiKey') {
     const apiKey = await secrets.get(API_KEY_SECRETS.azureOpenAI);
     if (!apiKey) {
-      throw new ConfigurationError(vscode.l10n.t('No Azure OpenAI API key is set. Run "Secure MCP: Set LLM API Key…", or use Entra (secureMcp.llm.azure.auth).'));
+      throw new LlmConfigurationError(vscode.l10n.t('No Azure OpenAI API key is set. Run "Secure MCP: Set LLM API Key…", or use Entra (secureMcp.llm.azure.auth).'), 'setApiKey');
     }
     auth = { kind: 'apiKey', apiKey };
   } else {
@@ -86,8 +89,20 @@ export async function chooseModel(settings: Settings, secrets: vscode.SecretStor
     };
   }
   return {
-    model: runtime.createAzureOpenAiChatModel({ endpoint: azure.endpoint, deployment: azure.deployment, apiVersion: azure.apiVersion, auth, logger }),
+    model: llmSettings(() => runtime.createAzureOpenAiChatModel({ endpoint: azure.endpoint, deployment: azure.deployment, apiVersion: azure.apiVersion, auth, logger })),
     provider: 'azureOpenAI',
     reason
   };
+}
+
+/** The model factories reject bad secureMcp.llm.* values (an http endpoint, say) as configuration errors; those are fixed in the LLM settings, not the server's. */
+function llmSettings(create: () => ChatModel): ChatModel {
+  try {
+    return create();
+  } catch (e) {
+    if (e instanceof ConfigurationError && !(e instanceof LlmConfigurationError)) {
+      throw new LlmConfigurationError(e.message, 'openSettings', e.problems);
+    }
+    throw e;
+  }
 }
