@@ -1,4 +1,7 @@
 import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import * as vscode from 'vscode';
 import type { ApprovalDecision, PendingToolCall } from '../../src/common/approval/gate';
@@ -8,6 +11,8 @@ import { ApprovalPolicy } from '../../src/common/approval/policy';
 import { PolicyGate } from '../../src/common/approval/policyGate';
 import type { Logger } from '../../src/common/log';
 import { ApprovalPanels, type IgnoredMessage } from '../../src/vscode/approval/approvalPanels';
+import { AUDIT_LOG_SCHEME } from '../../src/vscode/approval';
+import type { CommandResult } from '../../src/vscode/commands';
 import { api, extension, waitFor, withTimeout } from './util';
 
 const SERVER = 'https://mcp.contoso.example/mcp';
@@ -206,6 +211,20 @@ suite('approval webview', () => {
     await decision;
   });
 
+  test('the webview runs scripts but allows no command links or forms, and loads only the bundled media', async () => {
+    const c = call();
+    const decision = ask(c);
+    const webview = panels.webviewFor(c.id);
+    assert.ok(webview, `panel of ${c.id}`);
+    const options = webview.panel.webview.options;
+    assert.equal(options.enableScripts, true);
+    assert.equal(options.enableCommandUris ?? false, false, 'command: links do nothing');
+    assert.equal(options.enableForms ?? false, false);
+    assert.deepEqual((options.localResourceRoots ?? []).map(u => u.toString()), [vscode.Uri.joinPath(extension().extensionUri, 'dist', 'media').toString()]);
+    webview.panel.dispose();
+    assert.deepEqual(await withTimeout(decision, 5000, 'decision'), { kind: 'declined', how: 'closed' });
+  });
+
   test('the page has a CSP with a fresh nonce per render and no inline handlers', async () => {
     const a = call();
     const b = call();
@@ -290,5 +309,82 @@ suite('approval webview', () => {
   test('log lines name ignored messages but never their content', () => {
     assert.ok(lines.some(l => l.includes('ignored a forged message')));
     assert.ok(!lines.some(l => l.includes('workbench.action.terminal.new')));
+  });
+});
+
+suite('audit log commands', () => {
+  const CANARY_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhdWRpdC1jYW5hcnkifQ.YXVkaXQtY2FuYXJ5LXNpZw';
+  const SECRET_ARG = 'audit-argument-canary-5813';
+  const RECORD_KEYS = ['time', 'callId', 'server', 'account', 'tool', 'definitionHash', 'argumentsHash', 'origin', 'decision', 'how', 'outcome', 'durationMs', 'resultBytes', 'errorType'];
+  let target: vscode.Uri | undefined;
+
+  teardown(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    if (target) {
+      await fs.rm(target.fsPath, { force: true });
+      target = undefined;
+    }
+  });
+
+  /** Records an approved call that failed and a declined one, both with secrets in reach. */
+  async function record(tool: Tool): Promise<[PendingToolCall, PendingToolCall]> {
+    const { audit } = (await api()).approval();
+    const args = { city: SECRET_ARG, nested: { token: CANARY_TOKEN } };
+    const approved = call(tool, args);
+    audit.decided(approved, { kind: 'approved', how: 'once' }, 'd'.repeat(64));
+    await audit.completed(approved.id, { outcome: 'error', resultBytes: 12, error: new TypeError(`401 Authorization: Bearer ${CANARY_TOKEN} ${SECRET_ARG}`) });
+    const declined = call(tool, args);
+    audit.decided(declined, { kind: 'declined', how: 'user' }, 'd'.repeat(64));
+    return [approved, declined];
+  }
+
+  test('Export Audit Log writes one JSON record per line to the given file, without argument values or tokens', async () => {
+    const [approved, declined] = await record(weather({ name: `audit_export_${Date.now().toString(36)}` }));
+    target = vscode.Uri.file(path.join(os.tmpdir(), `secure-mcp-audit-${Date.now().toString(36)}.jsonl`));
+
+    const result = await withTimeout(Promise.resolve(vscode.commands.executeCommand<CommandResult>('secureMcp.exportAuditLog', target)), 10_000, 'the export');
+    assert.equal(result?.done, true, result?.message);
+
+    const text = await fs.readFile(target.fsPath, 'utf8');
+    assert.ok(text.endsWith('\n'), 'the file ends with a newline');
+    const lines = text.slice(0, -1).split('\n');
+    const records = lines.map((line, i) => {
+      const value = JSON.parse(line) as Record<string, unknown>;
+      assert.ok(value && typeof value === 'object' && !Array.isArray(value), `line ${i + 1} is one JSON object`);
+      assert.deepEqual(Object.keys(value).filter(k => !RECORD_KEYS.includes(k)), [], `line ${i + 1} has only audit fields`);
+      return value;
+    });
+    const ours = records.filter(r => r.callId === approved.id || r.callId === declined.id);
+    assert.equal(ours.length, 2, 'both calls are in the export');
+    const [ok, no] = [ours.find(r => r.callId === approved.id), ours.find(r => r.callId === declined.id)];
+    assert.deepEqual({ ...ok, time: undefined, durationMs: undefined, argumentsHash: undefined }, {
+      time: undefined, callId: approved.id, server: SERVER, account: { objectId: 'oid-1', tenantId: 'tid-1' }, tool: approved.tool.name,
+      definitionHash: 'd'.repeat(64), argumentsHash: undefined, origin: 'llm', decision: 'approved', how: 'once', outcome: 'error', durationMs: undefined, resultBytes: 12, errorType: 'TypeError'
+    });
+    assert.match(String(ok?.time), /^\d{4}-\d{2}-\d{2}T/);
+    assert.equal(typeof ok?.durationMs, 'number');
+    assert.match(String(ok?.argumentsHash), /^[0-9a-f]{64}$/, 'the arguments are a hash');
+    assert.equal(no?.decision, 'declined');
+    assert.equal(no?.outcome, 'not-run');
+    for (const secret of [CANARY_TOKEN, CANARY_TOKEN.split('.')[1] ?? '', SECRET_ARG, 'ada@contoso.example', 'Bearer']) {
+      assert.ok(!text.includes(secret), `the export contains ${secret}`);
+    }
+  });
+
+  test('Show Audit Log renders the records as markdown, with server text as literal code', async () => {
+    const name = `audit_show_${Date.now().toString(36)} [x](command:workbench.action.terminal.new) <img src=x>`;
+    await record(weather({ name }));
+    const result = await withTimeout(Promise.resolve(vscode.commands.executeCommand<CommandResult>('secureMcp.showAuditLog')), 10_000, 'Show Audit Log');
+    assert.equal(result?.done, true, result?.message);
+    // The preview (or, without one, the editor) opens the read-only document.
+    const doc = await waitFor(() => vscode.workspace.textDocuments.find(d => d.uri.scheme === AUDIT_LOG_SCHEME && d.getText().includes(name)), 'the audit log document');
+    const text = doc.getText();
+    assert.equal(doc.isUntitled, false, 'nothing to save when it closes');
+    assert.ok(text.includes(`| \`${name}\` |`), 'the tool name, link and tag included, is one code span');
+    assert.ok(text.includes(`\`${SERVER}\``), 'the server URL reads as typed');
+    assert.ok(!text.includes('\\.'), 'no backslash escapes');
+    for (const secret of [CANARY_TOKEN, SECRET_ARG, 'ada@contoso.example']) {
+      assert.ok(!text.includes(secret), `the audit log shows ${secret}`);
+    }
   });
 });

@@ -6,6 +6,7 @@ import { COMMAND_IDS } from '../../src/vscode/commandIds';
 interface Manifest {
   contributes: {
     commands: { command: string }[];
+    configuration: { properties: Record<string, { pattern?: string; enum?: unknown; enumItemLabels?: unknown; examples?: string[]; markdownDescription?: string }> };
     walkthroughs: { steps: { id: string; description: string; media: { markdown?: string }; completionEvents?: string[] }[] }[];
   };
 }
@@ -32,5 +33,30 @@ describe('package.json contributions', () => {
       assert.ok(ignore.includes('!media/walkthrough/**'), 'walkthrough media is packaged');
       assert.ok(step.completionEvents?.length, `${step.id} can be completed`);
     }
+  });
+
+  it('opens the chat with a tool question prefilled, not sent, from "Try a prompt"', () => {
+    const step = manifest.contributes.walkthroughs[0]?.steps.find(s => s.id === 'tryPrompt');
+    const link = /\(command:workbench\.action\.chat\.open\?([^)\s]+)\)/.exec(step?.description ?? '')?.[1];
+    assert.ok(link, 'the step links to workbench.action.chat.open with an argument');
+    assert.ok(!/['"]/.test(link), 'quotes are encoded, so the link survives markdown');
+    const question = "@secure-mcp What's the weather in Zurich?";
+    assert.deepEqual(JSON.parse(decodeURIComponent(link)), { query: question, isPartialQuery: true });
+    assert.ok(fs.readFileSync(path.join(root, step?.media.markdown ?? ''), 'utf8').includes(question), 'the page asks the same question');
+  });
+
+  it('suggests the known auth providers without rejecting other provider ids', () => {
+    const setting = manifest.contributes.configuration.properties['secureMcp.auth.providerId'];
+    assert.ok(setting);
+    assert.equal(setting.enum, undefined, 'an enum would flag every other provider id as invalid');
+    assert.equal(setting.enumItemLabels, undefined);
+    const known = ['microsoft', 'microsoft-sovereign-cloud', 'secure-mcp-oauth'];
+    assert.deepEqual(setting.examples, known);
+    const pattern = new RegExp(setting.pattern ?? '');
+    for (const id of [...known, 'github', 'my-company.sso']) {
+      assert.ok(pattern.test(id), `${id} is accepted`);
+      assert.ok(!known.includes(id) || setting.markdownDescription?.includes(`\`${id}\``), `${id} is described`);
+    }
+    assert.ok(!pattern.test('has spaces'));
   });
 });

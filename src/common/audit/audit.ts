@@ -211,14 +211,24 @@ export function parseAuditJsonl(text: string): AuditRecord[] {
 }
 
 /**
- * Escapes text for a markdown table cell: tool names come from the server, so nothing
- * in them may become a link, HTML, or a new column.
+ * A markdown table cell showing `value` as literal text. Tool names and errors come from
+ * the server, so nothing in them may become a link, HTML or a new column: the value goes
+ * in a code span, where markdown makes no links (not even bare URLs) and no HTML, and a
+ * `\\|` (which a GFM table turns back into `|`) is the only escape needed. Control
+ * characters become spaces, so a value cannot end the row.
  */
 export function markdownCell(value: string): string {
-  return value
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
-    .replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, c => `\\${c}`);
+  // eslint-disable-next-line no-control-regex
+  const text = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+  if (!text.trim()) {
+    return '';
+  }
+  // The fence is one backtick longer than the longest run inside, so no run can close it.
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map(run => run.length));
+  const fence = '`'.repeat(longest + 1);
+  // Markdown strips one space on each side when both are there; pad so that nothing is lost.
+  const pad = text.startsWith('`') || text.endsWith('`') || (text.startsWith(' ') && text.endsWith(' ')) ? ' ' : '';
+  return `${fence}${pad}${text.replace(/\|/g, '\\|')}${pad}${fence}`;
 }
 
 /** "Show audit log": the records as a markdown document, newest first. */

@@ -13,6 +13,12 @@ export interface ApprovalCommandResult {
   readonly message: string;
 }
 
+/**
+ * Where "Show Audit Log" puts its markdown: a read-only document of our own, so the
+ * preview can render it and closing it never asks to save.
+ */
+export const AUDIT_LOG_SCHEME = 'secure-mcp-audit';
+
 export interface ApprovalServiceOptions {
   readonly context: Pick<vscode.ExtensionContext, 'extensionUri' | 'globalState' | 'globalStorageUri'>;
   readonly logger: Logger;
@@ -33,6 +39,10 @@ export class ApprovalService implements vscode.Disposable {
   readonly panels: ApprovalPanels;
   readonly gate: PolicyGate;
   private readonly log: Logger;
+  private readonly auditDocument = vscode.Uri.from({ scheme: AUDIT_LOG_SCHEME, path: '/audit-log.md' });
+  private auditMarkdown = '';
+  private readonly auditChanged = new vscode.EventEmitter<vscode.Uri>();
+  private readonly auditProvider: vscode.Disposable;
 
   constructor(options: ApprovalServiceOptions) {
     this.log = scoped(options.logger, 'approval');
@@ -40,13 +50,27 @@ export class ApprovalService implements vscode.Disposable {
     this.audit = new AuditLog({ files: new FolderAuditFiles(options.context.globalStorageUri.fsPath), logger: options.logger });
     this.panels = new ApprovalPanels({ extensionUri: options.context.extensionUri, logger: options.logger, timeoutSeconds: () => options.settings().timeoutSeconds, testHooks: options.testHooks });
     this.gate = new PolicyGate({ policy: this.policy, ask: this.panels.ask, audit: this.audit, logger: options.logger, rememberAcrossSessions: () => options.settings().rememberAcrossSessions });
+    this.auditProvider = vscode.workspace.registerTextDocumentContentProvider(AUDIT_LOG_SCHEME, {
+      onDidChange: this.auditChanged.event,
+      provideTextDocumentContent: () => this.auditMarkdown
+    });
   }
 
-  /** `secureMcp.showAuditLog`: the log as a markdown preview (untrusted cells escaped). */
+  /**
+   * `secureMcp.showAuditLog`: the log as a rendered markdown table (every cell a code
+   * span, so server text shows as text), or as markdown source where no preview exists.
+   */
   async showAuditLog(): Promise<ApprovalCommandResult> {
     const records = await this.audit.readAll();
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: formatAuditMarkdown(records, vscode.l10n.t('Secure MCP audit log')) });
-    await vscode.window.showTextDocument(doc, { preview: true });
+    this.auditMarkdown = formatAuditMarkdown(records, vscode.l10n.t('Secure MCP audit log'));
+    this.auditChanged.fire(this.auditDocument);
+    try {
+      await vscode.commands.executeCommand('markdown.showPreview', this.auditDocument);
+    } catch (e) {
+      // No markdown preview (the built-in extension is disabled): show the source.
+      this.log.info(`markdown preview unavailable (${e instanceof Error ? e.message : String(e)}); showing the audit log as text`);
+      await vscode.window.showTextDocument(this.auditDocument, { preview: true });
+    }
     return { done: true, message: vscode.l10n.t('The audit log has {0} record(s).', records.length) };
   }
 
@@ -75,6 +99,8 @@ export class ApprovalService implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.auditProvider.dispose();
+    this.auditChanged.dispose();
     this.panels.dispose();
     void this.audit.flush();
   }

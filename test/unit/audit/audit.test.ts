@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { argumentsHash } from '../../../src/common/approval/canonical';
-import { AUDIT_FILE, AuditLog, formatAuditMarkdown, markdownCell, parseAuditJsonl, rotatedName, type AuditFiles } from '../../../src/common/audit/audit';
+import { AUDIT_FILE, AuditLog, formatAuditMarkdown, markdownCell, parseAuditJsonl, rotatedName, type AuditFiles, type AuditRecord } from '../../../src/common/audit/audit';
 import type { Logger } from '../../../src/common/log';
 import { call, tool } from '../approval/fixtures';
 
@@ -114,19 +114,82 @@ describe('audit log', () => {
   });
 
   it('formats a markdown table that neutralizes server-chosen tool names', () => {
-    const md = formatAuditMarkdown([{
-      time: '2026-01-01T00:00:00.000Z', callId: 'c', server: 'https://x.example/mcp', tool: 'evil|tool [click](command:workbench.action.terminal.new) <img src=x onerror=alert(1)>\n# heading',
-      definitionHash: 'a'.repeat(64), argumentsHash: 'b'.repeat(64), origin: 'llm', decision: 'approved', how: 'once', outcome: 'ok', durationMs: 5, resultBytes: 9
-    }]);
+    const md = formatAuditMarkdown([record({ tool: 'evil|tool [click](command:workbench.action.terminal.new) <img src=x onerror=alert(1)>\n# heading' })]);
     const row = md.split('\n').find(l => l.includes('evil')) ?? '';
-    assert.equal(row.split(/(?<!\\)\|/).length - 2, 10, 'ten columns, the pipe in the name is escaped');
-    assert.ok(!/(?<!\\)<img/.test(md), 'the tag is escaped');
-    assert.ok(!md.includes('](command:'));
+    const cells = tableCells(row);
+    assert.equal(cells.length, 10, 'ten columns, the pipe in the name is escaped');
+    for (const cell of cells.filter(Boolean)) {
+      assert.ok(isOneCodeSpan(cell), `${cell} is one code span`);
+    }
+    assert.equal(codeSpanText(cells[3] ?? ''), 'evil|tool [click](command:workbench.action.terminal.new) <img src=x onerror=alert(1)> # heading');
     assert.ok(!/\n# heading/.test(md));
-    assert.ok(md.includes('5 ms'));
+    assert.ok(md.includes('`5 ms`'));
   });
 
-  it('escapes markdown metacharacters in cells', () => {
-    assert.equal(markdownCell('a|b*c<d>'), 'a\\|b\\*c\\<d\\>');
+  it('keeps server-controlled links and HTML inert, in the tool name and the error type', () => {
+    for (const evil of ['[x](command:foo)', '<img src=x onerror=alert(1)>', '![x](https://evil.example/x.png)', '<command:foo>', 'https://evil.example', '`](command:foo)`', '``<b>``', '$x$']) {
+      const md = formatAuditMarkdown([record({ tool: evil, outcome: 'error', errorType: evil })]);
+      const cells = tableCells(md.split('\n').at(-2) ?? '');
+      assert.equal(cells.length, 10, evil);
+      for (const cell of cells.filter(Boolean)) {
+        assert.ok(isOneCodeSpan(cell), `${JSON.stringify(cell)} is one code span`);
+      }
+      assert.equal(codeSpanText(cells[3] ?? ''), evil, 'the tool name shows as typed');
+      assert.equal(codeSpanText(cells[5] ?? ''), `error: ${evil}`);
+    }
+  });
+
+  it('shows addresses, times and sizes without backslashes', () => {
+    const md = formatAuditMarkdown([record({ server: 'http://127.0.0.1:3000/mcp', account: { objectId: 'oid-1', tenantId: 'tid-1' }, tool: 'get_weather', resultBytes: 1024 })]);
+    assert.ok(!md.includes('\\'), 'no backslash escapes');
+    for (const text of ['`http://127.0.0.1:3000/mcp`', '`2026-01-01T00:00:00.000Z`', '`oid-1 / tid-1`', '`get_weather`', '`approved (once)`', '`1024 B`']) {
+      assert.ok(md.includes(text), `shows ${text}`);
+    }
+  });
+
+  it('makes a cell a code span with a fence longer than any backtick run, and only pipes escaped', () => {
+    assert.equal(markdownCell('a|b*c<d>_e.f-(g)'), '`a\\|b*c<d>_e.f-(g)`');
+    assert.equal(markdownCell('a`b'), '``a`b``');
+    assert.equal(markdownCell('``x'), '``` ``x ```');
+    assert.equal(markdownCell(' x '), '`  x  `', 'the padding markdown strips is put back');
+    assert.equal(markdownCell('line\r\nbreak\u2028'), '`line  break `');
+    assert.equal(markdownCell(''), '');
+    assert.equal(markdownCell('\n'), '');
   });
 });
+
+function record(overrides: Partial<AuditRecord> = {}): AuditRecord {
+  return {
+    time: '2026-01-01T00:00:00.000Z', callId: 'c', server: 'https://x.example/mcp', tool: 'get_weather',
+    definitionHash: 'a'.repeat(64), argumentsHash: 'b'.repeat(64), origin: 'llm', decision: 'approved', how: 'once', outcome: 'ok', durationMs: 5, resultBytes: 9,
+    ...overrides
+  };
+}
+
+/** The cells of a table row, split where a GFM table splits: at pipes without a backslash. */
+function tableCells(row: string): string[] {
+  const parts = row.split(/(?<!\\)\|/);
+  assert.equal(parts[0]?.trim(), '', 'the row starts with a pipe');
+  assert.equal(parts.at(-1)?.trim(), '', 'the row ends with a pipe');
+  return parts.slice(1, -1).map(c => c.trim());
+}
+
+/**
+ * True when the cell is exactly one code span (CommonMark: a backtick run, closed only
+ * by a run of the same length): everything in it renders as literal text.
+ */
+function isOneCodeSpan(cell: string): boolean {
+  const fence = /^`+/.exec(cell)?.[0];
+  if (!fence || cell.length <= 2 * fence.length || !cell.endsWith(fence)) {
+    return false;
+  }
+  const inner = cell.slice(fence.length, -fence.length);
+  return !inner.startsWith('`') && !inner.endsWith('`') && !(inner.match(/`+/g) ?? []).some(run => run.length === fence.length);
+}
+
+/** What a code span cell displays: the table's `\\|` back to `|`, the padding stripped. */
+function codeSpanText(cell: string): string {
+  const fence = /^`+/.exec(cell)?.[0] ?? '';
+  const inner = cell.slice(fence.length, -fence.length).replace(/\\\|/g, '|');
+  return inner.startsWith(' ') && inner.endsWith(' ') && inner.trim() ? inner.slice(1, -1) : inner;
+}
