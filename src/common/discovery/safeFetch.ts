@@ -1,5 +1,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import { Readable } from 'node:stream';
 import { ProtocolError, SecureMcpError } from '../errors';
 import { isLoopbackHost, isSecureTransport } from '../settings';
 import type { FetchLike } from '../auth/authFetch';
@@ -25,7 +28,7 @@ export interface SafeFetchOptions {
  * and a cap on size and time. Never sends credentials.
  */
 export function createSafeFetch(options: SafeFetchOptions = {}): FetchLike {
-  const base = options.fetch ?? ((input, init) => fetch(input, init));
+  const base = options.fetch ?? checkedConnectFetch(options.lookup ?? systemLookup);
   const maxBytes = options.maxBytes ?? 256 * 1024;
   const timeoutMs = options.timeoutMs ?? 5000;
   return async (input, init) => {
@@ -85,6 +88,72 @@ async function readCapped(response: Response, maxBytes: number, url: URL): Promi
     offset += c.byteLength;
   }
   return out;
+}
+
+/**
+ * A minimal fetch over node:http(s) that checks the addresses it connects to. The check
+ * before the request alone could be undone by DNS rebinding (a public answer first, a
+ * private one a moment later); here what is checked is what the socket connects to.
+ * Never follows redirects.
+ */
+function checkedConnectFetch(lookup: Lookup): FetchLike {
+  const checkedLookup: LookupFunction = (hostname, options, callback) => {
+    lookup(hostname).then(addresses => {
+      if (!addresses.length) {
+        callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 4);
+        return;
+      }
+      for (const address of isLoopbackHost(hostname) ? [] : addresses) {
+        const why = internalAddress(address);
+        if (why) {
+          callback(new BlockedUrlError(`Refusing to connect to ${hostname}: it resolves to ${address}, ${why}.`), '', 4);
+          return;
+        }
+      }
+      const all = addresses.map(address => ({ address, family: isIP(address) || 4 }));
+      if (options.all) {
+        (callback as unknown as (e: null, list: typeof all) => void)(null, all);
+      } else {
+        callback(null, all[0]!.address, all[0]!.family);
+      }
+    }, (e: unknown) => callback(e as NodeJS.ErrnoException, '', 4));
+  };
+  return (input, init) => new Promise<Response>((resolve, reject) => {
+    const url = new URL(input instanceof Request ? input.url : input.toString());
+    const body = init?.body instanceof URLSearchParams ? init.body.toString() : init?.body;
+    if (body !== undefined && body !== null && typeof body !== 'string') {
+      reject(new ProtocolError('Metadata requests send text bodies only.'));
+      return;
+    }
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((value, key) => { headers[key] = value; });
+    const request = (url.protocol === 'https:' ? https : http).request(url, {
+      method: init?.method ?? 'GET',
+      headers,
+      lookup: checkedLookup,
+      ...(init?.signal ? { signal: init.signal } : {})
+    }, res => {
+      const responseHeaders = new Headers();
+      for (const [key, value] of Object.entries(res.headers)) {
+        for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+          responseHeaders.append(key, v);
+        }
+      }
+      const status = res.statusCode ?? 502;
+      const empty = status === 204 || status === 205 || status === 304;
+      if (empty) {
+        res.resume();
+      }
+      try {
+        resolve(new Response(empty ? null : Readable.toWeb(res) as ReadableStream<Uint8Array>, { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
+      } catch (e) {
+        res.destroy();
+        reject(new ProtocolError(`${url.host} answered with HTTP status ${status}.`, { cause: e }));
+      }
+    });
+    request.on('error', e => reject((e as { cause?: unknown }).cause instanceof BlockedUrlError ? (e as { cause: unknown }).cause : e));
+    request.end(body ?? undefined);
+  });
 }
 
 const systemLookup: Lookup = async host => {
