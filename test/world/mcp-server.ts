@@ -11,7 +11,16 @@ import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { isInitializeRequest, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+	isInitializeRequest,
+	isJSONRPCResultResponse,
+	type CallToolResult,
+	type JSONRPCMessage,
+	type RequestId,
+	type ServerNotification,
+	type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import {
 	buildChallenge,
 	createBearerValidator,
@@ -95,6 +104,12 @@ export interface SecureMcpServer {
 	changeToolDefinition(name: string, newDescription: string): void;
 	/** Rejects (401 invalid_token) every token accepted so far, as a revocation or a password reset would. */
 	revokeTokensSeenSoFar(): void;
+	/**
+	 * While on, `get_forecast` answers with `structuredContent` that violates its advertised
+	 * `outputSchema` (security.md E5). The tool list does not change; the SDK's server checks
+	 * the handler's output, so the break is made on the wire, as a faulty server would send it.
+	 */
+	breakStructuredOutput(on: boolean): void;
 	close(): Promise<void>;
 }
 
@@ -119,6 +134,9 @@ const TOOL_DESCRIPTIONS: Record<string, string> = {
 	get_forecast: 'Returns a multi-day weather forecast for a city as structured data.',
 	big_result: 'Returns a text result of exactly the requested number of bytes (for testing size limits).',
 };
+
+/** Violates `get_forecast`'s output schema: `city` must be a string, `days` an array. */
+const BROKEN_FORECAST = { city: 42, days: 'sunny all week' };
 
 const CONDITIONS = ['Sunny', 'Partly cloudy', 'Cloudy', 'Light rain', 'Windy', 'Foggy'] as const;
 
@@ -197,6 +215,7 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 	const toolScopes = new Map(Object.entries(options.toolScopes ?? {}));
 	const scopesSupported = options.scopesSupported ?? [...new Set([requiredScope, ...toolScopes.values()])];
 	const tickMs = options.slowTaskTickMs ?? 1000;
+	let structuredOutputBroken = false;
 
 	const calls: ToolCallRecord[] = [];
 	const sessions = new Map<string, Session>();
@@ -221,6 +240,20 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 			{ capabilities: { tools: { listChanged: true }, logging: {} } },
 		);
 		const tools = new Map<string, RegisteredTool>();
+		// Responses to these requests leave with BROKEN_FORECAST as their structuredContent.
+		const brokenOutputs = new Set<RequestId>();
+
+		/** Connects the tool server to a transport, breaking the structured output of marked calls on the way out. */
+		const connect = async (transport: Transport): Promise<void> => {
+			const send = transport.send.bind(transport);
+			transport.send = (message: JSONRPCMessage, sendOptions) => {
+				if (isJSONRPCResultResponse(message) && brokenOutputs.delete(message.id)) {
+					return send({ ...message, result: { ...message.result, structuredContent: BROKEN_FORECAST } }, sendOptions);
+				}
+				return send(message, sendOptions);
+			};
+			await mcp.connect(transport);
+		};
 
 		/** Records the call before the handler runs, so tests can prove it reached the server. */
 		const recorded = <A extends Record<string, unknown>>(name: string, fn: (args: A, signal: AbortSignal, extra: ToolExtra) => Promise<CallToolResult>) =>
@@ -352,7 +385,10 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 				days: z.array(z.object({ date: z.string(), condition: z.string(), highC: z.number(), lowC: z.number() })),
 			},
 			annotations: { readOnlyHint: true, openWorldHint: true },
-		}, recorded('get_forecast', async ({ city, days }: { city: string; days: number }) => {
+		}, recorded('get_forecast', async ({ city, days }: { city: string; days: number }, _signal, extra) => {
+			if (structuredOutputBroken) {
+				brokenOutputs.add(extra.requestId);
+			}
 			const start = Date.now();
 			const forecast = {
 				city,
@@ -379,7 +415,7 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 			return text(line.repeat(Math.ceil(bytes / line.length)).slice(0, bytes));
 		})));
 
-		return { mcp, tools };
+		return { mcp, tools, connect };
 	}
 
 	// --- request guards ---------------------------------------------------------------
@@ -509,7 +545,7 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 			}
 			// A CSPRNG id (B8), chosen up front so the tool server can record it.
 			const newSessionId = crypto.randomUUID();
-			const { mcp, tools } = createToolServer(user, 'streamable-http', () => newSessionId);
+			const { mcp, tools, connect } = createToolServer(user, 'streamable-http', () => newSessionId);
 			const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
 				sessionIdGenerator: () => newSessionId,
 				onsessioninitialized: (id) => {
@@ -521,7 +557,7 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 				},
 			});
 			transport.onclose = () => void sessions.delete(newSessionId);
-			await mcp.connect(transport);
+			await connect(transport);
 			await transport.handleRequest(req, res, req.body);
 		} catch (err) {
 			next(err);
@@ -549,14 +585,14 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 		try {
 			const user = userOf(res);
 			const transport = new SSEServerTransport(messagesPath, res);
-			const { mcp, tools } = createToolServer(user, 'sse', () => transport.sessionId);
+			const { mcp, tools, connect } = createToolServer(user, 'sse', () => transport.sessionId);
 			sessions.set(transport.sessionId, {
 				oid: user.oid, tid: user.tid, kind: 'sse', tools,
 				handle: (rq, rs) => transport.handlePostMessage(rq, rs, rq.body),
 				close: () => mcp.close(),
 			});
 			transport.onclose = () => void sessions.delete(transport.sessionId);
-			await mcp.connect(transport);
+			await connect(transport);
 		} catch (err) {
 			next(err);
 		}
@@ -613,6 +649,9 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 		},
 		revokeTokensSeenSoFar() {
 			revokedTokens = new Set([...revokedTokens, ...seenTokens]);
+		},
+		breakStructuredOutput(on: boolean) {
+			structuredOutputBroken = on;
 		},
 		async close() {
 			await Promise.allSettled([...sessions.values()].map((s) => s.close()));

@@ -57,6 +57,12 @@ export interface CallOptions {
 }
 
 const FALLBACK_STATUSES = new Set([400, 404, 405]);
+/**
+ * The SDK's Client checks a result's `structuredContent` against the tool's `outputSchema`
+ * (security.md E5) and throws a bare McpError, with codes a server's own JSON-RPC errors
+ * use too; only the SDK's wording tells its check apart.
+ */
+const OUTPUT_SCHEMA_VIOLATION = /^MCP error -?\d+: (Structured content does not match the tool's output schema|Tool .* has an output schema but did not return structured content|Failed to validate structured content)/;
 // Characters of an error's own text quoted in a message; an HTML error page can be far longer.
 const MAX_DESCRIBED = 300;
 
@@ -67,6 +73,8 @@ const MAX_DESCRIBED = 300;
  */
 export class McpSession {
   private client: Client | undefined;
+  /** Clients that have read the tool list, so the SDK validates their structured results. */
+  private readonly listed = new WeakSet<Client>();
   private connecting: Promise<Client> | undefined;
   private toolCache: Tool[] | undefined;
   private stateValue: SessionState = 'disconnected';
@@ -106,31 +114,44 @@ export class McpSession {
     if (this.toolCache) {
       return this.toolCache;
     }
-    const tools = await this.withSessionRecovery(async client => {
-      const all: Tool[] = [];
-      let cursor: string | undefined;
-      for (let page = 0; page < 100; page++) {
-        const r = await client.listTools(cursor ? { cursor } : {}, { ...(signal ? { signal } : {}), timeout: this.options.connectTimeoutMs });
-        all.push(...r.tools);
-        cursor = r.nextCursor;
-        if (!cursor) {
-          break;
-        }
-      }
-      return all;
-    });
+    const tools = await this.withSessionRecovery(client => this.listAll(client, signal));
     this.toolCache = tools;
     return tools;
   }
 
+  /**
+   * Every page of the tool list from `client`. The SDK checks a tool's structured results
+   * against its outputSchema (E5) only on a client that has listed the tools, so each new
+   * client lists them before its first call.
+   */
+  private async listAll(client: Client, signal?: AbortSignal): Promise<Tool[]> {
+    const all: Tool[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const r = await client.listTools(cursor ? { cursor } : {}, { ...(signal ? { signal } : {}), timeout: this.options.connectTimeoutMs });
+      all.push(...r.tools);
+      cursor = r.nextCursor;
+      if (!cursor) {
+        break;
+      }
+    }
+    this.listed.add(client);
+    return all;
+  }
+
   async callTool(name: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
-    const result = await this.withSessionRecovery(client => client.callTool({ name, arguments: args }, CallToolResultSchema, {
+    const result = await this.withSessionRecovery(async client => {
+      if (!this.listed.has(client)) {
+        this.toolCache = await this.listAll(client, options.signal);
+      }
+      return client.callTool({ name, arguments: args }, CallToolResultSchema, {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onprogress: options.onProgress } : {}),
       timeout: this.options.callTimeoutMs,
       resetTimeoutOnProgress: true,
       maxTotalTimeout: this.options.callMaxTimeoutMs
-    }));
+      });
+    }, name);
     return result as CallToolResult;
   }
 
@@ -156,13 +177,13 @@ export class McpSession {
    * session is re-initialized once and `op` retried. The server never saw the first
    * attempt in that case, so nothing runs twice. No sign-in prompt either way.
    */
-  private async withSessionRecovery<T>(op: (client: Client) => Promise<T>): Promise<T> {
+  private async withSessionRecovery<T>(op: (client: Client) => Promise<T>, tool?: string): Promise<T> {
     const client = await this.connect();
     try {
       return await op(client);
     } catch (e) {
       if (!isSessionGone(e)) {
-        throw this.translate(e);
+        throw this.translate(e, tool);
       }
       this.log.info('the server no longer knows this session; initializing a new one');
       if (this.client === client) {
@@ -174,7 +195,7 @@ export class McpSession {
       try {
         return await op(fresh);
       } catch (again) {
-        throw this.translate(again);
+        throw this.translate(again, tool);
       }
     }
   }
@@ -284,14 +305,18 @@ export class McpSession {
     return client;
   }
 
-  /** Every error the session hands out passes here: typed, and masked down its causes. */
-  private translate(e: unknown): Error {
-    return maskError(this.classify(e), this.redact);
+  /** Every error the session hands out passes here: typed, and masked down its causes. `tool`: the call's tool, if any. */
+  private translate(e: unknown, tool?: string): Error {
+    return maskError(this.classify(e, tool), this.redact);
   }
 
-  private classify(e: unknown): Error {
+  private classify(e: unknown, tool?: string): Error {
     if (e instanceof SecureMcpError) {
       return e;
+    }
+    if (e instanceof McpError && OUTPUT_SCHEMA_VIOLATION.test(e.message)) {
+      const detail = this.describe(e).replace(/^MCP error -?\d+: (Structured content does not match the tool's output schema: )?/, '');
+      return new ProtocolError(`The result of ${tool ?? 'the tool'} does not match the tool's output schema, so it was not used: ${detail}.`, { cause: e });
     }
     if (e instanceof McpError && (e.data as { reason?: unknown } | undefined)?.reason === RESULT_TOO_LARGE) {
       return new ProtocolError(e.message.replace(/^MCP error -?\d+: /, ''), { cause: e });

@@ -112,6 +112,48 @@ describe('MCP session against the world server', function () {
     await s.close();
   });
 
+  it('accepts structured content that matches the tool\'s outputSchema (E5, control case)', async () => {
+    const { s } = session();
+    assert.ok((await s.listTools()).find(t => t.name === 'get_forecast')?.outputSchema, 'get_forecast advertises an outputSchema');
+    const result = await s.callTool('get_forecast', { city: 'Oslo', days: 2 });
+    const forecast = result.structuredContent as { city: string; days: { condition: string }[] };
+    assert.equal(forecast.city, 'Oslo');
+    assert.equal(forecast.days.length, 2);
+    assert.equal(forecast.days[0]?.condition, weatherFor('Oslo', 0).condition);
+    await s.close();
+  });
+
+  it('refuses structured content that violates the tool\'s outputSchema with a ProtocolError that says so (E5)', async () => {
+    const { s } = session();
+    await s.listTools();
+    server.breakStructuredOutput(true);
+    await assert.rejects(s.callTool('get_forecast', { city: 'Oslo', days: 2 }), (e: unknown) => {
+      assert.ok(e instanceof ProtocolError, `not a ProtocolError: ${String(e)}`);
+      assert.match(e.message, /The result of get_forecast does not match the tool's output schema/);
+      assert.match(e.message, /city must be string/, 'says what is wrong');
+      return true;
+    });
+    assert.equal(server.calls.at(-1)?.tool, 'get_forecast', 'the call reached the server; its answer was refused');
+    const other = await s.callTool('get_weather', { city: 'Oslo' });
+    assert.equal(other.isError, undefined, 'a tool without an outputSchema is not affected');
+    server.breakStructuredOutput(false);
+    const again = await s.callTool('get_forecast', { city: 'Oslo', days: 1 });
+    assert.equal((again.structuredContent as { city: string }).city, 'Oslo', 'the next conforming result is accepted');
+    assert.deepEqual((await s.listTools()).map(t => t.name).sort(), [...server.toolNames].sort(), 'the tool list did not change');
+    await s.close();
+  });
+
+  it('checks structured content even when a tool is called before the tool list was read (E5)', async () => {
+    const { s } = session();
+    server.breakStructuredOutput(true);
+    try {
+      await assert.rejects(s.callTool('get_forecast', { city: 'Oslo', days: 2 }), (e: unknown) => e instanceof ProtocolError && /does not match the tool's output schema/.test(e.message));
+    } finally {
+      server.breakStructuredOutput(false);
+      await s.close();
+    }
+  });
+
   it('re-initializes once, without asking for a new token, when the server forgot the session', async () => {
     const tokens = new IdpTokens(idp);
     const { s } = session({}, tokens);

@@ -157,6 +157,8 @@ describe('a server echoing the bearer token into an error (security.md A2)', fun
         const reply = (payload: object) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: msg.id, ...payload }));
         if (msg.method === 'initialize') {
           reply({ result: { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'echo', version: '1' } } });
+        } else if (msg.method === 'tools/list') {
+          reply({ result: { tools: [] } });
         } else if (msg.method === 'tools/call') {
           const raw = (req.headers.authorization ?? '').replace(/^Bearer /, '');
           reply({ error: { code: -32603, message: `upstream API rejected ${raw} (sent as "${req.headers.authorization ?? ''}")` } });
