@@ -42,7 +42,8 @@ export function diagnose(input: DiagnoseInput): Finding[] {
     out.push({ level: 'error', code: 'no-server', message: 'No MCP server is configured.', fix: 'Run "Secure MCP: Configure Server…".' });
     return out;
   }
-  if (!s.auth.scopes.length) {
+  if (!s.auth.scopes.length && isEntraProvider(s.auth.providerId)) {
+    // Only Entra needs one configured; an OAuth provider picks it from the server.
     out.push({ level: 'error', code: 'no-scopes', message: 'No scope is configured for the server.', fix: 'Run "Secure MCP: Configure Server…" or set secureMcp.auth.scopes to the full scope, for example api://<server-app-id>/mcp:tools.' });
   }
   out.push(...(input.discovery?.findings ?? []));
@@ -50,6 +51,10 @@ export function diagnose(input: DiagnoseInput): Finding[] {
   const entraAs = input.discovery?.entra;
   if (entraAs && !isEntraProvider(s.auth.providerId)) {
     out.push({ level: 'warning', code: 'provider-not-microsoft', message: `The server uses Entra ID (tenant ${entraAs.tenant}), but secureMcp.auth.providerId is ${s.auth.providerId}.`, fix: 'Set secureMcp.auth.providerId to microsoft (or microsoft-sovereign-cloud).' });
+  }
+  const authorizationServer = input.discovery?.authorizationServer;
+  if (authorizationServer && !entraAs && isEntraProvider(s.auth.providerId)) {
+    out.push({ level: 'error', code: 'provider-not-oauth', message: `The server's authorization server (${authorizationServer}) is not Entra ID, but secureMcp.auth.providerId is ${s.auth.providerId}, which signs in only to Entra ID.`, fix: 'Set secureMcp.auth.providerId to secure-mcp-oauth, or run "Secure MCP: Configure Server…", which switches to it.' });
   }
   if (entraAs && !s.auth.tenant) {
     out.push({ level: 'info', code: 'tenant-not-set', message: `secureMcp.auth.tenant is empty, so VS Code signs in to "organizations"; the server trusts tenant ${entraAs.tenant}.`, fix: `Set secureMcp.auth.tenant to ${entraAs.tenant} if your account has several tenants.` });

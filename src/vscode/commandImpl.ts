@@ -82,7 +82,7 @@ export async function diagnoseCommand(deps: CommandDeps): Promise<CommandResult>
         input.token = token
           ? { acquired: true, ...(token.account ? { account: token.account.label } : {}), ...(claims ? { claims } : {}) }
           : { acquired: false, ...(failure ? { error: failure } : {}) };
-        if (token && settings.auth.scopes.length && !problems.length) {
+        if (token && (settings.auth.scopes.length || !isEntraProvider(settings.auth.providerId)) && !problems.length) {
           try {
             const tools = await deps.connection.reconnect();
             input.connection = { ok: true, tools: tools.length, ...(deps.connection.transport ? { transport: deps.connection.transport } : {}) };

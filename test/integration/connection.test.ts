@@ -304,6 +304,25 @@ suite('connection (real identity provider and MCP server)', function () {
     }
   });
 
+  test('no scope configured: a non-Microsoft provider chooses its own; Entra asks for the full scope', async () => {
+    await useServer(world.urls.mcp, []);
+    try {
+      const connected = await run('secureMcp.reconnect');
+      assert.equal(connected.done, true, connected.message);
+      assert.equal((await api()).connection.state.kind, 'connected');
+      const restore = await setSetting('secureMcp.auth.providerId', 'microsoft');
+      try {
+        const refused = await run('secureMcp.reconnect');
+        assert.equal(refused.done, false);
+        assert.match(refused.message, /No scope is configured/);
+      } finally {
+        await restore();
+      }
+    } finally {
+      await useServer(world.urls.mcp, [world.fullScope]);
+    }
+  });
+
   test('diagnose opens a readable report with the token claims, never the token', async () => {
     const result = await run('secureMcp.diagnose');
     assert.equal(result.done, true);

@@ -58,6 +58,36 @@ describe('diagnose', function () {
     assert.match(f?.fix ?? '', new RegExp(`secureMcp.auth.tenant to ${TENANT}`));
   });
 
+  it('flags the Microsoft provider for a server whose authorization server is not Entra ID', async () => {
+    for (const providerId of ['microsoft', 'microsoft-sovereign-cloud']) {
+      const i = await input({ 'auth.providerId': providerId, 'auth.scopes': [world.fullScope] }, undefined);
+      assert.ok(i.discovery?.authorizationServer && !i.discovery.entra, 'the world server names a non-Entra authorization server');
+      const f = diagnose(i).find(x => x.code === 'provider-not-oauth');
+      assert.equal(f?.level, 'error', providerId);
+      assert.ok(f.message.includes(i.discovery.authorizationServer), f.message);
+      assert.match(f.message, new RegExp(`providerId is ${providerId}\\b`));
+      assert.match(f.fix ?? '', /secureMcp\.auth\.providerId to secure-mcp-oauth/);
+      assert.match(f.fix ?? '', /Secure MCP: Configure Server/);
+    }
+  });
+
+  it('does not flag the provider when it can serve the authorization server, or when none was found', async () => {
+    const oauth = await input({ 'auth.providerId': 'secure-mcp-oauth', 'auth.scopes': [world.fullScope] }, undefined);
+    assert.ok(!codes(oauth).includes('provider-not-oauth'));
+    const entra = settings({ serverUrl: 'https://mcp.contoso.example/mcp', 'auth.providerId': 'microsoft', 'auth.scopes': [`api://${API}/mcp:tools`], 'auth.tenant': TENANT });
+    const entraDiscovery = {
+      serverUrl: 'https://mcp.contoso.example/mcp',
+      authorizationServer: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+      entra: { host: 'login.microsoftonline.com', tenant: TENANT, version: 'v2' as const },
+      proposedScopes: [`api://${API}/mcp:tools`],
+      findings: []
+    };
+    assert.ok(!codes({ settings: entra.settings, problems: [], discovery: entraDiscovery, now: Date.now() }).includes('provider-not-oauth'));
+    const unknown = await input({ 'auth.providerId': 'microsoft', 'auth.scopes': [world.fullScope] }, undefined, `${world.llm.url}/mcp`);
+    assert.equal(unknown.discovery?.authorizationServer, undefined);
+    assert.ok(!codes(unknown).includes('provider-not-oauth'), 'no authorization server found: nothing to compare');
+  });
+
   it('explains a server without metadata', async () => {
     const i = await input({ 'auth.scopes': [world.fullScope] }, undefined, `${world.llm.url}/mcp`);
     assert.ok(codes(i).includes('no-resource-metadata'), JSON.stringify(diagnose(i)));
@@ -74,6 +104,14 @@ describe('diagnose', function () {
     const r = settings({ serverUrl: 'http://evil.example/mcp' });
     const found = diagnose({ settings: r.settings, problems: r.problems, now: Date.now() });
     assert.deepEqual(found.map(f => f.code), ['setting', 'no-server']);
+  });
+
+  it('asks for a configured scope only where the provider needs one (Entra)', () => {
+    for (const [provider, expected] of [['microsoft', true], ['microsoft-sovereign-cloud', true], ['secure-mcp-oauth', false]] as const) {
+      const r = settings({ serverUrl: 'https://mcp.contoso.example/mcp', 'auth.providerId': provider });
+      const found = diagnose({ settings: r.settings, problems: r.problems, now: Date.now() }).map(f => f.code);
+      assert.equal(found.includes('no-scopes'), expected, provider);
+    }
   });
 
   it('maps AADSTS codes to the concrete fix', () => {

@@ -71,10 +71,29 @@ describe('OAuth client refusals', function () {
     assert.equal(fake.count('/as/authorize'), 0);
   });
 
-  for (const [name, endpoint] of [['javascript:', 'javascript:alert(document.cookie)'], ['file:', 'file:///etc/passwd'], ['command:', 'command:workbench.action.terminal.new']] as const) {
-    it(`never opens a ${name} authorization endpoint`, async () => {
+  // The SDK's metadata schema lets these through, so only our own check (A10) stands between them and the browser.
+  for (const [name, endpoint] of [
+    ['file:', 'file:///etc/passwd'],
+    ['command:', 'command:workbench.action.terminal.new'],
+    ['vscode:', 'vscode://ms-vscode.x/y'],
+    ['remote http:', 'http://evil.example/authorize']
+  ] as const) {
+    it(`refuses a ${name} authorization endpoint itself (unsafe-url), before registering or opening anything`, async () => {
       const client = await setup({ metadata: () => ({ authorization_endpoint: endpoint }) });
-      await assert.rejects(client.signIn(new URL(fake.serverUrl)));
+      await assert.rejects(client.signIn(new URL(fake.serverUrl)), refusal('unsafe-url'));
+      assert.equal(opened.length, 0);
+      assert.equal(fake.count('/as/register'), 0);
+      assert.equal(fake.count('/as/token'), 0);
+    });
+  }
+
+  // The SDK's metadata schema refuses these schemes before our check runs; the direct
+  // checkAuthorizationUrl tests below prove ours refuses them too, should the SDK stop.
+  const refusedBySdkSchema = (e: unknown) => e instanceof Error && /authorization_endpoint/.test(e.message) && /javascript:, data:/.test(e.message);
+  for (const [name, endpoint] of [['javascript:', 'javascript:alert(document.cookie)'], ['data:', 'data:text/html,<script>alert(1)</script>']] as const) {
+    it(`never opens a ${name} authorization endpoint (the SDK's metadata schema, or ours, refuses it)`, async () => {
+      const client = await setup({ metadata: () => ({ authorization_endpoint: endpoint }) });
+      await assert.rejects(client.signIn(new URL(fake.serverUrl)), (e: unknown) => refusal('unsafe-url')(e) || refusedBySdkSchema(e));
       assert.equal(opened.length, 0);
       assert.equal(fake.count('/as/register'), 0);
     });
@@ -213,7 +232,7 @@ describe('loopback redirect listener', () => {
 });
 
 describe('authorization URL check (A10)', () => {
-  for (const bad of ['javascript:alert(1)', 'file:///etc/passwd', 'command:workbench.action.terminal.new', 'vscode://ms-vscode.x/y', 'http://example.com/authorize', 'https://user:pw@example.com/authorize']) {
+  for (const bad of ['javascript:alert(1)', 'JavaScript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'file:///etc/passwd', 'command:workbench.action.terminal.new', 'vscode://ms-vscode.x/y', 'http://example.com/authorize', 'http://evil.example/authorize', 'http://10.0.0.5/authorize', 'https://user:pw@example.com/authorize', 'not a url']) {
     it(`refuses ${bad}`, () => {
       assert.throws(() => checkAuthorizationUrl(bad), (e: unknown) => e instanceof OAuthRefusedError && e.refusal === 'unsafe-url');
     });
