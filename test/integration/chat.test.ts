@@ -311,6 +311,28 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
     await waitFor(() => settings.current.settings.llm.provider === 'openai', 'the OpenAI provider again');
   });
 
+  test('a key only in the environment (OPENAI_API_KEY) is used, and the reply says so', async () => {
+    const envKey = process.env.OPENAI_API_KEY;
+    process.env.OPENAI_API_KEY = 'scripted-env-key';
+    const removed = await vscode.commands.executeCommand<CommandResult>('secureMcp.setApiKey', { provider: 'openai', key: '' });
+    assert.equal(removed.done, true, removed.message);
+    try {
+      const status = await ask('', 'status');
+      assert.match(status.stream.text, /key from OPENAI_API_KEY/);
+      assert.ok(!status.stream.text.includes('scripted-env-key'), 'the key itself is never shown');
+    } finally {
+      if (envKey === undefined) {
+        delete process.env.OPENAI_API_KEY;
+      } else {
+        process.env.OPENAI_API_KEY = envKey;
+      }
+      const back = await vscode.commands.executeCommand<CommandResult>('secureMcp.setApiKey', { provider: 'openai', key: 'scripted-test-key' });
+      assert.equal(back.done, true, back.message);
+    }
+    const stored = await ask('', 'status');
+    assert.doesNotMatch(stored.stream.text, /key from/, 'a stored key wins over the environment');
+  });
+
   test('/call needs no language model: get_date runs with provider vscode and no chat model in the request', async () => {
     const { settings } = await api();
     const restore = await setSetting('secureMcp.llm.provider', 'vscode');

@@ -28,7 +28,13 @@ export interface ChosenModel {
  */
 export async function chooseModel(settings: Settings, secrets: vscode.SecretStorage, chatModel: vscode.LanguageModelChat | undefined, logger: Logger): Promise<ChosenModel> {
   const llm = settings.llm;
-  const openAiKey = async () => (await secrets.get(API_KEY_SECRETS.openai)) ?? process.env.OPENAI_API_KEY;
+  // A key in secret storage (the "Set LLM API Key" command) wins; the environment variable
+  // is the fallback `npm start` and CI use, and the reply says when it was used.
+  const keyFrom = async (secret: string, variable: string) => {
+    const stored = await secrets.get(secret);
+    return stored ? { key: stored, note: '' } : process.env[variable] ? { key: process.env[variable], note: vscode.l10n.t(' (key from {0})', variable) } : undefined;
+  };
+  const openAiKey = () => keyFrom(API_KEY_SECRETS.openai, 'OPENAI_API_KEY');
   let provider = llm.provider;
   let reason = vscode.l10n.t('set in secureMcp.llm.provider');
   if (provider === 'auto') {
@@ -51,14 +57,14 @@ export async function chooseModel(settings: Settings, secrets: vscode.SecretStor
   }
   const runtime = loadRuntime();
   if (provider === 'openai') {
-    const apiKey = await openAiKey();
-    if (!apiKey) {
+    const found = await openAiKey();
+    if (!found) {
       throw new LlmConfigurationError(vscode.l10n.t('No OpenAI API key is set. Run "Secure MCP: Set LLM API Key…".'), 'setApiKey');
     }
     return {
-      model: llmSettings(() => runtime.createOpenAiChatModel({ apiKey, model: llm.openai.model, ...(llm.openai.baseUrl ? { baseUrl: llm.openai.baseUrl } : {}), logger })),
+      model: llmSettings(() => runtime.createOpenAiChatModel({ apiKey: found.key, model: llm.openai.model, ...(llm.openai.baseUrl ? { baseUrl: llm.openai.baseUrl } : {}), logger })),
       provider: 'openai',
-      reason
+      reason: reason + found.note
     };
   }
   const azure = llm.azure;
@@ -70,11 +76,12 @@ export async function chooseModel(settings: Settings, secrets: vscode.SecretStor
   }
   let auth: Parameters<typeof runtime.createAzureOpenAiChatModel>[0]['auth'];
   if (azure.auth === 'apiKey') {
-    const apiKey = await secrets.get(API_KEY_SECRETS.azureOpenAI);
-    if (!apiKey) {
+    const found = await keyFrom(API_KEY_SECRETS.azureOpenAI, 'AZURE_OPENAI_API_KEY');
+    if (!found) {
       throw new LlmConfigurationError(vscode.l10n.t('No Azure OpenAI API key is set. Run "Secure MCP: Set LLM API Key…", or use Entra (secureMcp.llm.azure.auth).'), 'setApiKey');
     }
-    auth = { kind: 'apiKey', apiKey };
+    auth = { kind: 'apiKey', apiKey: found.key };
+    reason += found.note;
   } else {
     const providerId = azure.authProviderId;
     const scopes = [azureOpenAiScope(azure.endpoint), ...(settings.auth.tenant && isEntraProvider(providerId) ? [`VSCODE_TENANT:${settings.auth.tenant}`] : [])];
