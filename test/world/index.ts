@@ -93,4 +93,4 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
 		throw err;
 	}
 }
-export { Browser, signInHeadless, refreshHeadless, type HeadlessTokens } from './headless';
+export { Browser, createHeadlessBrowser, signInHeadless, refreshHeadless, type HeadlessTokens } from './headless';

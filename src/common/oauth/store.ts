@@ -83,8 +83,12 @@ export class OAuthStore {
     return this.serial(async () => {
       await this.secrets.delete(key);
       const index = await this.index();
-      if (index.includes(key)) {
-        await this.secrets.store(INDEX_KEY, JSON.stringify(index.filter(k => k !== key)));
+      const rest = index.filter(k => k !== key);
+      if (!rest.length) {
+        // The last grant: nothing of this provider stays in secret storage, not even the list.
+        await this.secrets.delete(INDEX_KEY);
+      } else if (rest.length !== index.length) {
+        await this.secrets.store(INDEX_KEY, JSON.stringify(rest));
       }
     });
   }
