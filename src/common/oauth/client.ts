@@ -23,7 +23,7 @@ import { BlockedUrlError, createSafeFetch, type Lookup } from '../discovery/safe
 import { AuthRequiredError, DeclinedByUserError, ProtocolError } from '../errors';
 import { scoped, type Logger } from '../log';
 import { isSecureTransport } from '../settings';
-import { OAuthRefusedError } from './errors';
+import { OAuthRefusedError, refuseInvalidMetadata } from './errors';
 import { startLoopbackListener, type AuthorizationResponse } from './loopback';
 import { normalizeScope, OAuthStore, type SecretStore, type TokenRecord } from './store';
 import { checkAuthorizationUrl } from './urls';
@@ -113,7 +113,8 @@ export class OAuthClient {
     // B1: the challenge's resource_metadata first; the SDK then tries path-inserted, then root.
     const resourceMetadataUrl = challenge?.resourceMetadata;
     try {
-      resourceMetadata = await discoverOAuthProtectedResourceMetadata(serverUrl, resourceMetadataUrl ? { resourceMetadataUrl } : {}, this.safeFetch);
+      resourceMetadata = await discoverOAuthProtectedResourceMetadata(serverUrl, resourceMetadataUrl ? { resourceMetadataUrl } : {}, this.safeFetch)
+        .catch((e: unknown) => { throw refuseInvalidMetadata(e, `The Protected Resource Metadata of ${server}`); });
     } catch (e) {
       if (e instanceof BlockedUrlError || e instanceof ProtocolError || resourceMetadataUrl) {
         throw e;
@@ -137,7 +138,8 @@ export class OAuthClient {
       issuer = serverUrl.origin;
     }
 
-    const metadata = await discoverAuthorizationServerMetadata(issuer, { fetchFn: this.safeFetch });
+    const metadata = await discoverAuthorizationServerMetadata(issuer, { fetchFn: this.safeFetch })
+      .catch((e: unknown) => { throw refuseInvalidMetadata(e, `The authorization server metadata of ${issuer}`); });
     if (!metadata) {
       // Without metadata nothing says PKCE S256 is supported (A4), so there is no fallback to guessed endpoints.
       throw new OAuthRefusedError('no-metadata', `${issuer} publishes neither OAuth nor OpenID Connect metadata, so it cannot show it supports PKCE (S256); refusing to sign in.`);

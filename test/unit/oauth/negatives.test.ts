@@ -89,9 +89,10 @@ describe('OAuth client refusals', function () {
 
   // The SDK's metadata schema refuses these schemes before our check runs; the direct
   // checkAuthorizationUrl tests below prove ours refuses them too, should the SDK stop.
-  const refusedBySdkSchema = (e: unknown) => e instanceof Error && /authorization_endpoint/.test(e.message) && /javascript:, data:/.test(e.message);
+  // The SDK's metadata schema refuses these first; that must surface as our typed refusal, naming the field.
+  const refusedBySdkSchema = (e: unknown) => refusal('invalid-metadata')(e) && /authorization_endpoint/.test((e as Error).message);
   for (const [name, endpoint] of [['javascript:', 'javascript:alert(document.cookie)'], ['data:', 'data:text/html,<script>alert(1)</script>']] as const) {
-    it(`never opens a ${name} authorization endpoint (the SDK's metadata schema, or ours, refuses it)`, async () => {
+    it(`never opens a ${name} authorization endpoint: a typed refusal that names the field`, async () => {
       const client = await setup({ metadata: () => ({ authorization_endpoint: endpoint }) });
       await assert.rejects(client.signIn(new URL(fake.serverUrl)), (e: unknown) => refusal('unsafe-url')(e) || refusedBySdkSchema(e));
       assert.equal(opened.length, 0);
