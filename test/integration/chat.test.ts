@@ -407,5 +407,19 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
     assert.deepEqual(world.mcp.calls.at(-1)?.args, { city: 'Geneva' });
     await waitFor(() => world.llm.requests.some(r => r.messages.some(m => m.role === 'tool' && String(m.content).includes('Geneva'))), 'the result sent back to the model', 30_000);
   });
-});
 
+  test('a follow-up turn in the Chat view knows which tools ran before (history from ChatContext)', async () => {
+    const open = (query: string) => vscode.commands.executeCommand('workbench.action.chat.open', { query, isPartialQuery: false, mode: 'ask', modelSelector: { vendor: h.vendor, id: h.modelId } });
+    const calls = world.mcp.calls.length;
+    await open('@secure-mcp /call get_date {}');
+    await decideNext('approve', 'get_date');
+    await waitFor(() => world.mcp.calls.length > calls, 'the direct call on the server', 30_000);
+    // Let the first turn finish before the next one is sent.
+    await new Promise(r => setTimeout(r, 1_000));
+    const before = world.llm.requests.length;
+    await open('@secure-mcp Which tool did you run just now?');
+    const next = await waitFor(() => world.llm.requests.slice(before).find(r => r.messages.some(m => m.role === 'user' && String(m.content).includes('Which tool did you run'))), 'the follow-up sent to the model', 30_000);
+    const earlier = next.messages.filter(m => m.role === 'assistant').map(m => String(m.content)).join('\n');
+    assert.match(earlier, /\[Tools called in this turn: 127_0_0_1\/get_date \(ok\)\]/, 'the earlier turn is summarised with its tool, namespaced like the loop\'s own calls');
+  });
+});

@@ -194,7 +194,7 @@ async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.
   const decision = await deps.gate().decide({ id, context, tool, args: check.args, origin: 'user' }, signal);
   if (decision.kind === 'declined') {
     stream.markdown(vscode.l10n.t('🚫 Declined ({0}). Nothing was sent to the server.', decision.how));
-    return [{ server: context.serverLabel, tool: tool.name, outcome: 'declined' }];
+    return [{ server: serverName(context.serverUrl), tool: tool.name, outcome: 'declined' }];
   }
   stream.progress(callingLine(tool.name, context.serverLabel));
   const started = Date.now();
@@ -210,7 +210,7 @@ async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.
     stream.markdown(vscode.l10n.t('{0} {1} answered in {2} ms (server output, shown as text):', result.isError ? '⚠️' : '✅', inlineCode(tool.name), Date.now() - started));
     stream.markdown('\n');
     stream.markdown(fenced(capped.text));
-    return [{ server: context.serverLabel, tool: tool.name, outcome: result.isError ? 'error' : 'ok' }];
+    return [{ server: serverName(context.serverUrl), tool: tool.name, outcome: result.isError ? 'error' : 'ok' }];
   } catch (e) {
     await deps.completed(id, { outcome: signal.aborted ? 'cancelled' : 'error', error: e });
     throw e;
