@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CommandResult } from '../../src/vscode/commands';
 import type { TurnMetadata } from '../../src/vscode/participant';
-import { refreshHeadless, signInHeadless, startWorld, weatherFor, type World } from '../world';
+import { refreshHeadless, signInHeadless, startWorld, steps, weatherFor, type World } from '../world';
 import type { HelperApi, SuppliedToken } from './helper-extension/src/extension';
 import { api, grantTestProvider, helper, setSetting, waitFor, withTimeout } from './util';
 
@@ -49,10 +49,10 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
   let h: HelperApi;
   const restores: (() => Promise<void>)[] = [];
 
-  async function ask(prompt: string, command?: string): Promise<{ stream: RecordingStream; result: vscode.ChatResult }> {
+  async function ask(prompt: string, command?: string, model?: vscode.LanguageModelChat): Promise<{ stream: RecordingStream; result: vscode.ChatResult }> {
     const a = await api();
     const stream = new RecordingStream();
-    const request = { prompt, command, model: undefined, references: [], toolReferences: [] } as unknown as vscode.ChatRequest;
+    const request = { prompt, command, model, references: [], toolReferences: [] } as unknown as vscode.ChatRequest;
     const cts = new vscode.CancellationTokenSource();
     try {
       const result = await a.handleChat(request, { history: [] }, stream.asStream(), cts.token);
@@ -178,6 +178,58 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
         await restore();
       }
     }
+  });
+
+  /**
+   * The chat view's model (provider `vscode`): the helper's model, streaming from this
+   * suite's scripted LLM (it reads the URL per request, in this same extension host).
+   */
+  async function withChatViewModel(run: (model: vscode.LanguageModelChat) => Promise<void>): Promise<void> {
+    const [model] = await vscode.lm.selectChatModels({ vendor: h.vendor });
+    assert.ok(model, 'the helper model');
+    const restore = await setSetting('secureMcp.llm.provider', 'vscode');
+    const url = process.env.SECURE_MCP_TEST_LLM_URL;
+    process.env.SECURE_MCP_TEST_LLM_URL = world.urls.llmOpenAiBaseUrl;
+    try {
+      await waitFor(async () => (await api()).settings.current.settings.llm.provider === 'vscode', 'provider vscode');
+      await run(model);
+    } finally {
+      if (url === undefined) {
+        delete process.env.SECURE_MCP_TEST_LLM_URL;
+      } else {
+        process.env.SECURE_MCP_TEST_LLM_URL = url;
+      }
+      await restore();
+    }
+  }
+
+  test('the chat view\'s model: parallel tool calls, each approved on its own, then the answer', async () => {
+    await withChatViewModel(async model => {
+      const calls = world.mcp.calls.length;
+      world.llm.enqueue(
+        steps.toolCalls({ name: '127_0_0_1__get_weather', arguments: { city: 'Zurich' } }, { name: '127_0_0_1__get_weather', arguments: { city: 'Oslo' } }),
+        steps.text('Zurich and Oslo, both looked up.')
+      );
+      const pending = ask('Weather in Zurich and Oslo?', undefined, model);
+      await decideNext('approve');
+      await decideNext('approve');
+      const { stream, result } = await withTimeout(pending, 30_000, 'the answer');
+      assert.match(stream.text, /Zurich and Oslo, both looked up/);
+      assert.match(stream.text, /Model: Secure MCP Test Model \(VS Code\)/);
+      assert.deepEqual(world.mcp.calls.slice(calls).map(c => c.args.city).sort(), ['Oslo', 'Zurich']);
+      assert.deepEqual((result.metadata as TurnMetadata).toolCalls.map(c => c.outcome), ['ok', 'ok']);
+    });
+  });
+
+  test('the chat view\'s model: a rate limit and a too-long conversation are told apart, clearly', async () => {
+    await withChatViewModel(async model => {
+      world.llm.enqueue(steps.rateLimited(1));
+      const limited = await withTimeout(ask('Anything?', undefined, model), 30_000, 'the rate-limited answer');
+      assert.match(limited.stream.text, /rate-limited right now/);
+      world.llm.enqueue(steps.contextLengthExceeded());
+      const long = await withTimeout(ask('Anything?', undefined, model), 30_000, 'the too-long answer');
+      assert.match(long.stream.text, /conversation is too long for this model/);
+    });
   });
 
   test('a declined call never reaches the server, and the answer says so', async () => {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { LlmAuthError, LlmCancelledError, LlmRequestError, LlmUnavailableError } from '../../common/llm/errors';
+import { LlmAuthError, LlmCancelledError, LlmContextLengthError, LlmRateLimitError, LlmRequestError, LlmUnavailableError } from '../../common/llm/errors';
 import { OPENAI_MAX_TOOLS, OPENAI_TOOL_NAME_RULES, type ChatModel, type LlmMessage, type LlmRequest, type LlmResponse, type LlmToolCall } from '../../common/llm/types';
 
 /**
@@ -109,5 +109,13 @@ function mapError(e: unknown): Error {
       return new LlmRequestError(vscode.l10n.t('The language model refused the request (blocked or over quota).'));
     }
   }
-  return new LlmUnavailableError(vscode.l10n.t('The language model failed: {0}', e instanceof Error ? e.message : String(e)));
+  // Providers report these in their own words; the usual ones are recognisable.
+  const text = e instanceof Error ? e.message : String(e);
+  if (/\b429\b|rate.?limit|too many requests/i.test(text)) {
+    return new LlmRateLimitError(vscode.l10n.t('The language model is rate-limited right now. Wait a moment and ask again, or pick another model.'), undefined, { cause: e });
+  }
+  if (/context.?length|maximum context|too many tokens|prompt is too long/i.test(text)) {
+    return new LlmContextLengthError(vscode.l10n.t('The conversation is too long for this model. Start a new chat, or pick a model with a larger context.'), undefined, { cause: e });
+  }
+  return new LlmUnavailableError(vscode.l10n.t('The language model failed: {0}', text), undefined, { cause: e });
 }
