@@ -344,13 +344,22 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
 		tools.set('confirm_action', mcp.registerTool('confirm_action', {
 			title: 'Confirm an action',
 			description: describe('confirm_action'),
-			inputSchema: { action: z.string().min(1).max(500).describe('What the user is asked to confirm') },
+			inputSchema: {
+				action: z.string().min(1).max(500).describe('What the user is asked to confirm'),
+				via: z.enum(['form', 'url']).optional().describe('How to ask: a form (default), or a web page the user opens'),
+			},
 			annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
-		}, recorded('confirm_action', async ({ action }: { action: string }, signal, extra) => {
+		}, recorded('confirm_action', async ({ action, via }: { action: string; via?: 'form' | 'url' }, signal, extra) => {
 			if (!mcp.server.getClientCapabilities()?.elicitation) {
 				return { ...text('The client does not support elicitation.'), isError: true };
 			}
-			const result = await mcp.server.elicitInput({
+			const result = via === 'url' ? await mcp.server.elicitInput({
+				// URL mode: the user confirms on a page of ours; the client only opens it, with consent.
+				mode: 'url',
+				message: `Confirm on the server's page: ${action}`,
+				url: `${origin}/confirm?action=${encodeURIComponent(action)}`,
+				elicitationId: crypto.randomUUID(),
+			}, { relatedRequestId: extra.requestId, signal }) : await mcp.server.elicitInput({
 				mode: 'form',
 				message: `Please confirm: ${action}`,
 				requestedSchema: {

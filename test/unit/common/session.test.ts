@@ -154,6 +154,24 @@ describe('MCP session against the world server', function () {
     }
   });
 
+  it('advertises form and URL elicitation: both kinds reach the handler and their answers the tool', async () => {
+    const asked: { mode?: string; url?: string; message: string }[] = [];
+    const { s } = session({
+      elicitation: async params => {
+        asked.push({ message: params.message, ...('mode' in params && params.mode ? { mode: params.mode } : {}), ...('url' in params ? { url: String(params.url) } : {}) });
+        return 'url' in params ? { action: 'accept' } : { action: 'decline' };
+      }
+    });
+    const byUrl = await s.callTool('confirm_action', { action: 'rotate the key', via: 'url' });
+    assert.match(byUrl.content.map(c => (c.type === 'text' ? c.text : '')).join(''), /^accepted/);
+    const byForm = await s.callTool('confirm_action', { action: 'rotate the key' });
+    assert.match(byForm.content.map(c => (c.type === 'text' ? c.text : '')).join(''), /^declined/);
+    assert.equal(asked[0]?.mode, 'url');
+    assert.equal(asked[0]?.url, `${server.origin}/confirm?action=rotate%20the%20key`);
+    assert.equal(asked[1]?.mode ?? 'form', 'form');
+    await s.close();
+  });
+
   it('re-initializes once, without asking for a new token, when the server forgot the session', async () => {
     const tokens = new IdpTokens(idp);
     const { s } = session({}, tokens);
