@@ -337,6 +337,37 @@ suite('connection (real identity provider and MCP server)', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  test('diagnose explains what the tests inject: another tenant configured, a server without metadata', async () => {
+    const otherTenant = '99999999-9999-4999-8999-999999999999';
+    const restore = await setSetting('secureMcp.auth.tenant', otherTenant);
+    try {
+      const wrongTenant = await run('secureMcp.diagnose');
+      assert.match(wrongTenant.message, new RegExp(`The token is from tenant ${world.tenantId}, but the server expects ${otherTenant}`));
+      assert.match(wrongTenant.message, new RegExp(`Set secureMcp.auth.tenant to ${otherTenant}`));
+    } finally {
+      await restore();
+    }
+    // A server that wants a token but publishes no metadata at all.
+    const bare = http.createServer((req, res) => {
+      if (req.url?.startsWith('/.well-known/')) {
+        res.writeHead(404).end();
+      } else {
+        res.writeHead(401, { 'www-authenticate': 'Bearer realm="bare"' }).end();
+      }
+    });
+    await new Promise<void>(r => bare.listen(0, '127.0.0.1', r));
+    await useServer(`http://127.0.0.1:${(bare.address() as AddressInfo).port}/mcp`, [world.fullScope]);
+    try {
+      const noMetadata = await run('secureMcp.diagnose');
+      assert.match(noMetadata.message, /❌ The server publishes no OAuth Protected Resource Metadata/);
+      assert.match(noMetadata.message, /\*\*Fix:\*\* Set secureMcp\.auth\.scopes .* by hand, or ask the server owner to publish/);
+    } finally {
+      await useServer(world.urls.mcp, [world.fullScope]);
+      bare.close();
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
+
   test('the provider\'s token changes underneath (another account signed in): the next call uses it', async () => {
     const a = await api();
     await a.connection.callTool('get_date', {});
