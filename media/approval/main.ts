@@ -12,6 +12,8 @@ const LONG = 300;
 let current: ApprovalView | undefined;
 let sent = false;
 let timer: ReturnType<typeof setInterval> | undefined;
+/** Long strings rendered so far, for their summaries' ids (a keyboard or test target). */
+let longStrings = 0;
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const msg = event.data;
@@ -60,6 +62,7 @@ function lock(): void {
 }
 
 function render(view: ApprovalView): void {
+  longStrings = 0;
   current = view;
   sent = false;
   const s = view.strings;
@@ -204,7 +207,7 @@ function renderJson(out: HTMLElement, value: unknown, depth: number, s: Approval
     // Collapsed by default so a 50 KB value does not push the buttons out of reach,
     // but one keypress shows every character.
     const details = el('details', { className: 'long-string' });
-    const summary = el('summary', {});
+    const summary = el('summary', { id: `long-string-${++longStrings}` });
     summary.append(untrustedEl('span', `${literal.slice(0, 120)}…`, 'json-string'), ' ', el('span', { className: 'badge' }, `${s.showAll} (${value.length.toLocaleString()} ${s.characters})`));
     details.append(summary, untrustedEl('span', literal, 'json-string full'));
     out.append(details);

@@ -67,6 +67,7 @@ export function probe(): ProbeReport {
   }
   return {
     text: root.textContent ?? '',
+    visibleText: (root as HTMLElement).innerText ?? '',
     html: root.innerHTML,
     activeElementId: document.activeElement?.id ?? '',
     pwned: document.documentElement.dataset.pwned !== undefined || (window as unknown as Record<string, unknown>).pwned !== undefined,

@@ -277,6 +277,9 @@ suite('approval webview', () => {
     const report = await shown(c.id);
     assert.ok(report.text.includes(big), 'the whole value is in the page');
     assert.match(report.text, /50[,.\s\u202f]?003/, 'the length is shown');
+    assert.ok(!report.visibleText.includes(big), 'collapsed at first, so the buttons stay in reach');
+    const expanded = await panels.webviewFor(c.id)!.test({ op: 'click', target: 'long-string-1' });
+    assert.ok(expanded.visibleText.includes(big), 'one click shows every character');
     await click(c.id, 'decline');
     await decision;
   });

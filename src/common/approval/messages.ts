@@ -73,6 +73,8 @@ export type ApprovalHostMessage =
 /** What the webview reports about its own DOM when probed by a test. */
 export interface ProbeReport {
   readonly text: string;
+  /** What is rendered, as a person sees it (collapsed sections excluded). */
+  readonly visibleText: string;
   readonly html: string;
   readonly activeElementId: string;
   readonly pwned: boolean;
@@ -106,7 +108,7 @@ export function isCallId(v: unknown): v is string {
 }
 
 export function parseProbeReport(v: unknown): ProbeReport | undefined {
-  if (!isRecord(v) || typeof v.text !== 'string' || typeof v.html !== 'string' || typeof v.activeElementId !== 'string' || typeof v.pwned !== 'boolean'
+  if (!isRecord(v) || typeof v.text !== 'string' || typeof v.visibleText !== 'string' || typeof v.html !== 'string' || typeof v.activeElementId !== 'string' || typeof v.pwned !== 'boolean'
     || typeof v.scrollWidth !== 'number' || typeof v.clientWidth !== 'number' || !isRecord(v.counts)) {
     return undefined;
   }

@@ -49,7 +49,7 @@ describe('webview page and protocol', () => {
   });
 
   it('ignores test reports unless test hooks are on', () => {
-    const report = { text: '', html: '', activeElementId: '', pwned: false, counts: { img: 0, script: 0, iframe: 0, a: 0, inlineHandlers: 0 }, scrollWidth: 1, clientWidth: 1 };
+    const report = { text: '', visibleText: '', html: '', activeElementId: '', pwned: false, counts: { img: 0, script: 0, iframe: 0, a: 0, inlineHandlers: 0 }, scrollWidth: 1, clientWidth: 1 };
     assert.equal(parseApprovalMessage({ type: 'testReport', report }), undefined);
     assert.ok(parseApprovalMessage({ type: 'testReport', report }, true));
   });
