@@ -56,7 +56,11 @@ export function activate(context: vscode.ExtensionContext): SecureMcpApi {
     getServerUrl: () => settings.current.settings.serverUrl || undefined,
     getClientIdentity: () => {
       const auth = settings.current.settings.auth;
-      return { ...(auth.clientId ? { clientId: auth.clientId } : {}), ...(auth.clientMetadataUrl ? { clientMetadataUrl: auth.clientMetadataUrl } : {}) };
+      return {
+        ...(auth.clientId ? { clientId: auth.clientId } : {}),
+        ...(auth.clientMetadataUrl ? { clientMetadataUrl: auth.clientMetadataUrl } : {}),
+        ...(auth.allowLegacyEndpoints ? { legacyEndpointFallback: true } : {})
+      };
     }
   });
   const connection = new ConnectionService({

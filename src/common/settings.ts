@@ -12,6 +12,8 @@ export interface Settings {
     readonly tenant: string;
     readonly clientId: string;
     readonly clientMetadataUrl: string;
+    /** Built-in OAuth provider: use the 2025-03-26 default endpoints of a server without metadata. */
+    readonly allowLegacyEndpoints: boolean;
   };
   readonly llm: {
     readonly provider: LlmProvider;
@@ -38,7 +40,7 @@ export interface Settings {
 
 export const DEFAULT_SETTINGS: Settings = {
   serverUrl: '',
-  auth: { providerId: 'microsoft', scopes: [], tenant: '', clientId: '', clientMetadataUrl: '' },
+  auth: { providerId: 'microsoft', scopes: [], tenant: '', clientId: '', clientMetadataUrl: '', allowLegacyEndpoints: false },
   llm: {
     provider: 'auto',
     openai: { model: 'gpt-4.1', baseUrl: '' },
@@ -159,7 +161,8 @@ export function readSettings(read: SettingReader): ReadSettingsResult {
       scopes: value('auth.scopes', d.auth.scopes, list(scope)),
       tenant: value('auth.tenant', d.auth.tenant, str(TENANT, true, 'must be a tenant id (GUID), a domain, or organizations / common / consumers')),
       clientId: value('auth.clientId', d.auth.clientId, str(CLIENT_ID, true, 'must be a client id without spaces')),
-      clientMetadataUrl: value('auth.clientMetadataUrl', d.auth.clientMetadataUrl, (v: unknown) => typeof v !== 'string' ? 'must be a string' : v === '' ? undefined : /^https:\/\/[^/\s]+\/\S+$/.test(v) ? undefined : 'must be an https URL with a path')
+      clientMetadataUrl: value('auth.clientMetadataUrl', d.auth.clientMetadataUrl, (v: unknown) => typeof v !== 'string' ? 'must be a string' : v === '' ? undefined : /^https:\/\/[^/\s]+\/\S+$/.test(v) ? undefined : 'must be an https URL with a path'),
+      allowLegacyEndpoints: value('auth.allowLegacyEndpoints', d.auth.allowLegacyEndpoints, bool)
     },
     llm: {
       provider: value('llm.provider', d.llm.provider, oneOf(['auto', 'vscode', 'openai', 'azureOpenAI'])),

@@ -68,6 +68,9 @@ async function main(): Promise<void> {
       openBrowser: createHeadlessBrowser(),
       clientMetadataUrl: CLIENT_METADATA_URL,
       authorizationTimeoutMs: 15_000,
+      // What a user opts in to with secureMcp.auth.allowLegacyEndpoints, for the
+      // 2025-03-26 scenario whose server publishes no metadata at all.
+      legacyEndpointFallback: true,
       ...(context.client_id ? { preRegisteredClient: { clientId: context.client_id, ...(context.client_secret ? { clientSecret: context.client_secret } : {}) } } : {})
     });
     const holder: { authFetch?: ReturnType<typeof createAuthFetch> } = {};

@@ -54,6 +54,13 @@ export interface OAuthClientOptions {
   readonly authorizationTimeoutMs?: number;
   /** Ask for `offline_access` when the AS lists it, so a refresh token is issued. Default true. */
   readonly requestOfflineAccess?: boolean;
+  /**
+   * A 2025-03-26 server with no metadata at all (no PRM, no authorization server
+   * metadata): use `/authorize`, `/token` and `/register` on its origin, as that spec
+   * allowed, still with PKCE S256. Off by default: nothing advertises S256 there, and
+   * security.md A4 refuses such a server unless the user opts in for it.
+   */
+  readonly legacyEndpointFallback?: boolean;
   readonly now?: () => number;
 }
 
@@ -138,11 +145,26 @@ export class OAuthClient {
       issuer = serverUrl.origin;
     }
 
-    const metadata = await discoverAuthorizationServerMetadata(issuer, { fetchFn: this.safeFetch })
+    const found = await discoverAuthorizationServerMetadata(issuer, { fetchFn: this.safeFetch })
       .catch((e: unknown) => { throw refuseInvalidMetadata(e, `The authorization server metadata of ${issuer}`); });
-    if (!metadata) {
-      // Without metadata nothing says PKCE S256 is supported (A4), so there is no fallback to guessed endpoints.
-      throw new OAuthRefusedError('no-metadata', `${issuer} publishes neither OAuth nor OpenID Connect metadata, so it cannot show it supports PKCE (S256); refusing to sign in.`);
+    let metadata: AuthorizationServerMetadata;
+    if (found) {
+      metadata = found;
+    } else if (!resourceMetadata && this.options.legacyEndpointFallback) {
+      // The user opted in for this server generation; PKCE S256 is still sent, so a server
+      // that ignores it is the only risk taken, and the log says so.
+      this.log.warn(`${issuer} publishes no metadata; using the 2025-03-26 default endpoints (secureMcp.auth.allowLegacyEndpoints)`);
+      metadata = {
+        issuer,
+        authorization_endpoint: new URL('/authorize', issuer).href,
+        token_endpoint: new URL('/token', issuer).href,
+        registration_endpoint: new URL('/register', issuer).href,
+        response_types_supported: ['code'],
+        code_challenge_methods_supported: ['S256']
+      };
+    } else {
+      // Without metadata nothing says PKCE S256 is supported (A4), so no guessed endpoints unless the user opted in.
+      throw new OAuthRefusedError('no-metadata', `${issuer} publishes neither OAuth nor OpenID Connect metadata, so it cannot show it supports PKCE (S256); refusing to sign in. For an older (2025-03-26) server you trust, set secureMcp.auth.allowLegacyEndpoints.`);
     }
     // B3: the document must name the issuer it was fetched for. In the legacy layout the AS
     // was never named by anyone, so it only has to live on the server's origin.

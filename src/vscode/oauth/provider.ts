@@ -21,7 +21,7 @@ export interface OAuthProviderDeps {
   /** `secureMcp.serverUrl`, read when needed so a settings change applies to the next sign-in. */
   readonly getServerUrl: () => string | undefined;
   /** Pre-registered client id (`secureMcp.auth.clientId`) and Client ID Metadata Document URL, when set. */
-  readonly getClientIdentity?: () => { readonly clientId?: string; readonly clientMetadataUrl?: string };
+  readonly getClientIdentity?: () => { readonly clientId?: string; readonly clientMetadataUrl?: string; readonly legacyEndpointFallback?: boolean };
   /** Defaults to `vscode.env.openExternal`; tests inject a headless browser. */
   readonly openBrowser?: OAuth.BrowserOpener;
 }
@@ -120,7 +120,8 @@ export class SecureMcpOAuthProvider implements vscode.AuthenticationProvider, vs
         logger: this.deps.logger,
         openBrowser: this.deps.openBrowser ?? openExternal,
         ...(identity.clientId ? { preRegisteredClient: { clientId: identity.clientId } } : {}),
-        ...(identity.clientMetadataUrl ? { clientMetadataUrl: identity.clientMetadataUrl } : {})
+        ...(identity.clientMetadataUrl ? { clientMetadataUrl: identity.clientMetadataUrl } : {}),
+        ...(identity.legacyEndpointFallback ? { legacyEndpointFallback: true } : {})
       });
       this.clientKey = key;
     }
