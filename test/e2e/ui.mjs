@@ -62,9 +62,19 @@ export async function runCommand(page, title) {
   await row.click();
 }
 
+/**
+ * Closes an open quick input with Escape, but only while it has the focus: a widget still
+ * fading out leaves the focus in the editor, and an Escape there would reach a webview
+ * panel, where it means Decline or Cancel.
+ */
 export async function closeQuickInput(page) {
   const widget = page.locator('.quick-input-widget');
-  if (await widget.isVisible().catch(() => false)) {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  if (!await widget.isVisible().catch(() => false)) {
+    return;
+  }
+  const focused = await input.evaluate(el => el === el.ownerDocument.activeElement, undefined, { timeout: 1_000 }).catch(() => false);
+  if (focused) {
     await page.keyboard.press('Escape');
     await widget.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
   }
