@@ -2,7 +2,7 @@ import { explainAadsts, VSCODE_CLIENT_ID } from './auth/aadsts';
 import type { TokenClaims } from './auth/claims';
 import type { SettingProblem } from './errors';
 import type { DiscoveryResult, Finding } from './discovery/discovery';
-import { isEntraProvider, type Settings } from './settings';
+import { isEntraProvider, missingRequiredScopes, scopeApi, type Settings } from './settings';
 
 export { explainAadsts, VSCODE_CLIENT_ID } from './auth/aadsts';
 
@@ -25,8 +25,8 @@ export interface DiagnoseInput {
 
 /** The scope's resource part and name: `api://x/mcp:tools` → ['api://x', 'mcp:tools']. */
 function splitScope(scope: string): [string, string] {
-  const i = scope.lastIndexOf('/');
-  return i < 0 ? ['', scope] : [scope.slice(0, i), scope.slice(i + 1)];
+  const api = scopeApi(scope);
+  return [api.slice(0, -1), scope.slice(api.length)];
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -42,8 +42,7 @@ export function diagnose(input: DiagnoseInput): Finding[] {
     out.push({ level: 'error', code: 'no-server', message: 'No MCP server is configured.', fix: 'Run "Secure MCP: Configure Server…".' });
     return out;
   }
-  if (!s.auth.scopes.length && isEntraProvider(s.auth.providerId)) {
-    // Only Entra needs one configured; an OAuth provider picks it from the server.
+  if (missingRequiredScopes(s)) {
     out.push({ level: 'error', code: 'no-scopes', message: 'No scope is configured for the server.', fix: 'Run "Secure MCP: Configure Server…" or set secureMcp.auth.scopes to the full scope, for example api://<server-app-id>/mcp:tools.' });
   }
   out.push(...(input.discovery?.findings ?? []));

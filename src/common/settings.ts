@@ -235,6 +235,20 @@ export function azureOpenAiScope(endpoint: string): string {
   return `https://cognitiveservices.azure.${cloud ?? 'com'}/.default`;
 }
 
+/** The API a scope names: `api://<id>/` of `api://<id>/mcp:tools`; empty for a bare scope. */
+export function scopeApi(scope: string): string {
+  return scope.slice(0, scope.lastIndexOf('/') + 1);
+}
+
+/**
+ * No scope is configured, and the provider needs one: Entra needs the API's full scope,
+ * while an OAuth provider picks one itself (the server's challenge, then its
+ * scopes_supported, else none), as the MCP spec lays out.
+ */
+export function missingRequiredScopes(s: Settings): boolean {
+  return !s.auth.scopes.length && isEntraProvider(s.auth.providerId);
+}
+
 /**
  * The scopes to ask the authentication provider for: the configured (or discovered)
  * resource scopes plus VS Code's Microsoft-provider hints when set. Nothing else, so

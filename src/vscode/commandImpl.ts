@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { DiagnoseInput } from '../common/diagnose';
 import { scoped, type Logger } from '../common/log';
-import { checkSecureUrl, isEntraProvider, sessionScopes } from '../common/settings';
+import { checkSecureUrl, isEntraProvider, missingRequiredScopes, sessionScopes } from '../common/settings';
 import { withProgress, type CommandDeps, type CommandResult } from './commands';
 import { SECTION } from './config';
 import { loadRuntime } from './lazy';
@@ -82,7 +82,7 @@ export async function diagnoseCommand(deps: CommandDeps): Promise<CommandResult>
         input.token = token
           ? { acquired: true, ...(token.account ? { account: token.account.label } : {}), ...(claims ? { claims } : {}) }
           : { acquired: false, ...(failure ? { error: failure } : {}) };
-        if (token && (settings.auth.scopes.length || !isEntraProvider(settings.auth.providerId)) && !problems.length) {
+        if (token && !missingRequiredScopes(settings) && !problems.length) {
           try {
             const tools = await deps.connection.reconnect();
             input.connection = { ok: true, tools: tools.length, ...(deps.connection.transport ? { transport: deps.connection.transport } : {}) };

@@ -4,7 +4,7 @@ import type { AuthFetch } from '../common/auth/authFetch';
 import { AuthRequiredError, ConfigurationError, InsufficientScopeError, SecureMcpError, ServerUnreachableError } from '../common/errors';
 import { scoped, type Logger } from '../common/log';
 import type { CallToolResult, McpSession, Tool } from '../common/runtime';
-import { isEntraProvider, sessionScopes, type ReadSettingsResult, type Settings } from '../common/settings';
+import { missingRequiredScopes, sessionScopes, type ReadSettingsResult, type Settings } from '../common/settings';
 import { VsCodeTokenSource } from './auth/vscodeTokenSource';
 import type { SettingsService } from './config';
 import { loadRuntime } from './lazy';
@@ -168,9 +168,7 @@ export class ConnectionService implements vscode.Disposable {
     if (!current.settings.serverUrl) {
       throw new ConfigurationError(vscode.l10n.t('No MCP server is configured. Run "Secure MCP: Configure Server…" first.'));
     }
-    if (!current.settings.auth.scopes.length && isEntraProvider(current.settings.auth.providerId)) {
-      // Entra needs the API's full scope; an OAuth provider picks one itself (the server's
-      // challenge, then its scopes_supported, else none), as the MCP spec lays out.
+    if (missingRequiredScopes(current.settings)) {
       throw new ConfigurationError(vscode.l10n.t('No scope is configured for the server. Run "Secure MCP: Configure Server…" or set secureMcp.auth.scopes.'));
     }
     return current.settings;

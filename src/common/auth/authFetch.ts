@@ -3,6 +3,7 @@ import { AuthRequiredError, InsufficientScopeError, ProtocolError } from '../err
 import { mask, maskError, scoped, type Logger } from '../log';
 import { bearerChallenge, type BearerChallenge } from './challenge';
 import type { AccessToken, TokenSource } from './tokenSource';
+import { scopeApi } from '../settings';
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -278,12 +279,12 @@ export function resolveChallengedScopes(challenged: string | undefined, allowed:
   if (!challenged) {
     return [];
   }
-  const apis = [...new Set(allowed.map(apiOf).filter(Boolean))];
+  const apis = [...new Set(allowed.map(scopeApi).filter(Boolean))];
   const out: string[] = [];
   for (const s of challenged.split(/\s+/).filter(Boolean)) {
     let match = allowed.find(a => a === s) ?? allowed.find(a => a.endsWith(`/${s}`));
     if (!match && withinApi && !s.endsWith('.default')) {
-      const api = apiOf(s);
+      const api = scopeApi(s);
       if (api && apis.includes(api)) {
         match = s;
       } else if (!api && apis.length === 1) {
@@ -296,9 +297,4 @@ export function resolveChallengedScopes(challenged: string | undefined, allowed:
     out.push(match);
   }
   return [...new Set(out)];
-}
-
-/** The API a scope names: `api://<id>/` of `api://<id>/mcp:tools`; empty for a bare scope. */
-function apiOf(scope: string): string {
-  return scope.slice(0, scope.lastIndexOf('/') + 1);
 }
