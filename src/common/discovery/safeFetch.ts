@@ -103,12 +103,10 @@ function checkedConnectFetch(lookup: Lookup): FetchLike {
         callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 4);
         return;
       }
-      for (const address of isLoopbackHost(hostname) ? [] : addresses) {
-        const why = internalAddress(address);
-        if (why) {
-          callback(new BlockedUrlError(`Refusing to connect to ${hostname}: it resolves to ${address}, ${why}.`), '', 4);
-          return;
-        }
+      const blocked = isLoopbackHost(hostname) ? undefined : refuseInternal(hostname, addresses);
+      if (blocked) {
+        callback(blocked, '', 4);
+        return;
       }
       const all = addresses.map(address => ({ address, family: isIP(address) || 4 }));
       if (options.all) {
@@ -176,13 +174,21 @@ async function checkTarget(url: URL, lookup: Lookup): Promise<void> {
     return;
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [host] : await lookup(host);
+  const blocked = refuseInternal(url.host, isIP(host) ? [host] : await lookup(host));
+  if (blocked) {
+    throw blocked;
+  }
+}
+
+/** The refusal for the first private, link-local or other internal address of `host`, if any. */
+function refuseInternal(host: string, addresses: readonly string[]): BlockedUrlError | undefined {
   for (const address of addresses) {
     const why = internalAddress(address);
     if (why) {
-      throw new BlockedUrlError(`Refusing to fetch ${url.host}: it resolves to ${address}, ${why}.`);
+      return new BlockedUrlError(`Refusing to fetch ${host}: it resolves to ${address}, ${why}.`);
     }
   }
+  return undefined;
 }
 
 /** Why an address must not be fetched, or undefined for a public one. */
