@@ -82,6 +82,17 @@ suite('approval webview', () => {
     return webview.test({ op: 'probe' });
   }
 
+  /** Two calls asked for at once, both panels shown. */
+  async function twoShown(): Promise<{ a: PendingToolCall; b: PendingToolCall; da: Promise<ApprovalDecision>; db: Promise<ApprovalDecision> }> {
+    const a = call();
+    const b = call();
+    const da = ask(a);
+    const db = ask(b);
+    await shown(a.id);
+    await shown(b.id);
+    return { a, b, da, db };
+  }
+
   async function click(callId: string, target: string): Promise<void> {
     const webview = panels.webviewFor(callId);
     assert.ok(webview, `panel of ${callId}`);
@@ -170,12 +181,7 @@ suite('approval webview', () => {
   });
 
   test('a forged id is ignored and the call stays pending', async () => {
-    const a = call();
-    const b = call();
-    const da = ask(a);
-    const db = ask(b);
-    await shown(a.id);
-    await shown(b.id);
+    const { a, b, da, db } = await twoShown();
     // A message naming call b arriving from call a's panel.
     panels.inject(a.id, { type: 'decision', callId: b.id, choice: 'approve' });
     panels.inject(a.id, { type: 'decision', callId: 'never-issued', choice: 'approve' });
@@ -226,12 +232,7 @@ suite('approval webview', () => {
   });
 
   test('the page has a CSP with a fresh nonce per render and no inline handlers', async () => {
-    const a = call();
-    const b = call();
-    const da = ask(a);
-    const db = ask(b);
-    await shown(a.id);
-    await shown(b.id);
+    const { a, b, da, db } = await twoShown();
     const nonces = [a.id, b.id].map(id => {
       const html = panels.webviewFor(id)?.html ?? '';
       const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';

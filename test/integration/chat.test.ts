@@ -4,7 +4,7 @@ import type { CommandResult } from '../../src/vscode/commands';
 import type { TurnMetadata } from '../../src/vscode/participant';
 import { refreshHeadless, signInHeadless, startWorld, steps, weatherFor, type World } from '../world';
 import type { HelperApi, SuppliedToken } from './helper-extension/src/extension';
-import { api, grantTestProvider, helper, setSetting, waitFor, withTimeout } from './util';
+import { api, grantTestProvider, helper, setEnv, setSetting, setSettings, waitFor, withTimeout } from './util';
 
 function unescape(markdown: string): string {
   return markdown.replace(/&nbsp;/g, ' ').replace(/\\([\\`*_{}[\]()#+\-.!|<>~&:])/g, '$1');
@@ -144,16 +144,13 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
 
   test('Azure OpenAI without a key: deployment path, api-version, and a token from the configured provider', async () => {
     const azureScope = 'https://cognitiveservices.azure.com/.default';
-    const local: (() => Promise<void>)[] = [];
-    for (const [key, value] of [
+    const restore = await setSettings([
       ['secureMcp.llm.provider', 'azureOpenAI'],
       ['secureMcp.llm.azure.endpoint', world.urls.llmAzureEndpoint],
       ['secureMcp.llm.azure.deployment', 'scripted-deployment'],
       ['secureMcp.llm.azure.auth', 'entra'],
       ['secureMcp.llm.azure.authProviderId', h.providerId]
-    ] as const) {
-      local.push(await setSetting(key, value));
-    }
+    ]);
     // The account is signed in already; its provider hands out the Cognitive Services token silently.
     h.grantNewScopesSilently(true);
     h.scopesAsked.length = 0;
@@ -174,9 +171,7 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
       assert.ok(h.scopesAsked.some(x => x.includes(azureScope)), JSON.stringify(h.scopesAsked));
     } finally {
       h.grantNewScopesSilently(false);
-      for (const restore of local.reverse()) {
-        await restore();
-      }
+      await restore();
     }
   });
 
@@ -188,17 +183,12 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
     const [model] = await vscode.lm.selectChatModels({ vendor: h.vendor });
     assert.ok(model, 'the helper model');
     const restore = await setSetting('secureMcp.llm.provider', 'vscode');
-    const url = process.env.SECURE_MCP_TEST_LLM_URL;
-    process.env.SECURE_MCP_TEST_LLM_URL = world.urls.llmOpenAiBaseUrl;
+    const restoreEnv = setEnv('SECURE_MCP_TEST_LLM_URL', world.urls.llmOpenAiBaseUrl);
     try {
       await waitFor(async () => (await api()).settings.current.settings.llm.provider === 'vscode', 'provider vscode');
       await run(model);
     } finally {
-      if (url === undefined) {
-        delete process.env.SECURE_MCP_TEST_LLM_URL;
-      } else {
-        process.env.SECURE_MCP_TEST_LLM_URL = url;
-      }
+      restoreEnv();
       await restore();
     }
   }
@@ -317,8 +307,7 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
     const llmRequests = world.llm.requests.length;
     const calls = world.mcp.calls.length;
     // The extension host's environment is a fallback for the key; this test needs neither.
-    const envKey = process.env.OPENAI_API_KEY;
-    delete process.env.OPENAI_API_KEY;
+    const restoreEnv = setEnv('OPENAI_API_KEY', undefined);
     const removed = await vscode.commands.executeCommand<CommandResult>('secureMcp.setApiKey', { provider: 'openai', key: '' });
     assert.equal(removed.done, true, removed.message);
     try {
@@ -328,14 +317,11 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
       assert.ok(noKey.stream.buttons.some(b => b.command === 'secureMcp.setApiKey' && b.title === 'Set LLM API Key…'), JSON.stringify(noKey.stream.buttons));
       assert.ok(!noKey.stream.buttons.some(b => b.command === 'secureMcp.configureServer'), 'the server is configured: Configure Server… would not help');
 
-      const local: (() => Promise<void>)[] = [];
-      for (const [key, value] of [
+      const restore = await setSettings([
         ['secureMcp.llm.provider', 'azureOpenAI'],
         ['secureMcp.llm.azure.endpoint', undefined],
         ['secureMcp.llm.azure.deployment', undefined]
-      ] as const) {
-        local.push(await setSetting(key, value));
-      }
+      ]);
       try {
         await waitFor(() => settings.current.settings.llm.provider === 'azureOpenAI', 'the Azure provider');
         const noAzure = await ask("What's the weather in Zurich?");
@@ -346,26 +332,21 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
         assert.deepEqual(open.arguments, ['secureMcp.llm']);
         assert.ok(!noAzure.stream.buttons.some(b => b.command === 'secureMcp.configureServer'), 'Configure Server… would not help');
       } finally {
-        for (const restore of local.reverse()) {
-          await restore();
-        }
+        await restore();
       }
       assert.equal(world.llm.requests.length, llmRequests, 'no model was asked');
       assert.equal(world.mcp.calls.length, calls, 'no tool ran');
       assert.deepEqual((await api()).approval().panels.pendingIds(), [], 'no approval was asked for');
     } finally {
       const back = await vscode.commands.executeCommand<CommandResult>('secureMcp.setApiKey', { provider: 'openai', key: 'scripted-test-key' });
-      if (envKey !== undefined) {
-        process.env.OPENAI_API_KEY = envKey;
-      }
+      restoreEnv();
       assert.equal(back.done, true, back.message);
     }
     await waitFor(() => settings.current.settings.llm.provider === 'openai', 'the OpenAI provider again');
   });
 
   test('a key only in the environment (OPENAI_API_KEY) is used, and the reply says so', async () => {
-    const envKey = process.env.OPENAI_API_KEY;
-    process.env.OPENAI_API_KEY = 'scripted-env-key';
+    const restoreEnv = setEnv('OPENAI_API_KEY', 'scripted-env-key');
     const removed = await vscode.commands.executeCommand<CommandResult>('secureMcp.setApiKey', { provider: 'openai', key: '' });
     assert.equal(removed.done, true, removed.message);
     try {
@@ -373,11 +354,7 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
       assert.match(status.stream.text, /key from OPENAI_API_KEY/);
       assert.ok(!status.stream.text.includes('scripted-env-key'), 'the key itself is never shown');
     } finally {
-      if (envKey === undefined) {
-        delete process.env.OPENAI_API_KEY;
-      } else {
-        process.env.OPENAI_API_KEY = envKey;
-      }
+      restoreEnv();
       const back = await vscode.commands.executeCommand<CommandResult>('secureMcp.setApiKey', { provider: 'openai', key: 'scripted-test-key' });
       assert.equal(back.done, true, back.message);
     }

@@ -78,6 +78,37 @@ export async function setSetting(key: string, value: unknown): Promise<() => Pro
   };
 }
 
+/** Sets several settings; the returned function restores them, last first. */
+export async function setSettings(entries: readonly (readonly [string, unknown])[]): Promise<() => Promise<void>> {
+  const restores: (() => Promise<void>)[] = [];
+  for (const [key, value] of entries) {
+    restores.push(await setSetting(key, value));
+  }
+  return async () => {
+    for (const restore of restores.reverse()) {
+      await restore();
+    }
+  };
+}
+
+/**
+ * Sets (or with undefined removes) a variable in this extension host's environment,
+ * which Secure MCP and the helper extension read too; the returned function puts back
+ * what was there.
+ */
+export function setEnv(name: string, value: string | undefined): () => void {
+  const previous = process.env[name];
+  const put = (v: string | undefined) => {
+    if (v === undefined) {
+      delete process.env[name];
+    } else {
+      process.env[name] = v;
+    }
+  };
+  put(value);
+  return () => put(previous);
+}
+
 /**
  * Grants Secure MCP access to the helper's authentication provider the only way smoke
  * test mode allows: a session request without flags adds an Accounts-menu entry, which
