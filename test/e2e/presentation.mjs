@@ -86,46 +86,44 @@ export async function checkPresentation(ctx, frame, name, buttonIds) {
   const { page } = ctx;
   const shots = [];
   const iframe = await outerIframe(page, frame);
+  /** The panel measured again until `ready` holds for it. */
+  const measured = (ready, what, timeoutMs = 15_000) => waitFor(async () => {
+    const m = await frame.evaluate(measure, buttonIds);
+    return ready(m) ? m : undefined;
+  }, `${name} ${what}`, timeoutMs);
+  /** Logs the theme's colours, requires `minContrast`, and screenshots the panel. */
+  const checkTheme = async (m, minContrast, label = m.kind) => {
+    ctx.log(`${name}: ${m.kind}, text ${m.foreground} on ${m.background}, contrast ${m.contrast.toFixed(1)}:1`);
+    assert.ok(m.contrast >= minContrast, `${name} text contrast ${m.contrast.toFixed(2)}:1 in ${label}`);
+    const shot = `${name}-${m.kind.replace('vscode-', '')}`;
+    shots.push(await ctx.shot(shot, iframe));
+    return shot;
+  };
+  const backToFirst = () => measured(m => m.kind === first.kind, `back in ${first.kind}`);
+
   const first = await frame.evaluate(measure, buttonIds);
-  ctx.log(`${name}: ${first.kind}, text ${first.foreground} on ${first.background}, contrast ${first.contrast.toFixed(1)}:1`);
-  assert.ok(first.contrast >= MIN_CONTRAST, `${name} text contrast ${first.contrast.toFixed(2)}:1 in ${first.kind}`);
-  shots.push(await ctx.shot(`${name}-${first.kind.replace('vscode-', '')}`, iframe));
+  await checkTheme(first, MIN_CONTRAST);
 
   await runCommand(page, 'Preferences: Toggle between Light/Dark Themes');
   try {
-    const second = await waitFor(async () => {
-      const m = await frame.evaluate(measure, buttonIds);
-      return m.kind !== first.kind && m.background !== first.background ? m : undefined;
-    }, `${name} to follow the theme away from ${first.kind}`, 15_000);
-    ctx.log(`${name}: ${second.kind}, text ${second.foreground} on ${second.background}, contrast ${second.contrast.toFixed(1)}:1`);
-    assert.ok(second.contrast >= MIN_CONTRAST, `${name} text contrast ${second.contrast.toFixed(2)}:1 in ${second.kind}`);
-    shots.push(await ctx.shot(`${name}-${second.kind.replace('vscode-', '')}`, iframe));
-    await ctx.readmeShot(`${name}-${second.kind.replace('vscode-', '')}`, iframe);
+    const second = await measured(m => m.kind !== first.kind && m.background !== first.background, `to follow the theme away from ${first.kind}`);
+    await ctx.readmeShot(await checkTheme(second, MIN_CONTRAST), iframe);
   } finally {
     await runCommand(page, 'Preferences: Toggle between Light/Dark Themes');
-    await waitFor(async () => (await frame.evaluate(measure, buttonIds)).kind === first.kind, `${name} back in ${first.kind}`, 15_000);
+    await backToFirst();
   }
 
   const theme = await pickTheme(page, 'Dark High Contrast');
   try {
-    const hc = await waitFor(async () => {
-      const m = await frame.evaluate(measure, buttonIds);
-      return m.kind === 'vscode-high-contrast' ? m : undefined;
-    }, `${name} in high contrast`, 15_000);
-    ctx.log(`${name}: ${hc.kind}, text ${hc.foreground} on ${hc.background}, contrast ${hc.contrast.toFixed(1)}:1`);
-    assert.ok(hc.contrast >= 7, `${name} text contrast ${hc.contrast.toFixed(2)}:1 in high contrast`);
-    shots.push(await ctx.shot(`${name}-high-contrast`, iframe));
+    await checkTheme(await measured(m => m.kind === 'vscode-high-contrast', 'in high contrast'), 7, 'high contrast');
   } finally {
     await pickTheme(page, theme);
-    await waitFor(async () => (await frame.evaluate(measure, buttonIds)).kind === first.kind, `${name} back in ${first.kind}`, 15_000);
+    await backToFirst();
   }
 
   const previous = await iframe.evaluate((el, px) => { const w = el.style.width; el.style.width = `${px}px`; return w; }, NARROW_PX);
   try {
-    const narrow = await waitFor(async () => {
-      const m = await frame.evaluate(measure, buttonIds);
-      return m.width <= NARROW_PX ? m : undefined;
-    }, `${name} at ${NARROW_PX} px`, 10_000);
+    const narrow = await measured(m => m.width <= NARROW_PX, `at ${NARROW_PX} px`, 10_000);
     ctx.log(`${name} at ${narrow.width} px: overflow ${narrow.overflowPx} px, font ${narrow.fontPx} px, buttons ${narrow.buttons.map(b => `${b.id}${b.shown ? '' : ' (hidden)'}`).join(', ')}`);
     shots.push(await ctx.shot(`${name}-${NARROW_PX}px`, iframe));
     await ctx.readmeShot(`${name}-${NARROW_PX}px`, iframe);
