@@ -235,6 +235,12 @@ export function azureOpenAiScope(endpoint: string): string {
   return `https://cognitiveservices.azure.${cloud ?? 'com'}/.default`;
 }
 
+/** A grant's space-separated scope includes every wanted scope. */
+export function grantCovers(granted: string, wanted: readonly string[]): boolean {
+  const have = new Set(granted.split(' ').filter(Boolean));
+  return wanted.every(s => have.has(s));
+}
+
 /** The API a scope names: `api://<id>/` of `api://<id>/mcp:tools`; empty for a bare scope. */
 export function scopeApi(scope: string): string {
   return scope.slice(0, scope.lastIndexOf('/') + 1);

@@ -6,6 +6,7 @@ export interface TokenClaims {
   readonly roles?: string[];
   readonly tid?: string;
   readonly oid?: string;
+  readonly sub?: string;
   readonly azp?: string;
   readonly appid?: string;
   readonly ver?: string;
@@ -15,9 +16,10 @@ export interface TokenClaims {
   readonly iat?: number;
   readonly name?: string;
   readonly preferred_username?: string;
+  readonly email?: string;
 }
 
-const SHOWN: readonly (keyof TokenClaims)[] = ['aud', 'iss', 'scp', 'roles', 'tid', 'oid', 'azp', 'appid', 'ver', 'idtyp', 'exp', 'nbf', 'iat', 'name', 'preferred_username'];
+const SHOWN: readonly (keyof TokenClaims)[] = ['aud', 'iss', 'scp', 'roles', 'tid', 'oid', 'sub', 'azp', 'appid', 'ver', 'idtyp', 'exp', 'nbf', 'iat', 'name', 'preferred_username', 'email'];
 
 /**
  * Reads a JWT's payload without verifying it (the server verifies; the client only

@@ -18,11 +18,12 @@ import type {
 } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { FetchLike } from '../auth/authFetch';
 import { bearerChallenge, type BearerChallenge } from '../auth/challenge';
+import { decodeClaims } from '../auth/claims';
 import type { AccessToken, TokenRequest, TokenSource } from '../auth/tokenSource';
 import { BlockedUrlError, createSafeFetch, type Lookup } from '../discovery/safeFetch';
 import { AuthRequiredError, DeclinedByUserError, ProtocolError } from '../errors';
 import { scoped, type Logger } from '../log';
-import { isSecureTransport } from '../settings';
+import { grantCovers, isSecureTransport } from '../settings';
 import { OAuthRefusedError, refuseInvalidMetadata } from './errors';
 import { startLoopbackListener, type AuthorizationResponse } from './loopback';
 import { normalizeScope, OAuthStore, type SecretStore, type TokenRecord } from './store';
@@ -225,7 +226,7 @@ export class OAuthClient {
    */
   async getToken(serverUrl: URL, scopes: readonly string[] = [], rejected?: string): Promise<TokenRecord | undefined> {
     const candidates = (await this.store.listTokens())
-      .filter(r => r.server === serverUrl.href && covers(r.scope, scopes))
+      .filter(r => r.server === serverUrl.href && grantCovers(r.scope, scopes))
       .sort((a, b) => b.createdAt - a.createdAt);
     const record = candidates[0];
     if (!record) {
@@ -614,27 +615,18 @@ function sameOrigin(a: string, origin: string): boolean {
   }
 }
 
-function covers(granted: string, wanted: readonly string[]): boolean {
-  const have = new Set(granted.split(' ').filter(Boolean));
-  return wanted.every(s => have.has(s));
-}
-
 /** Who the token is for, for the Accounts menu only; never used for a security decision. */
 function accountOf(token: string, issuer: string): { id: string; label: string } {
-  const parts = token.split('.');
-  if (parts.length === 3 && parts[1]) {
-    try {
-      const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>;
-      const str = (k: string) => (typeof claims[k] === 'string' ? claims[k] as string : undefined);
-      const id = str('oid') ?? str('sub');
-      const label = str('preferred_username') ?? str('email') ?? str('name') ?? id;
-      if (id && label) {
-        return { id, label };
-      }
-    } catch {
-      // Not a JWT after all: fall through to the issuer.
+  const claims = decodeClaims(token);
+  if (claims) {
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const id = str(claims.oid) ?? str(claims.sub);
+    const label = str(claims.preferred_username) ?? str(claims.email) ?? str(claims.name) ?? id;
+    if (id && label) {
+      return { id, label };
     }
   }
+  // Not a JWT, or one without a subject: named after the issuer.
   const host = (() => { try { return new URL(issuer).host; } catch { return issuer; } })();
   return { id: `${issuer}#${crypto.createHash('sha256').update(token).digest('hex').slice(0, 12)}`, label: host };
 }

@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type * as OAuth from '../../common/oauth';
 import type { Logger } from '../../common/log';
+import { grantCovers } from '../../common/settings';
 
 export const OAUTH_PROVIDER_ID = 'secure-mcp-oauth';
 export const OAUTH_PROVIDER_LABEL = 'Secure MCP (OAuth)';
@@ -49,7 +50,7 @@ export class SecureMcpOAuthProvider implements vscode.AuthenticationProvider, vs
       return [];
     }
     const client = await this.getClient();
-    const records = (await client.listGrants()).filter(r => (!server || r.server === server.href) && covers(r.scope, resourceScopes));
+    const records = (await client.listGrants()).filter(r => (!server || r.server === server.href) && grantCovers(r.scope, resourceScopes));
     const sessions: vscode.AuthenticationSession[] = [];
     for (const record of records) {
       // Callers ask before every request (silent): hand out a fresh token, refreshing when due.
@@ -136,11 +137,6 @@ const openExternal: OAuth.BrowserOpener = async url => {
     throw new Error(vscode.l10n.t('The browser could not be opened for sign-in.'));
   }
 };
-
-function covers(granted: string, wanted: readonly string[]): boolean {
-  const have = new Set(granted.split(' ').filter(Boolean));
-  return wanted.every(s => have.has(s));
-}
 
 function sessionIdOf(record: OAuth.TokenRecord): string {
   return crypto.createHash('sha256').update(JSON.stringify([record.server, record.issuer, record.scope])).digest('hex').slice(0, 32);
