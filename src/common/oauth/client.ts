@@ -4,15 +4,11 @@ import {
   discoverAuthorizationServerMetadata,
   registerClient,
   discoverOAuthProtectedResourceMetadata,
-  type OAuthClientProvider,
-  type OAuthDiscoveryState
 } from '@modelcontextprotocol/sdk/client/auth.js';
 import { checkResourceAllowed } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
 import { InvalidClientMetadataError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type {
   AuthorizationServerMetadata,
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
   OAuthProtectedResourceMetadata,
   OAuthTokens
 } from '@modelcontextprotocol/sdk/shared/auth.js';
@@ -21,13 +17,14 @@ import { bearerChallenge, type BearerChallenge } from '../auth/challenge';
 import { decodeClaims } from '../auth/claims';
 import type { AccessToken, TokenRequest, TokenSource } from '../auth/tokenSource';
 import { BlockedUrlError, createSafeFetch, type Lookup } from '../discovery/safeFetch';
-import { AuthRequiredError, DeclinedByUserError, ProtocolError } from '../errors';
+import { AuthRequiredError, ProtocolError } from '../errors';
 import { scoped, type Logger } from '../log';
 import { grantCovers, isSecureTransport } from '../settings';
 import { OAuthRefusedError, refuseInvalidMetadata } from './errors';
-import { startLoopbackListener, type AuthorizationResponse } from './loopback';
+import { startLoopbackListener } from './loopback';
+import { FlowProvider } from './flow';
 import { normalizeScope, OAuthStore, type SecretStore, type TokenRecord } from './store';
-import { checkAuthorizationUrl } from './urls';
+import { checkAuthorizationUrl, sameIssuer } from './urls';
 
 /** Opens the authorization URL for the user: `vscode.env.openExternal` in the product. */
 export type BrowserOpener = (url: URL, signal: AbortSignal) => Promise<void>;
@@ -199,7 +196,7 @@ export class OAuthClient {
     const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
     const listener = await startLoopbackListener({ timeoutMs: this.options.authorizationTimeoutMs ?? 300_000, signal });
     try {
-      const flow = new FlowProvider(this, discovery, { mode: 'interactive', redirectUrl: listener.redirectUrl, signal });
+      const flow = new FlowProvider({ store: this.store, options: this.options, log: this.log }, discovery, { mode: 'interactive', redirectUrl: listener.redirectUrl, signal });
       await this.ensureRegistered(flow, discovery, scope);
       this.log.info(`signing in to ${serverUrl.href} at ${discovery.issuer}${scope ? ` for scope "${scope}"` : ''}`);
       await auth(flow, { serverUrl, ...(scope ? { scope } : {}), fetchFn: this.endpointFetch });
@@ -249,7 +246,7 @@ export class OAuthClient {
       this.log.warn(`${serverUrl.href} now uses ${discovery.issuer}, not ${record.issuer}; sign in again`);
       return undefined;
     }
-    const flow = new FlowProvider(this, discovery, { mode: 'refresh', record });
+    const flow = new FlowProvider({ store: this.store, options: this.options, log: this.log }, discovery, { mode: 'refresh', record });
     try {
       await auth(flow, { serverUrl, ...(record.scope ? { scope: record.scope } : {}), fetchFn: this.endpointFetch });
     } catch (e) {
@@ -308,11 +305,6 @@ export class OAuthClient {
         return record ? toAccessToken(record) : undefined;
       }
     };
-  }
-
-  /** @internal used by FlowProvider */
-  get internals(): { store: OAuthStore; options: OAuthClientOptions; log: Logger } {
-    return { store: this.store, options: this.options, log: this.log };
   }
 
   private discovery(serverUrl: URL): Promise<VerifiedDiscovery> {
@@ -401,172 +393,6 @@ export class OAuthClient {
   }
 }
 
-interface FlowMode {
-  readonly mode: 'interactive' | 'refresh';
-  readonly redirectUrl?: string;
-  readonly signal?: AbortSignal;
-  readonly record?: TokenRecord;
-}
-
-/**
- * The SDK's view of one flow. It hands `auth()` the verified discovery (so the SDK never
- * discovers on its own), the client identity in order of preference, and a fresh `state`
- * bound to this flow; it refuses to open an unsafe URL, and in refresh mode it refuses
- * to start any interaction at all.
- */
-class FlowProvider implements OAuthClientProvider {
-  savedTokens: OAuthTokens | undefined;
-  private verifier: string | undefined;
-  private expectedState: string | undefined;
-  private stateUsed = false;
-  private refreshToken: string | undefined;
-  private authorizationUrl: URL | undefined;
-
-  constructor(private readonly client: OAuthClient, private readonly discovery: VerifiedDiscovery, private readonly flow: FlowMode) {
-    this.refreshToken = flow.record?.refreshToken;
-  }
-
-  /** The RFC 8707 resource `auth()` sends: the PRM `resource` verbatim, identical in all three requests (A7). */
-  get resource(): string | undefined {
-    return this.discovery.resourceMetadata?.resource;
-  }
-
-  get redirectUrl(): string {
-    // Refresh never redirects, but `auth()` treats a missing redirect URL as a client-credentials client.
-    return this.flow.redirectUrl ?? 'http://127.0.0.1/callback';
-  }
-
-  get clientMetadataUrl(): string | undefined {
-    return this.client.internals.options.clientMetadataUrl || undefined;
-  }
-
-  get clientMetadata(): OAuthClientMetadata {
-    const metadata = {
-      client_name: this.client.internals.options.clientName ?? 'Secure MCP for VS Code',
-      redirect_uris: [this.redirectUrl],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-      // RFC 8252: a native app on a loopback redirect (oidc-provider needs this to allow any port).
-      application_type: 'native'
-    };
-    return metadata;
-  }
-
-  state(): string {
-    this.expectedState = crypto.randomBytes(32).toString('base64url');
-    this.stateUsed = false;
-    return this.expectedState;
-  }
-
-  async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
-    const pre = this.client.internals.options.preRegisteredClient;
-    if (pre?.clientId) {
-      return { client_id: pre.clientId, ...(pre.clientSecret ? { client_secret: pre.clientSecret } : {}), issuer: this.discovery.issuer };
-    }
-    return this.client.internals.store.getClient(this.discovery.issuer);
-  }
-
-  async saveClientInformation(info: OAuthClientInformationMixed): Promise<void> {
-    if (this.client.internals.options.preRegisteredClient?.clientId) {
-      return;
-    }
-    await this.client.internals.store.saveClient(this.discovery.issuer, info);
-  }
-
-  tokens(): OAuthTokens | undefined {
-    // Interactive mode always authorizes anew (step-up cannot be had by refreshing).
-    if (this.flow.mode !== 'refresh' || !this.flow.record || !this.refreshToken) {
-      return undefined;
-    }
-    return { access_token: this.flow.record.accessToken, token_type: 'Bearer', refresh_token: this.refreshToken, issuer: this.discovery.issuer };
-  }
-
-  saveTokens(tokens: OAuthTokens): void {
-    this.savedTokens = tokens;
-  }
-
-  async redirectToAuthorization(url: URL): Promise<void> {
-    if (this.flow.mode !== 'interactive') {
-      throw new AuthRequiredError('Signing in again is needed; the stored grant could not be refreshed.');
-    }
-    const safe = checkAuthorizationUrl(url);
-    if (safe.searchParams.get('state') !== this.expectedState) {
-      throw new ProtocolError('The authorization request lost its state parameter.');
-    }
-    this.authorizationUrl = safe;
-    const signal = this.flow.signal ?? new AbortController().signal;
-    await this.client.internals.options.openBrowser(safe, signal);
-  }
-
-  saveCodeVerifier(verifier: string): void {
-    this.verifier = verifier;
-  }
-
-  codeVerifier(): string {
-    if (!this.verifier) {
-      throw new ProtocolError('No PKCE verifier for this flow.');
-    }
-    return this.verifier;
-  }
-
-  discoveryState(): OAuthDiscoveryState {
-    return {
-      authorizationServerUrl: this.discovery.issuer,
-      authorizationServerMetadata: this.discovery.metadata,
-      ...(this.discovery.resourceMetadata ? { resourceMetadata: this.discovery.resourceMetadata } : {}),
-      ...(this.discovery.resourceMetadataUrl ? { resourceMetadataUrl: this.discovery.resourceMetadataUrl } : {})
-    };
-  }
-
-  saveDiscoveryState(): void {
-    // The verified discovery is authoritative; nothing the SDK re-derives replaces it.
-  }
-
-  async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
-    if (scope === 'all' || scope === 'client') {
-      if (!this.client.internals.options.preRegisteredClient?.clientId) {
-        await this.client.internals.store.deleteClient(this.discovery.issuer);
-      }
-    }
-    if (scope === 'all' || scope === 'tokens') {
-      this.refreshToken = undefined;
-    }
-  }
-
-  /**
-   * A5, A6: the response must carry exactly this flow's `state`, once, and the issuer
-   * the AS metadata names when it sends `iss` (required when it advertises RFC 9207).
-   * Only then is the code redeemed.
-   */
-  checkResponse(response: AuthorizationResponse): void {
-    const expected = this.expectedState;
-    const used = this.stateUsed;
-    this.stateUsed = true;
-    this.expectedState = undefined;
-    if (!this.authorizationUrl || !expected || used || response.state === undefined || !timingSafeEqual(response.state, expected)) {
-      throw new OAuthRefusedError('state-mismatch', 'The sign-in response does not belong to this sign-in (state mismatch); it was ignored. Try signing in again.');
-    }
-    const metadata = this.discovery.metadata;
-    // Both metadata schemas are loose objects, so the RFC 9207 flag survives parsing untyped.
-    const issAdvertised = (metadata as { authorization_response_iss_parameter_supported?: unknown }).authorization_response_iss_parameter_supported === true;
-    if (issAdvertised || response.iss !== undefined) {
-      if (response.iss === undefined || !sameIssuer(response.iss, metadata.issuer)) {
-        throw new OAuthRefusedError('iss-mismatch', `The sign-in response came from ${response.iss === undefined ? 'an unnamed issuer' : 'another issuer'}, not ${metadata.issuer} (RFC 9207); it was ignored.`);
-      }
-    }
-    if (response.error !== undefined) {
-      if (response.error === 'access_denied') {
-        throw new DeclinedByUserError('Sign-in was declined at the authorization server.');
-      }
-      throw new OAuthRefusedError('callback-error', `The authorization server refused the sign-in (${sanitize(response.error)}).`);
-    }
-    if (!response.code) {
-      throw new OAuthRefusedError('callback-error', 'The sign-in response carries no authorization code.');
-    }
-  }
-}
-
 /**
  * Token and registration requests carry client credentials (Basic auth), which the
  * metadata fetch strips, so they get their own: https or loopback http only (like the
@@ -586,25 +412,6 @@ function createEndpointFetch(base: FetchLike): FetchLike {
     }
     return response;
   };
-}
-
-function timingSafeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && crypto.timingSafeEqual(x, y);
-}
-
-/** An error code from the redirect is untrusted: only the RFC 6749 character set is shown. */
-function sanitize(code: string): string {
-  return code.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '').slice(0, 64);
-}
-
-function sameIssuer(a: string, b: string): boolean {
-  try {
-    return new URL(a).href.replace(/\/$/, '') === new URL(b).href.replace(/\/$/, '');
-  } catch {
-    return a === b;
-  }
 }
 
 function sameOrigin(a: string, origin: string): boolean {

@@ -23,3 +23,12 @@ export function checkAuthorizationUrl(value: string | URL): URL {
   // The scheme is safe to show; the rest of the URL may be hostile and is not echoed.
   throw new OAuthRefusedError('unsafe-url', `Refusing to open an authorization URL with scheme "${url.protocol}": only https (or http to this computer) is allowed.`);
 }
+
+/** Issuer identifiers compared as URLs, a trailing slash aside (RFC 8414 section 3.3, RFC 9207). */
+export function sameIssuer(a: string, b: string): boolean {
+  try {
+    return new URL(a).href.replace(/\/$/, '') === new URL(b).href.replace(/\/$/, '');
+  } catch {
+    return a === b;
+  }
+}
