@@ -31,15 +31,15 @@ const host = {
   target: 'node20',
   external: ['vscode', './runtime.js', './features.js'],
   outdir: 'dist',
-  entryPoints: { extension: 'src/extension.ts', runtime: 'src/common/runtime.ts', features: 'src/vscode/features.ts' },
+  entryPoints: { extension: 'src/extension.ts', runtime: 'src/node/runtime.ts', features: 'src/vscode/features.ts' },
   metafile: true
 };
 
-const webviewEntries = fs.existsSync('media')
-  ? Object.fromEntries(fs.readdirSync('media', { withFileTypes: true })
-    .filter(d => d.isDirectory() && fs.existsSync(path.join('media', d.name, 'main.ts')))
-    .map(d => [d.name, path.join('media', d.name, 'main.ts')]))
-  : {};
+// One bundle per page: src/webview/<name>/main.ts becomes dist/media/<name>.js (+ .css).
+const WEBVIEWS = 'src/webview';
+const webviewEntries = Object.fromEntries(fs.readdirSync(WEBVIEWS, { withFileTypes: true })
+  .filter(d => d.isDirectory() && fs.existsSync(path.join(WEBVIEWS, d.name, 'main.ts')))
+  .map(d => [d.name, path.join(WEBVIEWS, d.name, 'main.ts')]));
 
 const webviews = {
   ...common,

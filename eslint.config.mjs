@@ -1,6 +1,29 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const NODE_BUILTINS = [...builtinModules.filter(m => !m.startsWith('_')), ...builtinModules.map(m => `node:${m}`)];
+
+/**
+ * The import rule for one runtime folder: no listed module (type imports of vscode are
+ * fine only where vscode is not listed), no sibling folder of another runtime, and none
+ * of the globals that runtime does not have.
+ */
+function layer(files, what, { modules, folders, globals }) {
+  return [{
+    files: [files],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          ...(modules.length ? [{ regex: `^(${modules.map(m => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})(/.*)?$`, message: `${what}: it may not import this module.` }] : []),
+          ...folders.map(f => ({ regex: `^(\\.\\./)+${f}(/|$)`, message: `${what}: it may not import src/${f}.` }))
+        ]
+      }],
+      'no-restricted-globals': ['error', ...globals.map(name => ({ name, message: `${what}: ${name} does not exist there.` }))]
+    }
+  }];
+}
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'results/**', 'test-results/**'] },
@@ -15,26 +38,27 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart']
     }
   },
-  {
-    // src/common must stay testable in plain Node: only type imports of vscode.
-    files: ['src/common/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'src/common must not import vscode at runtime; use `import type`.', allowTypeImports: true }]
-      }]
-    }
-  },
-  {
-    // Heavy modules are loaded on first use, so activation never pays for them.
-    files: ['src/extension.ts', 'src/vscode/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*', 'openai', 'openai/*'], message: 'Load the MCP SDK and openai through src/vscode/lazy.ts.', allowTypeImports: true }
-        ]
-      }]
-    }
-  },
+  // Folders by runtime (docs/architecture.md): what each may import is enforced here.
+  ...layer('src/common/**/*.ts', 'src/common holds pure code that runs in the extension host and in webviews', {
+    modules: [...NODE_BUILTINS, 'vscode'],
+    folders: ['node', 'vscode', 'webview'],
+    globals: ['Buffer', 'process', 'require', 'module', '__dirname', 'window', 'document']
+  }),
+  ...layer('src/node/**/*.ts', 'src/node is Node I/O for the extension host', {
+    modules: ['vscode'],
+    folders: ['vscode', 'webview'],
+    globals: ['window', 'document']
+  }),
+  ...layer('src/vscode/**/*.ts', 'src/vscode adapts the VS Code API', {
+    modules: [],
+    folders: ['webview'],
+    globals: []
+  }),
+  ...layer('src/webview/**/*.ts', 'src/webview runs in a webview page', {
+    modules: [...NODE_BUILTINS, 'vscode'],
+    folders: ['node', 'vscode'],
+    globals: ['Buffer', 'process', 'require', 'module', '__dirname']
+  }),
   {
     files: ['test/**/*.ts', 'test/**/*.mts', 'test/**/*.mjs', '*.mjs'],
     rules: { 'no-console': 'off' }

@@ -2,15 +2,15 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { scoped } from './common/log';
 import type { ApprovalService } from './vscode/approval';
-import { registerCommands } from './vscode/commands';
-import { SettingsService } from './vscode/config';
-import { ConnectionService } from './vscode/connection';
+import { registerCommands } from './vscode/commands/commands';
+import { SettingsService } from './vscode/settingsService';
+import { ConnectionService } from './vscode/connection/connection';
 import type { ElicitationPanels } from './vscode/elicitation/elicitationPanels';
 import { loadFeatures, loadRuntime } from './vscode/lazy';
 import { createLog } from './vscode/log';
-import { OAUTH_PROVIDER_ID, registerOAuthProvider } from './vscode/oauth/provider';
-import { registerParticipant } from './vscode/participant';
-import { StatusBar } from './vscode/statusBar';
+import { OAUTH_PROVIDER_ID, registerOAuthProvider } from './vscode/auth/oauthProvider';
+import { registerParticipant } from './vscode/chat/participant';
+import { StatusBar } from './vscode/connection/statusBar';
 
 /** What activate() returns; integration tests read it through `extension.exports`. */
 export interface SecureMcpApi {

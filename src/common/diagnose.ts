@@ -1,7 +1,7 @@
 import { explainAadsts, VSCODE_CLIENT_ID } from './auth/aadsts';
 import type { TokenClaims } from './auth/claims';
 import type { SettingProblem } from './errors';
-import type { DiscoveryResult, Finding } from './discovery/discovery';
+import type { DiscoveryResult, Finding } from './discovery/result';
 import { isEntraProvider, missingRequiredScopes, scopeApi, type Settings } from './settings';
 
 export { explainAadsts, VSCODE_CLIENT_ID } from './auth/aadsts';

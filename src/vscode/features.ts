@@ -6,4 +6,4 @@
 export { ApprovalService } from './approval';
 export { ElicitationPanels } from './elicitation/elicitationPanels';
 export { handleChatRequest } from './chat/handler';
-export { configureServer, diagnoseCommand, setApiKey, showTools } from './commandImpl';
+export { configureServer, diagnoseCommand, setApiKey, showTools } from './commands/serverCommands';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type * as Runtime from '../common/runtime';
+import type * as Runtime from '../node/runtime';
 import type * as Features from './features';
 
 export type RuntimeModule = typeof Runtime;

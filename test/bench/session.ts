@@ -15,11 +15,11 @@ import { runInNewContext } from 'node:vm';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { createAuthFetch } from '../../src/common/auth/authFetch';
+import { createAuthFetch } from '../../src/node/auth/authFetch';
 import type { AccessToken, TokenRequest, TokenSource } from '../../src/common/auth/tokenSource';
 import type { Logger } from '../../src/common/log';
-import { limitResponseBytes } from '../../src/common/mcp/limits';
-import { McpSession } from '../../src/common/mcp/session';
+import { limitResponseBytes } from '../../src/node/mcp/limits';
+import { McpSession } from '../../src/node/mcp/session';
 import { refreshHeadless, signInHeadless, startWorld, type HeadlessTokens, type Idp, type World } from '../world';
 
 const CALLS = Number(process.env.CALLS ?? 1000);

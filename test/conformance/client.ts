@@ -5,11 +5,11 @@
  * MCP_CONFORMANCE_CONTEXT. It is the product's own src/common code — McpSession,
  * createAuthFetch, OAuthClient — with a headless browser in place of a person.
  */
-import { createAuthFetch, type FetchLike } from '../../src/common/auth/authFetch';
+import { createAuthFetch, type FetchLike } from '../../src/node/auth/authFetch';
 import { bearerChallenge } from '../../src/common/auth/challenge';
 import type { Logger } from '../../src/common/log';
-import { McpSession, type ElicitationHandler, type Tool } from '../../src/common/mcp/session';
-import { OAuthClient } from '../../src/common/oauth';
+import { McpSession, type ElicitationHandler, type Tool } from '../../src/node/mcp/session';
+import { OAuthClient } from '../../src/node/oauth';
 import { createHeadlessBrowser } from '../world/headless';
 
 /** The URL the suite's CIMD scenarios expect as client id; it stands for our published document. */

@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { COMMAND_IDS } from '../../src/vscode/commands';
-import { PARTICIPANT_ID } from '../../src/vscode/participant';
+import { COMMAND_IDS } from '../../src/vscode/commands/commands';
+import { PARTICIPANT_ID } from '../../src/vscode/chat/participant';
 import { extension } from './util';
 
 // Runs first (files load in name order), so nothing else has touched the runtime yet.

@@ -7,12 +7,12 @@ import * as vscode from 'vscode';
 import type { ApprovalDecision, PendingToolCall } from '../../src/common/approval/gate';
 import type { ProbeReport } from '../../src/common/approval/messages';
 import { MementoPinStore, MemoryMemento } from '../../src/common/approval/pins';
-import { ApprovalPolicy } from '../../src/common/approval/policy';
-import { PolicyGate } from '../../src/common/approval/policyGate';
+import { ApprovalPolicy } from '../../src/node/approval/policy';
+import { PolicyGate } from '../../src/node/approval/policyGate';
 import type { Logger } from '../../src/common/log';
 import { ApprovalPanels, type IgnoredMessage } from '../../src/vscode/approval/approvalPanels';
 import { AUDIT_LOG_SCHEME } from '../../src/vscode/approval';
-import type { CommandResult } from '../../src/vscode/commands';
+import type { CommandResult } from '../../src/vscode/commands/commands';
 import { api, extension, waitFor, withTimeout } from './util';
 
 const SERVER = 'https://mcp.contoso.example/mcp';

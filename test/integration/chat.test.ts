@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { CommandResult } from '../../src/vscode/commands';
-import type { TurnMetadata } from '../../src/vscode/participant';
+import type { CommandResult } from '../../src/vscode/commands/commands';
+import type { TurnMetadata } from '../../src/vscode/chat/participant';
 import { refreshHeadless, signInHeadless, startWorld, steps, weatherFor, type World } from '../world';
 import type { HelperApi, SuppliedToken } from './helper-extension/src/extension';
 import { api, grantTestProvider, helper, setEnv, setSetting, setSettings, waitFor, withTimeout } from './util';

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { COMMAND_IDS, type CommandResult } from '../../src/vscode/commands';
+import { COMMAND_IDS, type CommandResult } from '../../src/vscode/commands/commands';
 import { api, setSetting, waitFor, withTimeout } from './util';
 
 

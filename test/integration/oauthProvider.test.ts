@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { createAuthFetch } from '../../src/common/auth/authFetch';
+import { createAuthFetch } from '../../src/node/auth/authFetch';
 import type { Logger } from '../../src/common/log';
-import { McpSession } from '../../src/common/mcp/session';
-import { OAuthClient } from '../../src/common/oauth';
-import { SecureMcpOAuthProvider } from '../../src/vscode/oauth/provider';
+import { McpSession } from '../../src/node/mcp/session';
+import { OAuthClient } from '../../src/node/oauth';
+import { SecureMcpOAuthProvider } from '../../src/vscode/auth/oauthProvider';
 import { createHeadlessBrowser, startWorld, type World } from '../world';
 
 /** VS Code's SecretStorage, in memory, so the test can see every key the provider keeps. */

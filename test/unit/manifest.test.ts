@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { COMMAND_IDS } from '../../src/vscode/commandIds';
+import { COMMAND_IDS } from '../../src/vscode/commands/ids';
 
 interface Manifest {
   contributes: {

@@ -10,7 +10,7 @@ describe('README', () => {
     const readme = read('README.md');
     const table = readme.slice(readme.indexOf('## Troubleshooting'), readme.indexOf('\n## ', readme.indexOf('## Troubleshooting') + 1));
     const rows = table.split('\n').filter(l => l.startsWith('| `'));
-    const codes = ['src/common/diagnose.ts', 'src/common/discovery/discovery.ts']
+    const codes = ['src/common/diagnose.ts', 'src/node/discovery/discovery.ts']
       .flatMap(file => [...read(file).matchAll(/\bcode: '([a-z][a-z-]*)'/g)].map(m => m[1] ?? ''));
     assert.ok(codes.length > 20, `found only ${codes.length} finding codes`);
     for (const code of new Set(codes)) {

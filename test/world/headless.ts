@@ -6,7 +6,7 @@
  * hand) run the whole authorization-code + PKCE flow with `signInHeadless`.
  */
 import * as crypto from 'node:crypto';
-import type { BrowserOpener } from '../../src/common/oauth';
+import type { BrowserOpener } from '../../src/node/oauth';
 import type { Idp } from './idp';
 
 export interface BrowserOptions {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 
 /**
@@ -47,10 +46,6 @@ function normalize(value: unknown, depth: number): unknown {
   return null;
 }
 
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
 /**
  * The parts of a tool that decide what approving it means. Anything else the server
  * sends (`_meta`, icons, execution hints) may change freely without re-prompting.
@@ -73,14 +68,4 @@ export function toolDefinition(tool: Tool): ToolDefinition {
     outputSchema: tool.outputSchema,
     annotations: tool.annotations
   };
-}
-
-/** SHA-256 (hex) of the canonical JSON of a tool's definition: the pin (security.md E1). */
-export function definitionHash(tool: Tool | ToolDefinition): string {
-  return sha256Hex(canonicalJson(toolDefinition(tool as Tool)));
-}
-
-/** SHA-256 (hex) of canonical arguments: what the audit trail keeps instead of the values. */
-export function argumentsHash(args: unknown): string {
-  return sha256Hex(canonicalJson(args ?? {}));
 }

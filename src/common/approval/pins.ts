@@ -26,7 +26,7 @@ export interface PinStore {
 /** The two methods of `vscode.Memento` the store needs, so tests pass a plain object. */
 export interface MementoLike {
   get<T>(key: string): T | undefined;
-  update(key: string, value: unknown): Thenable<void> | Promise<void>;
+  update(key: string, value: unknown): PromiseLike<void>;
 }
 
 interface StoredState {

@@ -33,7 +33,7 @@ export function decodeClaims(token: string): TokenClaims | undefined {
   }
   let payload: unknown;
   try {
-    payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    payload = JSON.parse(base64UrlToText(parts[1]));
   } catch {
     return undefined;
   }
@@ -54,4 +54,11 @@ export function decodeClaims(token: string): TokenClaims | undefined {
 export function expiresAtOf(token: string): number | undefined {
   const exp = decodeClaims(token)?.exp;
   return typeof exp === 'number' ? exp * 1000 : undefined;
+}
+
+/** Decodes base64url (padding optional) as UTF-8; throws on characters outside the alphabet. */
+function base64UrlToText(segment: string): string {
+  const base64 = segment.replace(/-/g, '+').replace(/_/g, '/');
+  const binary = atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, '='));
+  return new TextDecoder('utf-8').decode(Uint8Array.from(binary, c => c.charCodeAt(0)));
 }

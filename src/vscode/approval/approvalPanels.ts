@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import type { ApprovalDecision } from '../../common/approval/gate';
 import { parseApprovalMessage, type ApprovalChoice, type ApprovalStrings, type ApprovalView, type ApprovalWebviewMessage } from '../../common/approval/messages';
-import type { ApprovalRequest, AskUser } from '../../common/approval/policyGate';
+import type { ApprovalRequest, AskUser } from '../../node/approval/policyGate';
 import { revealString } from '../../common/approval/reveal';
 import { scoped, type Logger } from '../../common/log';
-import { PanelRegistry } from './panelRegistry';
-import { SecureWebview, type IgnoreReason } from './webviewHost';
+import { PanelRegistry } from '../panels/panelRegistry';
+import { SecureWebview, type IgnoreReason } from '../panels/webviewHost';
 
 export interface ApprovalPanelsOptions {
   readonly extensionUri: vscode.Uri;

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { AuditFiles } from '../../common/audit/audit';
+import type { AuditFiles } from '../../node/audit/audit';
 
 /** AuditFiles in one folder (the extension's global storage). Names are ours, never user input. */
 export class FolderAuditFiles implements AuditFiles {

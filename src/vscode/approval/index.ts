@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { ApprovalPolicy, type PolicySettings } from '../../common/approval/policy';
+import { ApprovalPolicy, type PolicySettings } from '../../node/approval/policy';
 import { MementoPinStore } from '../../common/approval/pins';
-import { PolicyGate } from '../../common/approval/policyGate';
-import { AuditLog, formatAuditMarkdown } from '../../common/audit/audit';
+import { PolicyGate } from '../../node/approval/policyGate';
+import { AuditLog, formatAuditMarkdown } from '../../node/audit/audit';
 import { scoped, type Logger } from '../../common/log';
 import { ApprovalPanels } from './approvalPanels';
 import { FolderAuditFiles } from './auditFiles';

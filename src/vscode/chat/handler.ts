@@ -6,11 +6,11 @@ import type { HistoryTurn, PastToolCall } from '../../common/chat/history';
 import { escapeMarkdown, inlineCode, progressText, untrustedMarkdown } from '../../common/chat/markdown';
 import { AuthRequiredError, ConfigurationError, LlmConfigurationError, SecureMcpError } from '../../common/errors';
 import { scoped } from '../../common/log';
-import type { ArgumentValidator, ToolLoopEvent, ToolServer } from '../../common/runtime';
+import type { ArgumentValidator, ToolLoopEvent, ToolServer } from '../../node/runtime';
 import { loadRuntime } from '../lazy';
 import { chooseModel, type ChosenModel } from '../llm/models';
 
-import { PARTICIPANT_ID, type ParticipantDeps, type TurnMetadata } from '../participant';
+import { PARTICIPANT_ID, type ParticipantDeps, type TurnMetadata } from './participant';
 
 /** Handles one chat request; loaded on first use from dist/features.js. */
 export async function handleChatRequest(deps: ParticipantDeps, request: vscode.ChatRequest, chatContext: vscode.ChatContext, stream: vscode.ChatResponseStream, token: vscode.CancellationToken): Promise<vscode.ChatResult> {

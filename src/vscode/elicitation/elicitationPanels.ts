@@ -5,8 +5,8 @@ import { RateLimiter } from '../../common/elicitation/rateLimit';
 import { analyzeElicitationUrl } from '../../common/elicitation/url';
 import { revealString } from '../../common/approval/reveal';
 import { scoped, type Logger } from '../../common/log';
-import { SecureWebview, type IgnoreReason } from '../approval/webviewHost';
-import { PanelRegistry } from '../approval/panelRegistry';
+import { SecureWebview, type IgnoreReason } from '../panels/webviewHost';
+import { PanelRegistry } from '../panels/panelRegistry';
 
 /** One elicitation/create request as the session received it. */
 export interface ElicitationInput {

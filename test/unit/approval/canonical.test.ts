@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { argumentsHash, canonicalJson, canonicalJsonPretty, definitionHash, sha256Hex } from '../../../src/common/approval/canonical';
+import { canonicalJson, canonicalJsonPretty } from '../../../src/common/approval/canonical';
+import { argumentsHash, definitionHash, sha256Hex } from '../../../src/node/approval/hash';
 import { lineDiff } from '../../../src/common/approval/diff';
 import { tool } from './fixtures';
 

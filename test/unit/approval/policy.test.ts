@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { definitionHash } from '../../../src/common/approval/canonical';
+import { definitionHash } from '../../../src/node/approval/hash';
 import type { ApprovalDecision } from '../../../src/common/approval/gate';
 import { MementoPinStore, MemoryMemento } from '../../../src/common/approval/pins';
-import { ApprovalPolicy, isTrusted, type PolicySettings } from '../../../src/common/approval/policy';
-import { PolicyGate, type ApprovalRequest } from '../../../src/common/approval/policyGate';
+import { ApprovalPolicy, isTrusted, type PolicySettings } from '../../../src/node/approval/policy';
+import { PolicyGate, type ApprovalRequest } from '../../../src/node/approval/policyGate';
 import type { Logger } from '../../../src/common/log';
 import { SERVER, call, tool } from './fixtures';
 

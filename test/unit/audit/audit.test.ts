@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { argumentsHash } from '../../../src/common/approval/canonical';
-import { AUDIT_FILE, AuditLog, formatAuditMarkdown, markdownCell, parseAuditJsonl, rotatedName, type AuditFiles, type AuditRecord } from '../../../src/common/audit/audit';
+import { argumentsHash } from '../../../src/node/approval/hash';
+import { AUDIT_FILE, AuditLog, formatAuditMarkdown, markdownCell, parseAuditJsonl, rotatedName, type AuditFiles, type AuditRecord } from '../../../src/node/audit/audit';
 import type { Logger } from '../../../src/common/log';
 import { call, tool } from '../approval/fixtures';
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { runToolLoop, type ToolLoopEvent, type ToolLoopOptions, type ToolSession } from '../../../src/common/chat/toolLoop';
 import { LlmAuthError, LlmContextLengthError, LlmRateLimitError } from '../../../src/common/llm/errors';
-import { createOpenAiChatModel } from '../../../src/common/llm/openai';
+import { createOpenAiChatModel } from '../../../src/node/llm/openai';
 import type { ChatModel } from '../../../src/common/llm/types';
-import type { McpSession } from '../../../src/common/mcp/session';
+import type { McpSession } from '../../../src/node/mcp/session';
 import { startWorld, steps, weatherFor, type RecordedLlmRequest, type World } from '../../world';
 import { recordingLogger, TestGate, waitFor, worldServer, worldSession } from './world';
 

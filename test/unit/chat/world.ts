@@ -1,8 +1,8 @@
-import { createAuthFetch } from '../../../src/common/auth/authFetch';
+import { createAuthFetch } from '../../../src/node/auth/authFetch';
 import type { AccessToken, TokenRequest, TokenSource } from '../../../src/common/auth/tokenSource';
 import type { ApprovalDecision, ApprovalGate, PendingToolCall } from '../../../src/common/approval/gate';
 import type { Logger } from '../../../src/common/log';
-import { McpSession } from '../../../src/common/mcp/session';
+import { McpSession } from '../../../src/node/mcp/session';
 import type { ToolServer } from '../../../src/common/chat/toolLoop';
 import type { Idp } from '../../world';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAuthFetch, resolveChallengedScopes, type AuthFetchOptions } from '../../../src/common/auth/authFetch';
+import { createAuthFetch, resolveChallengedScopes, type AuthFetchOptions } from '../../../src/node/auth/authFetch';
 import type { AccessToken, TokenRequest, TokenSource } from '../../../src/common/auth/tokenSource';
 import { AuthRequiredError, InsufficientScopeError, ProtocolError } from '../../../src/common/errors';
 import type { Logger } from '../../../src/common/log';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { decodeClaims, expiresAtOf } from '../../../src/common/auth/claims';
 import { diagnose, explainAadsts, renderReport, VSCODE_CLIENT_ID, type DiagnoseInput } from '../../../src/common/diagnose';
-import { createSafeFetch } from '../../../src/common/discovery/safeFetch';
-import { discover } from '../../../src/common/discovery/discovery';
+import { createSafeFetch } from '../../../src/node/discovery/safeFetch';
+import { discover } from '../../../src/node/discovery/discovery';
 import type { Logger } from '../../../src/common/log';
 import { readSettings } from '../../../src/common/settings';
 import { startWorld, type World } from '../../world';

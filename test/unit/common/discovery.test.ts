@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FetchLike } from '../../../src/common/auth/authFetch';
-import { discover, entraAuthority, type DiscoveryResult } from '../../../src/common/discovery/discovery';
-import { BlockedUrlError, createSafeFetch, internalAddress } from '../../../src/common/discovery/safeFetch';
+import type { FetchLike } from '../../../src/node/auth/authFetch';
+import { discover } from '../../../src/node/discovery/discovery';
+import { entraAuthority, type DiscoveryResult } from '../../../src/common/discovery/result';
+import { BlockedUrlError, createSafeFetch, internalAddress } from '../../../src/node/discovery/safeFetch';
 import type { Logger } from '../../../src/common/log';
 import { startWorld, type World } from '../../world';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { AuthRequiredError, ConfigurationError, InsufficientScopeError, LlmConfigurationError, ProtocolError, SecureMcpError } from '../../../src/common/errors';
-import { BlockedUrlError } from '../../../src/common/discovery/safeFetch';
+import { BlockedUrlError } from '../../../src/node/discovery/safeFetch';
 
 /** A second copy of the module, as dist/runtime.js carries next to dist/extension.js. */
 function secondCopy(): typeof import('../../../src/common/errors') {

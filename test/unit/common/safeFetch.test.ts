@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BlockedUrlError, createSafeFetch, type Lookup } from '../../../src/common/discovery/safeFetch';
+import { BlockedUrlError, createSafeFetch, type Lookup } from '../../../src/node/discovery/safeFetch';
 
 describe('safe fetch for metadata (security.md B5): the address connected to is the one checked', () => {
   let server: http.Server;

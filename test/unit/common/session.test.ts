@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAuthFetch } from '../../../src/common/auth/authFetch';
+import { createAuthFetch } from '../../../src/node/auth/authFetch';
 import type { AccessToken, TokenRequest, TokenSource } from '../../../src/common/auth/tokenSource';
 import { AuthRequiredError, ProtocolError, ServerUnreachableError } from '../../../src/common/errors';
 import type { Logger } from '../../../src/common/log';
-import { McpSession, type McpSessionOptions, type Tool } from '../../../src/common/mcp/session';
+import { McpSession, type McpSessionOptions, type Tool } from '../../../src/node/mcp/session';
 import { startIdp, startSecureMcpServer, weatherFor, type Idp, type SecureMcpServer } from '../../world';
 
 class IdpTokens implements TokenSource {

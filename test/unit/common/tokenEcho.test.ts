@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAuthFetch } from '../../../src/common/auth/authFetch';
+import { createAuthFetch } from '../../../src/node/auth/authFetch';
 import type { AccessToken, TokenRequest, TokenSource } from '../../../src/common/auth/tokenSource';
 import { ProtocolError, ServerUnreachableError } from '../../../src/common/errors';
 import type { Logger } from '../../../src/common/log';
-import { McpSession } from '../../../src/common/mcp/session';
+import { McpSession } from '../../../src/node/mcp/session';
 
 // JWT-shaped (header.payload.signature, base64url) so it looks like what Entra issues.
 const JWT_CANARY = [

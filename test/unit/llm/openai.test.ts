@@ -9,7 +9,7 @@ import {
   LlmServerError,
   LlmUnavailableError
 } from '../../../src/common/llm/errors';
-import { createAzureOpenAiChatModel, createOpenAiChatModel, retryAfterMs, type CommonLlmOptions } from '../../../src/common/llm/openai';
+import { createAzureOpenAiChatModel, createOpenAiChatModel, retryAfterMs, type CommonLlmOptions } from '../../../src/node/llm/openai';
 import type { LlmRequest, LlmRetryInfo } from '../../../src/common/llm/types';
 import { startScriptedLlm, steps, type ScriptedLlm } from '../../world';
 import { recordingLogger } from '../chat/world';

@@ -1,5 +1,5 @@
 import type { Logger } from '../../../src/common/log';
-import type { SecretStore } from '../../../src/common/oauth';
+import type { SecretStore } from '../../../src/node/oauth';
 
 /** SecretStorage stand-in: a map, plus what was written, for assertions. */
 export class MemorySecretStore implements SecretStore {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OAuthClient, OAuthRefusedError } from '../../../src/common/oauth';
+import { OAuthClient, OAuthRefusedError } from '../../../src/node/oauth';
 import { MemorySecretStore, testLogger } from './fakes';
 
 /**

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { BlockedUrlError } from '../../../src/common/discovery/safeFetch';
-import { checkAuthorizationUrl, OAuthClient, OAuthRefusedError, startLoopbackListener, type BrowserOpener } from '../../../src/common/oauth';
+import { BlockedUrlError } from '../../../src/node/discovery/safeFetch';
+import { checkAuthorizationUrl, OAuthClient, OAuthRefusedError, startLoopbackListener, type BrowserOpener } from '../../../src/node/oauth';
 import { createHeadlessBrowser } from '../../world/headless';
 import { startFakeAs, type FakeAs, type FakeConfig } from './fakeAs';
 import { MemorySecretStore, testLogger } from './fakes';

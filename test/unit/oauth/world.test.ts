@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { createAuthFetch } from '../../../src/common/auth/authFetch';
-import { McpSession } from '../../../src/common/mcp/session';
-import { clientKey, OAuthClient, type BrowserOpener } from '../../../src/common/oauth';
+import { createAuthFetch } from '../../../src/node/auth/authFetch';
+import { McpSession } from '../../../src/node/mcp/session';
+import { clientKey, OAuthClient, type BrowserOpener } from '../../../src/node/oauth';
 import { createHeadlessBrowser } from '../../world/headless';
 import { startIdp, type Idp } from '../../world/idp';
 import { startSecureMcpServer, type SecureMcpServer } from '../../world/mcp-server';

@@ -1,0 +1,382 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  CallToolResultSchema,
+  ElicitRequestSchema,
+  ErrorCode,
+  LoggingMessageNotificationSchema,
+  McpError,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type ElicitRequest,
+  type ElicitResult,
+  type Progress,
+  type Tool
+} from '@modelcontextprotocol/sdk/types.js';
+import type { AuthFetch, FetchLike } from '../auth/authFetch';
+import { AuthRequiredError, InsufficientScopeError, ProtocolError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
+import { mask, maskError, scoped, type Logger } from '../../common/log';
+import { limitResponseBytes, RESULT_TOO_LARGE } from './limits';
+
+export type { CallToolResult, Tool };
+export type SessionState = 'disconnected' | 'connecting' | 'connected' | 'failed' | 'closed';
+export type ElicitationHandler = (request: ElicitRequest['params'], signal: AbortSignal) => Promise<ElicitResult>;
+
+export interface McpSessionOptions {
+  readonly serverUrl: URL;
+  /** The fetch every request goes through: the auth middleware in the product. */
+  readonly fetch: FetchLike;
+  /**
+   * Masks credentials in text the server chose (error bodies, JSON-RPC errors) before it
+   * becomes an error message or a log line. Default: the auth fetch's `redact`, which
+   * also knows the exact tokens it sent, else `mask`.
+   */
+  readonly redact?: (text: string) => string;
+  readonly logger: Logger;
+  readonly clientInfo: { readonly name: string; readonly version: string };
+  readonly connectTimeoutMs: number;
+  /** A call that makes no progress for this long is cancelled. */
+  readonly callTimeoutMs: number;
+  /** Hard limit for a call, even while it reports progress. */
+  readonly callMaxTimeoutMs: number;
+  readonly maxResultBytes: number;
+  /** Connection attempts when the server is unreachable, with exponential backoff. */
+  readonly reconnect?: { readonly attempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Declares elicitation (form and URL) only when given. */
+  readonly elicitation?: ElicitationHandler;
+  readonly onToolsChanged?: (tools: readonly Tool[]) => void;
+  readonly onStateChange?: (state: SessionState, error?: Error) => void;
+}
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: Progress) => void;
+}
+
+const FALLBACK_STATUSES = new Set([400, 404, 405]);
+/**
+ * The SDK's Client checks a result's `structuredContent` against the tool's `outputSchema`
+ * (security.md E5) and throws a bare McpError, with codes a server's own JSON-RPC errors
+ * use too; only the SDK's wording tells its check apart.
+ */
+const OUTPUT_SCHEMA_VIOLATION = /^MCP error -?\d+: (Structured content does not match the tool's output schema|Tool .* has an output schema but did not return structured content|Failed to validate structured content)/;
+// Characters of an error's own text quoted in a message; an HTML error page can be far longer.
+const MAX_DESCRIBED = 300;
+
+/**
+ * One MCP connection: Streamable HTTP with legacy SSE fallback, bounded reconnects,
+ * a tool list cache kept fresh by `tools/list_changed`, and tool calls with progress,
+ * cancellation, timeouts and a byte cap.
+ */
+export class McpSession {
+  private client: Client | undefined;
+  /** Clients that have read the tool list, so the SDK validates their structured results. */
+  private readonly listed = new WeakSet<Client>();
+  private connecting: Promise<Client> | undefined;
+  private toolCache: Tool[] | undefined;
+  private stateValue: SessionState = 'disconnected';
+  private readonly log: Logger;
+  private readonly fetch: FetchLike;
+  private readonly redact: (text: string) => string;
+  transportKind: 'streamable-http' | 'sse' | undefined;
+
+  constructor(private readonly options: McpSessionOptions) {
+    this.log = scoped(options.logger, 'mcp');
+    this.fetch = limitResponseBytes(options.fetch, options.maxResultBytes);
+    const own = (options.fetch as Partial<AuthFetch>).redact;
+    this.redact = options.redact ?? (typeof own === 'function' ? own : text => mask(text));
+  }
+
+  get state(): SessionState {
+    return this.stateValue;
+  }
+
+  get serverVersion(): { name: string; version: string } | undefined {
+    return this.client?.getServerVersion();
+  }
+
+  /** Connects if needed; concurrent callers share one attempt. */
+  connect(): Promise<Client> {
+    if (this.stateValue === 'closed') {
+      return Promise.reject(new SecureMcpError('The MCP session was closed.'));
+    }
+    if (this.client) {
+      return Promise.resolve(this.client);
+    }
+    this.connecting ??= this.connectWithRetry().finally(() => { this.connecting = undefined; });
+    return this.connecting;
+  }
+
+  async listTools(signal?: AbortSignal): Promise<readonly Tool[]> {
+    if (this.toolCache) {
+      return this.toolCache;
+    }
+    const tools = await this.withSessionRecovery(client => this.listAll(client, signal));
+    this.toolCache = tools;
+    return tools;
+  }
+
+  /**
+   * Every page of the tool list from `client`. The SDK checks a tool's structured results
+   * against its outputSchema (E5) only on a client that has listed the tools, so each new
+   * client lists them before its first call.
+   */
+  private async listAll(client: Client, signal?: AbortSignal): Promise<Tool[]> {
+    const all: Tool[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const r = await client.listTools(cursor ? { cursor } : {}, { ...(signal ? { signal } : {}), timeout: this.options.connectTimeoutMs });
+      all.push(...r.tools);
+      cursor = r.nextCursor;
+      if (!cursor) {
+        break;
+      }
+    }
+    this.listed.add(client);
+    return all;
+  }
+
+  async callTool(name: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
+    const result = await this.withSessionRecovery(async client => {
+      if (!this.listed.has(client)) {
+        this.toolCache = await this.listAll(client, options.signal);
+      }
+      return client.callTool({ name, arguments: args }, CallToolResultSchema, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onprogress: options.onProgress } : {}),
+      timeout: this.options.callTimeoutMs,
+      resetTimeoutOnProgress: true,
+      maxTotalTimeout: this.options.callMaxTimeoutMs
+      });
+    }, name);
+    return result as CallToolResult;
+  }
+
+  async close(): Promise<void> {
+    this.setState('closed');
+    const client = this.client;
+    this.client = undefined;
+    this.toolCache = undefined;
+    await client?.close().catch(() => undefined);
+  }
+
+  /** Drops the connection so the next use connects again (settings or sign-in changed). */
+  async reset(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.toolCache = undefined;
+    this.setState('disconnected');
+    await client?.close().catch(() => undefined);
+  }
+
+  /**
+   * Runs `op`; when the server has forgotten our session (404 with a session id), the
+   * session is re-initialized once and `op` retried. The server never saw the first
+   * attempt in that case, so nothing runs twice. No sign-in prompt either way.
+   */
+  private async withSessionRecovery<T>(op: (client: Client) => Promise<T>, tool?: string): Promise<T> {
+    const client = await this.connect();
+    try {
+      return await op(client);
+    } catch (e) {
+      if (!isSessionGone(e)) {
+        throw this.translate(e, tool);
+      }
+      this.log.info('the server no longer knows this session; initializing a new one');
+      if (this.client === client) {
+        this.client = undefined;
+        this.toolCache = undefined;
+        await client.close().catch(() => undefined);
+      }
+      const fresh = await this.connect();
+      try {
+        return await op(fresh);
+      } catch (again) {
+        throw this.translate(again, tool);
+      }
+    }
+  }
+
+  private async connectWithRetry(): Promise<Client> {
+    const r = this.options.reconnect ?? { attempts: 4, initialDelayMs: 500, maxDelayMs: 8000 };
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>(res => setTimeout(res, ms)));
+    this.setState('connecting');
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= r.attempts; attempt++) {
+      try {
+        const client = await this.connectOnce();
+        this.client = client;
+        this.setState('connected');
+        return client;
+      } catch (e) {
+        lastError = e;
+        if (!isTransient(e)) {
+          const error = this.translate(e);
+          this.setState('failed', error);
+          throw error;
+        }
+        if (attempt < r.attempts) {
+          const delay = Math.min(r.maxDelayMs, r.initialDelayMs * 2 ** (attempt - 1));
+          this.log.warn(`cannot reach ${this.options.serverUrl.origin} (attempt ${attempt}/${r.attempts}): ${this.describe(e)}; retrying in ${delay} ms`);
+          await sleep(delay);
+        }
+      }
+    }
+    const error = maskError(new ServerUnreachableError(`Cannot reach the MCP server at ${this.options.serverUrl.href} after ${r.attempts} attempts (${this.describe(lastError)}). Check that it is running and the URL is right, then reconnect.`, { cause: lastError }), this.redact);
+    this.setState('failed', error);
+    throw error;
+  }
+
+  private async connectOnce(): Promise<Client> {
+    const url = this.options.serverUrl;
+    const streamable = new StreamableHTTPClientTransport(url, {
+      fetch: this.fetch,
+      reconnectionOptions: { initialReconnectionDelay: 1000, maxReconnectionDelay: 30_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 3 }
+    });
+    try {
+      const client = await this.initialize(streamable);
+      this.transportKind = 'streamable-http';
+      return client;
+    } catch (e) {
+      if (!(e instanceof StreamableHTTPError && e.code !== undefined && FALLBACK_STATUSES.has(e.code))) {
+        throw e;
+      }
+      this.log.info(`the server answered ${e.code} to the initialize POST; trying the legacy SSE transport`);
+    }
+    const sse = new SSEClientTransport(url, { fetch: this.fetch });
+    const client = await this.initialize(sse);
+    this.transportKind = 'sse';
+    return client;
+  }
+
+  private async initialize(transport: Transport): Promise<Client> {
+    const client = new Client(
+      { name: this.options.clientInfo.name, version: this.options.clientInfo.version },
+      { capabilities: this.options.elicitation ? { elicitation: { form: {}, url: {} } } : {} }
+    );
+    client.onerror = e => this.log.debug(`transport: ${this.describe(e)}`);
+    client.onclose = () => {
+      if (this.client === client) {
+        this.client = undefined;
+        this.toolCache = undefined;
+        if (this.stateValue === 'connected') {
+          this.setState('disconnected');
+        }
+      }
+    };
+    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+      this.toolCache = undefined;
+      try {
+        const tools = await this.listTools();
+        this.log.info(`tool list changed: ${tools.length} tools`);
+        this.options.onToolsChanged?.(tools);
+      } catch (e) {
+        this.log.warn(`could not refresh the tool list: ${this.describe(e)}`);
+      }
+    });
+    client.setNotificationHandler(LoggingMessageNotificationSchema, n => {
+      const { level, logger, data } = n.params;
+      const text = this.redact(`server${logger ? `/${logger}` : ''}: ${typeof data === 'string' ? data : JSON.stringify(data)}`).slice(0, 2000);
+      if (level === 'debug') {
+        this.log.debug(text);
+      } else if (level === 'info' || level === 'notice') {
+        this.log.info(text);
+      } else if (level === 'warning') {
+        this.log.warn(text);
+      } else {
+        this.log.error(text);
+      }
+    });
+    const elicitation = this.options.elicitation;
+    if (elicitation) {
+      client.setRequestHandler(ElicitRequestSchema, (request, extra) => elicitation(request.params, extra.signal));
+    }
+    try {
+      await client.connect(transport, { timeout: this.options.connectTimeoutMs });
+    } catch (e) {
+      await client.close().catch(() => undefined);
+      throw e;
+    }
+    const v = client.getServerVersion();
+    this.log.info(`connected to ${this.options.serverUrl.href} (${v?.name ?? '?'} ${v?.version ?? ''}) over ${transport instanceof SSEClientTransport ? 'legacy SSE' : 'Streamable HTTP'}`);
+    return client;
+  }
+
+  /** Every error the session hands out passes here: typed, and masked down its causes. `tool`: the call's tool, if any. */
+  private translate(e: unknown, tool?: string): Error {
+    return maskError(this.classify(e, tool), this.redact);
+  }
+
+  private classify(e: unknown, tool?: string): Error {
+    if (e instanceof SecureMcpError) {
+      return e;
+    }
+    if (e instanceof McpError && OUTPUT_SCHEMA_VIOLATION.test(e.message)) {
+      const detail = this.describe(e).replace(/^MCP error -?\d+: (Structured content does not match the tool's output schema: )?/, '');
+      return new ProtocolError(`The result of ${tool ?? 'the tool'} does not match the tool's output schema, so it was not used: ${detail}.`, { cause: e });
+    }
+    if (e instanceof McpError && (e.data as { reason?: unknown } | undefined)?.reason === RESULT_TOO_LARGE) {
+      return new ProtocolError(e.message.replace(/^MCP error -?\d+: /, ''), { cause: e });
+    }
+    if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) {
+      return new ServerUnreachableError(`The MCP server did not answer in time: ${e.message}`, { cause: e });
+    }
+    if (e instanceof StreamableHTTPError && (e.code === undefined || e.code < 100)) {
+      // Not an HTTP status: the SDK could not read the answer (an HTML page from a proxy, say).
+      return new ProtocolError(`The MCP server's answer is not MCP: ${this.describe(e)}. Check the server URL, and any proxy in between.`, { cause: e });
+    }
+    if (e instanceof StreamableHTTPError) {
+      return new ProtocolError(`The MCP server answered with an error (HTTP ${e.code}).`, { cause: e });
+    }
+    if (isTransient(e)) {
+      return new ServerUnreachableError(`Cannot reach the MCP server at ${this.options.serverUrl.href} (${this.describe(e)}).`, { cause: e });
+    }
+    return e instanceof Error ? e : new ProtocolError(String(e));
+  }
+
+  /** `describe()` masked, without markup, and capped: it may quote a whole error page the server chose. */
+  private describe(e: unknown): string {
+    return this.redact(describe(e)).replace(/<\/?[a-z!][^>]*>/gi, ' ').replace(/\s+/g, ' ').trim().slice(0, MAX_DESCRIBED);
+  }
+
+  private setState(state: SessionState, error?: Error): void {
+    if (this.stateValue === 'closed') {
+      return;
+    }
+    this.stateValue = state;
+    this.options.onStateChange?.(state, error);
+  }
+}
+
+function isSessionGone(e: unknown): boolean {
+  return e instanceof StreamableHTTPError && e.code === 404;
+}
+
+/** Network failures and 5xx/429 answers are worth retrying; auth and protocol errors are not. */
+function isTransient(e: unknown): boolean {
+  if (e instanceof AuthRequiredError || e instanceof InsufficientScopeError || e instanceof ProtocolError) {
+    return false;
+  }
+  if (e instanceof StreamableHTTPError) {
+    return e.code !== undefined && (e.code >= 500 || e.code === 429);
+  }
+  if (e instanceof McpError && e.code === ErrorCode.ConnectionClosed) {
+    return true;
+  }
+  const text = describe(e);
+  return /fetch failed|ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|other side closed|SSE error/i.test(text);
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) {
+    const cause = (e as { cause?: unknown }).cause;
+    const code = cause && typeof cause === 'object' && 'code' in cause ? ` ${String((cause as { code: unknown }).code)}` : '';
+    // The status first: what follows is the server's body, and may be cut.
+    const status = e instanceof StreamableHTTPError && e.code !== undefined && e.code > 0 ? `HTTP ${e.code}: ` : '';
+    return `${status}${e.message}${code}`;
+  }
+  return String(e);
+}

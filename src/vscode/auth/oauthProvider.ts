@@ -1,0 +1,162 @@
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import type * as OAuth from '../../node/oauth';
+import type { Logger } from '../../common/log';
+import { grantCovers } from '../../common/settings';
+
+export const OAUTH_PROVIDER_ID = 'secure-mcp-oauth';
+export const OAUTH_PROVIDER_LABEL = 'Secure MCP (OAuth)';
+/**
+ * A scope of this form names the MCP server to sign in to, overriding the configured one,
+ * the way `VSCODE_TENANT:` steers the Microsoft provider. It is never sent to a server.
+ */
+export const SERVER_SCOPE_PREFIX = 'SECURE_MCP_SERVER:';
+
+/** The part of dist/runtime.js this provider needs; loaded on first use to keep activation cheap. */
+export type OAuthRuntime = Pick<typeof OAuth, 'OAuthClient'>;
+
+export interface OAuthProviderDeps {
+  readonly logger: Logger;
+  /** dist/runtime.js (the lead's `loadRuntime`), which must export `OAuthClient`. */
+  readonly loadRuntime: () => OAuthRuntime | Promise<OAuthRuntime>;
+  /** `secureMcp.serverUrl`, read when needed so a settings change applies to the next sign-in. */
+  readonly getServerUrl: () => string | undefined;
+  /** Pre-registered client id (`secureMcp.auth.clientId`) and Client ID Metadata Document URL, when set. */
+  readonly getClientIdentity?: () => { readonly clientId?: string; readonly clientMetadataUrl?: string; readonly legacyEndpointFallback?: boolean };
+  /** Defaults to `vscode.env.openExternal`; tests inject a headless browser. */
+  readonly openBrowser?: OAuth.BrowserOpener;
+}
+
+/**
+ * Secure MCP's own authentication provider for any server that follows the MCP
+ * authorization spec. Sessions are the grants `OAuthClient` keeps in SecretStorage, so
+ * they survive restarts, appear in the Accounts menu and are removed with their secrets.
+ */
+export class SecureMcpOAuthProvider implements vscode.AuthenticationProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>();
+  readonly onDidChangeSessions = this.changed.event;
+  private client: OAuth.OAuthClient | undefined;
+  private clientKey = '';
+
+  constructor(private readonly secrets: vscode.SecretStorage, private readonly deps: OAuthProviderDeps) {}
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  async getSessions(scopes: readonly string[] | undefined, _options?: vscode.AuthenticationProviderSessionOptions): Promise<vscode.AuthenticationSession[]> {
+    const { server, resourceScopes } = this.target(scopes ?? []);
+    if (!server && scopes?.length) {
+      return [];
+    }
+    const client = await this.getClient();
+    const records = (await client.listGrants()).filter(r => (!server || r.server === server.href) && grantCovers(r.scope, resourceScopes));
+    const sessions: vscode.AuthenticationSession[] = [];
+    for (const record of records) {
+      // Callers ask before every request (silent): hand out a fresh token, refreshing when due.
+      const due = record.expiresAt !== undefined && record.expiresAt - Date.now() < 60_000;
+      const fresh = due ? await client.refresh(new URL(record.server), record).catch(() => undefined) : record;
+      if (fresh) {
+        sessions.push(toSession(fresh));
+      }
+    }
+    return sessions;
+  }
+
+  async createSession(scopes: readonly string[], _options?: vscode.AuthenticationProviderSessionOptions): Promise<vscode.AuthenticationSession> {
+    const { server, resourceScopes } = this.target(scopes);
+    if (!server) {
+      throw new Error(vscode.l10n.t('Set secureMcp.serverUrl to the MCP server before signing in.'));
+    }
+    const client = await this.getClient();
+    const record = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Signing in to {0}…', server.host), cancellable: true },
+      (_progress, token) => {
+        const controller = new AbortController();
+        const sub = token.onCancellationRequested(() => controller.abort());
+        return client.signIn(server, { scopes: resourceScopes, signal: controller.signal }).finally(() => sub.dispose());
+      }
+    );
+    const session = toSession(record);
+    this.changed.fire({ added: [session], removed: [], changed: [] });
+    return session;
+  }
+
+  async removeSession(sessionId: string): Promise<void> {
+    const client = await this.getClient();
+    const grants = await client.listGrants();
+    const record = grants.find(r => sessionIdOf(r) === sessionId);
+    if (!record) {
+      return;
+    }
+    await client.forget(record);
+    if (!grants.some(r => r !== record && r.issuer === record.issuer)) {
+      // The last grant of this authorization server: its registration goes too (A9).
+      await client.forgetIssuer(record.issuer);
+    }
+    this.deps.logger.info(`[oauth] signed out of ${record.server}`);
+    this.changed.fire({ added: [], removed: [toSession(record)], changed: [] });
+  }
+
+  private target(scopes: readonly string[]): { server: URL | undefined; resourceScopes: string[] } {
+    const hint = scopes.find(s => s.startsWith(SERVER_SCOPE_PREFIX))?.slice(SERVER_SCOPE_PREFIX.length);
+    const raw = hint || this.deps.getServerUrl() || '';
+    let server: URL | undefined;
+    try {
+      server = raw ? new URL(raw) : undefined;
+    } catch {
+      server = undefined;
+    }
+    return { server, resourceScopes: scopes.filter(s => !s.startsWith(SERVER_SCOPE_PREFIX)) };
+  }
+
+  /** One client per client identity: a changed client id setting takes effect on the next call. */
+  private async getClient(): Promise<OAuth.OAuthClient> {
+    const identity = this.deps.getClientIdentity?.() ?? {};
+    const key = JSON.stringify(identity);
+    if (!this.client || key !== this.clientKey) {
+      const runtime = await this.deps.loadRuntime();
+      this.client = new runtime.OAuthClient({
+        secrets: this.secrets,
+        logger: this.deps.logger,
+        openBrowser: this.deps.openBrowser ?? openExternal,
+        ...(identity.clientId ? { preRegisteredClient: { clientId: identity.clientId } } : {}),
+        ...(identity.clientMetadataUrl ? { clientMetadataUrl: identity.clientMetadataUrl } : {}),
+        ...(identity.legacyEndpointFallback ? { legacyEndpointFallback: true } : {})
+      });
+      this.clientKey = key;
+    }
+    return this.client;
+  }
+}
+
+/** A10: the URL was checked by the OAuth client; VS Code opens it in the user's browser. */
+const openExternal: OAuth.BrowserOpener = async url => {
+  const opened = await vscode.env.openExternal(vscode.Uri.parse(url.href, true));
+  if (!opened) {
+    throw new Error(vscode.l10n.t('The browser could not be opened for sign-in.'));
+  }
+};
+
+function sessionIdOf(record: OAuth.TokenRecord): string {
+  return crypto.createHash('sha256').update(JSON.stringify([record.server, record.issuer, record.scope])).digest('hex').slice(0, 32);
+}
+
+function toSession(record: OAuth.TokenRecord): vscode.AuthenticationSession {
+  return {
+    id: sessionIdOf(record),
+    accessToken: record.accessToken,
+    account: { id: record.account.id, label: record.account.label },
+    scopes: record.scope ? record.scope.split(' ') : []
+  };
+}
+
+/**
+ * Registers the provider (Accounts menu: "Secure MCP (OAuth)"). Call from activate();
+ * the returned disposable unregisters it and disposes its event emitter.
+ */
+export function registerOAuthProvider(context: vscode.ExtensionContext, deps: OAuthProviderDeps): vscode.Disposable & { readonly provider: vscode.AuthenticationProvider } {
+  const provider = new SecureMcpOAuthProvider(context.secrets, deps);
+  const registration = vscode.authentication.registerAuthenticationProvider(OAUTH_PROVIDER_ID, OAUTH_PROVIDER_LABEL, provider, { supportsMultipleAccounts: true });
+  return Object.assign(vscode.Disposable.from(registration, provider), { provider });
+}

@@ -1,0 +1,34 @@
+import * as vscode from 'vscode';
+import type { ApprovalGate } from '../../common/approval/gate';
+import type { PastToolCall } from '../../common/chat/history';
+import type { Logger } from '../../common/log';
+import type { SettingsService } from '../settingsService';
+import type { ConnectionService } from '../connection/connection';
+import { loadFeatures } from '../lazy';
+
+export const PARTICIPANT_ID = 'secure-mcp.chat';
+
+/** Metadata each turn returns, so follow-up turns know what ran. */
+export interface TurnMetadata {
+  readonly command: string | undefined;
+  readonly toolCalls: readonly PastToolCall[];
+}
+
+export interface ParticipantDeps {
+  readonly context: vscode.ExtensionContext;
+  readonly settings: SettingsService;
+  readonly connection: ConnectionService;
+  /** Created on first use: the approval panels are not needed until a tool is called. */
+  readonly gate: () => ApprovalGate;
+  /** Records how an approved call ended (the gate records the decision). */
+  readonly completed: (callId: string, result: { outcome: 'ok' | 'error' | 'cancelled'; resultBytes?: number; error?: unknown }) => Promise<void>;
+  readonly logger: Logger;
+}
+
+/** Registers `@secure-mcp`; the handler lives in dist/features.js and loads on the first request. */
+export function registerParticipant(deps: ParticipantDeps): vscode.Disposable {
+  const participant = vscode.chat.createChatParticipant(PARTICIPANT_ID, (request, chatContext, stream, token) =>
+    loadFeatures().handleChatRequest(deps, request, chatContext, stream, token));
+  participant.iconPath = vscode.Uri.joinPath(deps.context.extensionUri, 'media', 'icon.png');
+  return participant;
+}

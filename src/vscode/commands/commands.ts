@@ -1,0 +1,111 @@
+import * as vscode from 'vscode';
+import { AuthRequiredError, ConfigurationError, SecureMcpError } from '../../common/errors';
+import { scoped, type Logger } from '../../common/log';
+import type { ApprovalService } from '../approval';
+import type { SettingsService } from '../settingsService';
+import type { ConnectionService } from '../connection/connection';
+import { loadFeatures } from '../lazy';
+
+import { COMMAND_IDS, type CommandId } from './ids';
+
+export { COMMAND_IDS, type CommandId };
+
+/** What a command did, returned so other commands, the chat participant and tests can act on it. */
+export interface CommandResult {
+  readonly done: boolean;
+  readonly message: string;
+}
+
+export interface CommandDeps {
+  readonly context: vscode.ExtensionContext;
+  /** Created on first use (dist/features.js). */
+  readonly approval: () => ApprovalService;
+  readonly settings: SettingsService;
+  readonly connection: ConnectionService;
+  readonly channel: vscode.LogOutputChannel;
+  readonly logger: Logger;
+}
+
+type Handler = (...args: unknown[]) => Promise<CommandResult>;
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable {
+  const log = scoped(deps.logger, 'commands');
+  const handlers: Record<CommandId, Handler> = {
+    'secureMcp.signIn': () => signIn(deps),
+    'secureMcp.signOut': async () => {
+      await deps.connection.signOut();
+      const message = vscode.l10n.t('Signed out of the MCP server. Secure MCP will not use your account until you sign in again; remove the account itself from the Accounts menu.');
+      void vscode.window.showInformationMessage(message);
+      return { done: true, message };
+    },
+    'secureMcp.configureServer': arg => loadFeatures().configureServer(deps, typeof arg === 'string' ? arg : undefined),
+    'secureMcp.setApiKey': arg => loadFeatures().setApiKey(deps, arg),
+    'secureMcp.showTools': () => loadFeatures().showTools(deps),
+    'secureMcp.reconnect': () => withProgress(vscode.l10n.t('Reconnecting to the MCP server…'), async () => {
+      const tools = await deps.connection.reconnect();
+      return { done: true, message: vscode.l10n.t('Connected: {0} tools.', tools.length) };
+    }),
+    'secureMcp.diagnose': () => loadFeatures().diagnoseCommand(deps),
+    'secureMcp.showLog': async () => {
+      deps.channel.show(true);
+      return { done: true, message: vscode.l10n.t('The Secure MCP log is open.') };
+    },
+    'secureMcp.showAuditLog': () => deps.approval().showAuditLog(),
+    'secureMcp.exportAuditLog': arg => deps.approval().exportAuditLog(arg instanceof vscode.Uri ? arg : undefined),
+    'secureMcp.resetApprovals': () => deps.approval().resetApprovals()
+  };
+
+  return vscode.Disposable.from(...COMMAND_IDS.map(id => vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+    try {
+      return await handlers[id](...args);
+    } catch (e) {
+      log.error(e instanceof Error ? e : String(e));
+      if (e instanceof SecureMcpError) {
+        return showFailure(e, deps);
+      }
+      const message = vscode.l10n.t('Secure MCP could not complete the command. See the log for details.');
+      void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Log')).then(choice => {
+        if (choice) {
+          deps.channel.show(true);
+        }
+      });
+      return { done: false, message };
+    }
+  })));
+}
+
+/** Our typed errors carry messages meant for people; each gets the action that fixes it. */
+function showFailure(e: SecureMcpError, deps: CommandDeps): CommandResult {
+  const actions: [string, string][] = e instanceof AuthRequiredError
+    ? [[vscode.l10n.t('Sign In'), 'secureMcp.signIn']]
+    : e instanceof ConfigurationError
+      ? [[vscode.l10n.t('Configure Server…'), 'secureMcp.configureServer']]
+      : [[vscode.l10n.t('Diagnose'), 'secureMcp.diagnose'], [vscode.l10n.t('Show Log'), 'secureMcp.showLog']];
+  void vscode.window.showErrorMessage(vscode.l10n.t('Secure MCP: {0}', e.message), ...actions.map(a => a[0])).then(choice => {
+    const command = actions.find(a => a[0] === choice)?.[1];
+    if (command === 'secureMcp.showLog') {
+      deps.channel.show(true);
+    } else if (command) {
+      void vscode.commands.executeCommand(command);
+    }
+  });
+  return { done: false, message: e.message };
+}
+
+export function withProgress(title: string, task: () => Promise<CommandResult>): Promise<CommandResult> {
+  return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, task));
+}
+
+async function signIn(deps: CommandDeps): Promise<CommandResult> {
+  return withProgress(vscode.l10n.t('Signing in to the MCP server…'), async () => {
+    await deps.connection.signIn();
+    const state = deps.connection.state;
+    const account = deps.connection.account?.label;
+    const message = state.kind === 'connected'
+      ? vscode.l10n.t('Signed in{0} and connected: {1} tools.', account ? ` as ${account}` : '', state.tools)
+      : vscode.l10n.t('Signed in.');
+    void vscode.window.showInformationMessage(message);
+    return { done: true, message };
+  });
+}
+
