@@ -1,72 +1,79 @@
-// Builds the extension host bundles and one bundle per webview under media/.
-//   node esbuild.mjs               development build with sourcemaps
-//   node esbuild.mjs --production  minified build for the VSIX
+// Builds the two extension host bundles and one bundle per webview page.
+//   node esbuild.mjs               development build with sourcemaps and test hooks
+//   node esbuild.mjs --production  minified build for the VSIX, test hooks compiled out
 //   node esbuild.mjs --watch
+// test/unit/bundles.test.ts imports buildOptions() to check what goes where.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const production = process.argv.includes('--production');
-const watch = process.argv.includes('--watch');
+const root = path.dirname(fileURLToPath(import.meta.url));
+const WEBVIEWS = path.join(root, 'src', 'webview');
 
-/** @type {import('esbuild').BuildOptions} */
-const common = {
-  bundle: true,
-  minify: production,
-  sourcemap: true,
-  sourcesContent: !production,
-  legalComments: production ? 'none' : 'inline',
-  logLevel: 'warning'
-};
+/** @returns {import('esbuild').BuildOptions[]} the host build first, then the webviews */
+export function buildOptions({ production }) {
+  /** @type {import('esbuild').BuildOptions} */
+  const common = {
+    absWorkingDir: root,
+    bundle: true,
+    minify: production,
+    sourcemap: true,
+    sourcesContent: !production,
+    legalComments: production ? 'none' : 'inline',
+    logLevel: 'warning',
+    // Test hooks (the integration-test API, the webview probes) exist only outside production.
+    define: { SECURE_MCP_TEST_BUILD: String(!production) },
+    metafile: true
+  };
+  // Two bundles with no module in common: extension.js registers the contributions
+  // (src/extension.ts alone), runtime.js is everything else, required on first use.
+  const host = {
+    ...common,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    outdir: 'dist',
+    entryPoints: { extension: 'src/extension.ts', runtime: 'src/vscode/runtime.ts' }
+  };
+  // One bundle per page: src/webview/<name>/main.ts becomes dist/media/<name>.js (+ .css).
+  const webviews = {
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    outdir: 'dist/media',
+    entryPoints: Object.fromEntries(fs.readdirSync(WEBVIEWS, { withFileTypes: true })
+      .filter(d => d.isDirectory() && fs.existsSync(path.join(WEBVIEWS, d.name, 'main.ts')))
+      .map(d => [d.name, path.join('src', 'webview', d.name, 'main.ts')])),
+    loader: { '.css': 'css' }
+  };
+  return [host, webviews];
+}
 
-/**
- * The extension bundle stays small so activation is cheap; everything that pulls in
- * the MCP SDK or openai lives in runtime.js, which src/vscode/lazy.ts requires on
- * first use.
- */
-const host = {
-  ...common,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  external: ['vscode', './runtime.js', './features.js'],
-  outdir: 'dist',
-  entryPoints: { extension: 'src/extension.ts', runtime: 'src/node/runtime.ts', features: 'src/vscode/features.ts' },
-  metafile: true
-};
-
-// One bundle per page: src/webview/<name>/main.ts becomes dist/media/<name>.js (+ .css).
-const WEBVIEWS = 'src/webview';
-const webviewEntries = Object.fromEntries(fs.readdirSync(WEBVIEWS, { withFileTypes: true })
-  .filter(d => d.isDirectory() && fs.existsSync(path.join(WEBVIEWS, d.name, 'main.ts')))
-  .map(d => [d.name, path.join(WEBVIEWS, d.name, 'main.ts')]));
-
-const webviews = {
-  ...common,
-  platform: 'browser',
-  format: 'iife',
-  target: 'es2022',
-  outdir: 'dist/media',
-  entryPoints: webviewEntries,
-  loader: { '.css': 'css' }
-};
-
-const builds = [host, ...(Object.keys(webviewEntries).length ? [webviews] : [])];
-
-if (watch) {
-  for (const options of builds) {
-    const ctx = await esbuild.context(options);
-    await ctx.watch();
+async function main() {
+  const production = process.argv.includes('--production');
+  const builds = buildOptions({ production });
+  if (process.argv.includes('--watch')) {
+    for (const options of builds) {
+      const ctx = await esbuild.context(options);
+      await ctx.watch();
+    }
+    return;
   }
-} else {
-  fs.rmSync('dist', { recursive: true, force: true });
+  fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   if (production) {
     // vsce writes the VSIX to out/, which a fresh clone does not have.
-    fs.mkdirSync('out', { recursive: true });
+    fs.mkdirSync(path.join(root, 'out'), { recursive: true });
   }
   const results = await Promise.all(builds.map(options => esbuild.build(options)));
-  const meta = results[0].metafile;
-  if (meta) {
-    fs.writeFileSync('dist/meta.json', JSON.stringify(meta));
-  }
+  fs.writeFileSync(path.join(root, 'dist', 'meta.json'), JSON.stringify(results[0].metafile));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch(e => {
+    console.error(e);
+    process.exit(1);
+  });
 }

@@ -1,102 +1,74 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { scoped } from './common/log';
-import type { ApprovalService } from './vscode/approval';
-import { registerCommands } from './vscode/commands/commands';
-import { SettingsService } from './vscode/settingsService';
-import { ConnectionService } from './vscode/connection/connection';
-import type { ElicitationPanels } from './vscode/elicitation/elicitationPanels';
-import { loadFeatures, loadRuntime } from './vscode/lazy';
-import { createLog } from './vscode/log';
-import { OAUTH_PROVIDER_ID, registerOAuthProvider } from './vscode/auth/oauthProvider';
-import { registerParticipant } from './vscode/chat/participant';
-import { StatusBar } from './vscode/connection/statusBar';
+import type { Runtime, RuntimeModule, SecureMcpApi } from './vscode/runtime';
 
-/** What activate() returns; integration tests read it through `extension.exports`. */
-export interface SecureMcpApi {
-  readonly settings: SettingsService;
-  readonly connection: ConnectionService;
-  readonly statusBar: StatusBar;
-  /** The approval step (created on first use, so activation does not load the webview code). */
-  readonly approval: () => ApprovalService;
-  readonly elicitation: () => ElicitationPanels;
-  readonly runtimeLoaded: () => boolean;
-  /** The last lines written to the log channel, as written (masked). */
-  readonly recentLog: () => readonly string[];
-  /** The @secure-mcp request handler itself, for tests that record what it streams. */
-  readonly handleChat: vscode.ChatRequestHandler;
+/** What activate() returns, in test builds running in test mode only. */
+export interface ActivationExports {
+  /** Whether dist/runtime.js was required before activate() returned (it must not be). */
+  readonly runtimeLoadedDuringActivation: boolean;
+  /** Loads the runtime (if needed) and returns what integration tests drive. */
+  readonly api: () => SecureMcpApi;
 }
 
-/** Wires the pieces together. Nothing here may load the MCP SDK or openai. */
-export function activate(context: vscode.ExtensionContext): SecureMcpApi {
-  const { channel, logger, recent } = createLog();
-  const settings = new SettingsService(logger);
-  const version = String(context.extension.packageJSON.version);
-  // Test hooks let integration tests drive the real webviews through their message path.
-  const testHooks = context.extensionMode === vscode.ExtensionMode.Test;
-  let approvalService: ApprovalService | undefined;
-  let elicitationPanels: ElicitationPanels | undefined;
-  const approval = (): ApprovalService => {
-    if (!approvalService) {
-      approvalService = new (loadFeatures().ApprovalService)({ context, logger, settings: () => settings.current.settings.approval, testHooks });
-      context.subscriptions.push(approvalService);
-    }
-    return approvalService;
+interface Manifest {
+  readonly contributes: {
+    readonly commands: readonly { readonly command: string }[];
+    readonly chatParticipants: readonly { readonly id: string }[];
+    readonly authentication: readonly { readonly id: string; readonly label: string }[];
   };
-  const elicitation = (): ElicitationPanels => {
-    if (!elicitationPanels) {
-      elicitationPanels = new (loadFeatures().ElicitationPanels)({ extensionUri: context.extensionUri, logger, testHooks });
-      context.subscriptions.push(elicitationPanels);
+}
+
+/**
+ * Registers what package.json contributes, each backed by dist/runtime.js, which is
+ * required the first time any of them is used and started right after activation.
+ * Nothing else happens here, so activation stays a few milliseconds.
+ */
+export function activate(context: vscode.ExtensionContext): ActivationExports | undefined {
+  const { contributes } = context.extension.packageJSON as Manifest;
+  const oauthSessionsChanged = new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>();
+  let runtime: Runtime | undefined;
+  const load = (): Runtime => {
+    if (!runtime) {
+      // A computed path keeps esbuild from inlining the runtime into this bundle.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const module = require(path.join(__dirname, 'runtime.js')) as RuntimeModule;
+      runtime = module.createRuntime(context, { oauthSessionsChanged });
     }
-    return elicitationPanels;
+    return runtime;
   };
-  const oauth = registerOAuthProvider(context, {
-    logger,
-    loadRuntime,
-    getServerUrl: () => settings.current.settings.serverUrl || undefined,
-    getClientIdentity: () => {
-      const auth = settings.current.settings.auth;
-      return {
-        ...(auth.clientId ? { clientId: auth.clientId } : {}),
-        ...(auth.clientMetadataUrl ? { clientMetadataUrl: auth.clientMetadataUrl } : {}),
-        ...(auth.allowLegacyEndpoints ? { legacyEndpointFallback: true } : {})
-      };
-    }
-  });
-  const connection = new ConnectionService({
-    settings,
-    state: context.globalState,
-    logger,
-    version,
-    elicit: (input, signal) => elicitation().elicit(input, signal),
-    onSessionEnded: () => approvalService?.policy.endSession(),
-    ownProviders: new Map([[OAUTH_PROVIDER_ID, oauth.provider]])
-  });
-  const statusBar = new StatusBar(connection);
-  const participantDeps = { context, settings, connection, gate: () => approval().gate, completed: (id: string, result: { outcome: 'ok' | 'error' | 'cancelled'; resultBytes?: number; error?: unknown }) => approval().audit.completed(id, result), logger };
+  const oauthProvider: vscode.AuthenticationProvider = {
+    onDidChangeSessions: oauthSessionsChanged.event,
+    getSessions: (scopes, options) => load().oauthProvider.getSessions(scopes, options),
+    createSession: (scopes, options) => load().oauthProvider.createSession(scopes, options),
+    removeSession: sessionId => load().oauthProvider.removeSession(sessionId)
+  };
   context.subscriptions.push(
-    channel,
-    settings,
-    connection,
-    statusBar,
-    oauth,
-    registerCommands({ context, settings, connection, approval, channel, logger }),
-    registerParticipant(participantDeps)
+    oauthSessionsChanged,
+    ...contributes.commands.map(({ command }) => vscode.commands.registerCommand(command, (...args: unknown[]) => load().runCommand(command, args))),
+    ...contributes.authentication.map(({ id, label }) => vscode.authentication.registerAuthenticationProvider(id, label, oauthProvider, { supportsMultipleAccounts: true })),
+    ...contributes.chatParticipants.map(({ id }) => {
+      const participant = vscode.chat.createChatParticipant(id, (request, chatContext, stream, token) => load().handleChat(request, chatContext, stream, token));
+      participant.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.png');
+      return participant;
+    }),
+    { dispose: () => runtime?.dispose() }
   );
-  // After activation returns: a silent check, and a connect only when a session exists.
-  const timer = setTimeout(() => void connection.connectIfSignedIn(), 0);
+  // After activation returns: the status bar and, when signed in, the connection.
+  const timer = setTimeout(() => load().start(), 0);
   context.subscriptions.push({ dispose: () => clearTimeout(timer) });
-  scoped(logger, 'extension').info(`activated ${context.extension.id} ${version}`);
-  return {
-    settings,
-    connection,
-    statusBar,
-    approval,
-    elicitation,
-    runtimeLoaded: () => require.cache[path.join(__dirname, 'runtime.js')] !== undefined,
-    recentLog: recent,
-    handleChat: (request, chatContext, stream, token) => loadFeatures().handleChatRequest(participantDeps, request, chatContext, stream, token)
-  };
+  if (SECURE_MCP_TEST_BUILD && context.extensionMode === vscode.ExtensionMode.Test) {
+    return {
+      runtimeLoadedDuringActivation: runtime !== undefined,
+      api: () => {
+        const api = load().testApi;
+        if (!api) {
+          throw new Error('the test API exists only in test builds running in test mode');
+        }
+        return api;
+      }
+    };
+  }
+  return undefined;
 }
 
 export function deactivate(): void {

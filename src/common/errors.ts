@@ -1,45 +1,20 @@
-const KINDS = Symbol.for('secure-mcp/error-kinds');
-
-type ErrorClass = { readonly kind: string } & (abstract new (...args: never[]) => unknown);
-
 /**
- * The small set of failures the product distinguishes, checked with `instanceof`.
- * dist/extension.js and dist/runtime.js each carry a copy of these classes, so
- * `instanceof` compares declared kinds (which survive minification), not prototypes.
+ * The small set of failures the product distinguishes, checked with `instanceof` and
+ * mapped to user-facing text in one place. Each class names itself, so the name
+ * survives minification (the audit records it).
  */
 export class SecureMcpError extends Error {
-  static readonly kind: string = 'SecureMcpError';
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    const kinds: string[] = [];
-    for (let c: unknown = new.target; typeof c === 'function' && 'kind' in c; c = Object.getPrototypeOf(c)) {
-      if (Object.hasOwn(c, 'kind')) {
-        kinds.push((c as ErrorClass).kind);
-      }
-    }
-    this.name = kinds[0] ?? 'SecureMcpError';
-    Object.defineProperty(this, KINDS, { value: kinds, enumerable: false });
-  }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    if (!Object.hasOwn(this, 'kind')) {
-      // A subclass without its own kind: only the prototype chain can tell.
-      return Function.prototype[Symbol.hasInstance].call(this, value);
-    }
-    const kinds = value !== null && typeof value === 'object' ? (value as { [KINDS]?: unknown })[KINDS] : undefined;
-    return Array.isArray(kinds) && kinds.includes(this.kind);
-  }
+  override readonly name: string = 'SecureMcpError';
 }
 
 /** No usable session: the user has to sign in (or sign in again). */
 export class AuthRequiredError extends SecureMcpError {
-  static override readonly kind: string = 'AuthRequiredError';
+  override readonly name: string = 'AuthRequiredError';
 }
 
 /** The server wants a scope the token does not carry (403 insufficient_scope). */
 export class InsufficientScopeError extends SecureMcpError {
-  static override readonly kind: string = 'InsufficientScopeError';
+  override readonly name: string = 'InsufficientScopeError';
   constructor(message: string, readonly scope: string | undefined, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -47,22 +22,22 @@ export class InsufficientScopeError extends SecureMcpError {
 
 /** The server could not be reached or kept failing after bounded retries. */
 export class ServerUnreachableError extends SecureMcpError {
-  static override readonly kind: string = 'ServerUnreachableError';
+  override readonly name: string = 'ServerUnreachableError';
 }
 
 /** The peer answered, but not in a way the protocol allows. */
 export class ProtocolError extends SecureMcpError {
-  static override readonly kind: string = 'ProtocolError';
+  override readonly name: string = 'ProtocolError';
 }
 
 /** The user said no (or let the approval time out). */
 export class DeclinedByUserError extends SecureMcpError {
-  static override readonly kind: string = 'DeclinedByUserError';
+  override readonly name: string = 'DeclinedByUserError';
 }
 
 /** Settings are missing or invalid; `problems` says which and why. */
 export class ConfigurationError extends SecureMcpError {
-  static override readonly kind: string = 'ConfigurationError';
+  override readonly name: string = 'ConfigurationError';
   constructor(message: string, readonly problems: readonly SettingProblem[] = []) {
     super(message);
   }
@@ -79,7 +54,7 @@ export type LlmConfigurationFix =
 
 /** No language model can be used as configured; unlike the server's settings, `fix` says which action helps. */
 export class LlmConfigurationError extends ConfigurationError {
-  static override readonly kind: string = 'LlmConfigurationError';
+  override readonly name: string = 'LlmConfigurationError';
   constructor(message: string, readonly fix: LlmConfigurationFix, problems: readonly SettingProblem[] = []) {
     super(message, problems);
   }
@@ -87,7 +62,7 @@ export class LlmConfigurationError extends ConfigurationError {
 
 /** A capability that a later release delivers; the message says which one. */
 export class NotAvailableYetError extends SecureMcpError {
-  static override readonly kind: string = 'NotAvailableYetError';
+  override readonly name: string = 'NotAvailableYetError';
 }
 
 export interface SettingProblem {

@@ -258,7 +258,7 @@ export function missingRequiredScopes(s: Settings): boolean {
 /**
  * The scopes to ask the authentication provider for: the configured (or discovered)
  * resource scopes plus VS Code's Microsoft-provider hints when set. Nothing else, so
- * silent refresh keeps asking for the same list (entra.md).
+ * silent refresh keeps asking for the same list (docs/entra.md#silent-refresh).
  */
 export function sessionScopes(s: Settings, discovered: readonly string[] = []): string[] {
   const scopes = [...(s.auth.scopes.length ? s.auth.scopes : discovered)];

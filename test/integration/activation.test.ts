@@ -2,26 +2,28 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { COMMAND_IDS } from '../../src/vscode/commands/commands';
+import { COMMAND_IDS } from '../../src/vscode/commands/ids';
 import { PARTICIPANT_ID } from '../../src/vscode/chat/participant';
-import { extension } from './util';
+import { api, extension } from './util';
 
 // Runs first (files load in name order), so nothing else has touched the runtime yet.
 suite('activation', () => {
   test('activates in the VS Code under test', async () => {
     assert.match(vscode.version, /^1\.\d+\.\d+/);
     const ext = extension();
-    const api = await ext.activate();
+    await ext.activate();
     assert.equal(ext.isActive, true);
-    assert.equal(typeof api.runtimeLoaded, 'function');
-    assert.ok(api.settings.current.settings, 'activate() returns the settings service');
+    assert.ok((await api()).settings.current.settings, 'the runtime behind activation reads the settings');
   });
 
-  test('does not load the heavy runtime during activation', async () => {
+  test('does not load the runtime during activation, and loads it right after', async () => {
     const ext = extension();
-    const api = await ext.activate();
+    const exports = await ext.activate();
+    assert.ok(exports, 'a development build in test mode exports its test hooks');
     assert.ok(fs.existsSync(path.join(ext.extensionPath, 'dist', 'runtime.js')), 'dist/runtime.js exists, so the check below means something');
-    assert.equal(api.runtimeLoaded(), false, 'dist/runtime.js (MCP SDK, openai) was required during activation');
+    assert.equal(exports.runtimeLoadedDuringActivation, false, 'dist/runtime.js (MCP SDK, openai) was required during activate()');
+    // The status bar item is the runtime's: it exists once the deferred start ran.
+    assert.ok((await api()).statusBar.view.text.length > 0, 'the status bar item is shown');
   });
 
   test('contributes the @secure-mcp chat participant with its commands', () => {

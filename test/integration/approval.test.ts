@@ -12,7 +12,7 @@ import { PolicyGate } from '../../src/node/approval/policyGate';
 import type { Logger } from '../../src/common/log';
 import { ApprovalPanels, type IgnoredMessage } from '../../src/vscode/approval/approvalPanels';
 import { AUDIT_LOG_SCHEME } from '../../src/vscode/approval';
-import type { CommandResult } from '../../src/vscode/commands/commands';
+import type { CommandResult } from '../../src/vscode/commands/command';
 import { api, extension, waitFor, withTimeout } from './util';
 
 const SERVER = 'https://mcp.contoso.example/mcp';

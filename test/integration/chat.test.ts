@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { CommandResult } from '../../src/vscode/commands/commands';
+import type { CommandResult } from '../../src/vscode/commands/command';
 import type { TurnMetadata } from '../../src/vscode/chat/participant';
 import { refreshHeadless, signInHeadless, startWorld, steps, weatherFor, type World } from '../world';
 import type { HelperApi, SuppliedToken } from './helper-extension/src/extension';

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { COMMAND_IDS, type CommandResult } from '../../src/vscode/commands/commands';
+import type { CommandResult } from '../../src/vscode/commands/command';
+import { COMMAND_IDS } from '../../src/vscode/commands/ids';
 import { api, setSetting, waitFor, withTimeout } from './util';
 
 

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import { AuthRequiredError, InsufficientScopeError } from '../../src/common/errors';
-import type { CommandResult } from '../../src/vscode/commands/commands';
+import type { CommandResult } from '../../src/vscode/commands/command';
 import { ADMIN_SCOPE, refreshHeadless, signInHeadless, startSecureMcpServer, startWorld, weatherFor, type World } from '../world';
 import { api, grantTestProvider, helper, setSetting, waitFor, withTimeout } from './util';
 import type { HelperApi, SuppliedToken } from './helper-extension/src/extension';

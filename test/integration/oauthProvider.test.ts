@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import { createAuthFetch } from '../../src/node/auth/authFetch';
 import type { Logger } from '../../src/common/log';
 import { McpSession } from '../../src/node/mcp/session';
-import { OAuthClient } from '../../src/node/oauth';
 import { SecureMcpOAuthProvider } from '../../src/vscode/auth/oauthProvider';
 import { createHeadlessBrowser, startWorld, type World } from '../world';
 
@@ -62,7 +61,6 @@ suite('Secure MCP (OAuth) provider against the world', function () {
     const secrets = new MemorySecrets();
     const provider = new SecureMcpOAuthProvider(secrets, {
       logger: quiet,
-      loadRuntime: () => ({ OAuthClient }),
       getServerUrl: () => world.urls.mcp,
       openBrowser: createHeadlessBrowser({ credentials: { username: world.demoUser.username, password: world.demoUser.password } })
     });

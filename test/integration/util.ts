@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { SecureMcpApi } from '../../src/extension';
+import type { ActivationExports } from '../../src/extension';
+import type { SecureMcpApi } from '../../src/vscode/runtime';
 import type { HelperApi } from './helper-extension/src/extension';
 
 export const EXTENSION_ID = 'secure-mcp.secure-mcp';
@@ -8,16 +9,21 @@ export const HELPER_ID = 'secure-mcp-test.secure-mcp-test-helper';
 /** Must match UI_REQUEST_PREFIX in test/runner/codeServer.mjs. */
 const UI_REQUEST_PREFIX = '[secure-mcp-ui] ';
 
-export function extension(): vscode.Extension<SecureMcpApi> {
-  const ext = vscode.extensions.getExtension<SecureMcpApi>(EXTENSION_ID);
+export function extension(): vscode.Extension<ActivationExports | undefined> {
+  const ext = vscode.extensions.getExtension<ActivationExports | undefined>(EXTENSION_ID);
   if (!ext) {
     throw new Error(`${EXTENSION_ID} is not installed in this extension host`);
   }
   return ext;
 }
 
+/** The test API of the development build (absent from the VSIX; see src/extension.ts). */
 export async function api(): Promise<SecureMcpApi> {
-  return extension().activate();
+  const exports = await extension().activate();
+  if (!exports) {
+    throw new Error(`${EXTENSION_ID} exports no test API: run the tests against a development build in test mode`);
+  }
+  return exports.api();
 }
 
 export async function helper(): Promise<HelperApi> {

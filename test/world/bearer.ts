@@ -1,6 +1,6 @@
 /**
  * Bearer-token validation for the world's MCP server, with the rules of an Entra-protected
- * API (security.md C1–C8): RS256 via JWKS only, exact issuer and audience, exp/nbf required,
+ * API (docs/security.md C1–C8): RS256 via JWKS only, exact issuer and audience, exp/nbf required,
  * bounded clock skew, delegated tokens with the required `scp` only.
  */
 import {

@@ -1,6 +1,6 @@
 /**
  * The secure MCP server of the local world: the MCP SDK's server behind bearer
- * validation shaped like an Entra-protected API (security.md B8, C1–C8), with the
+ * validation shaped like an Entra-protected API (docs/security.md B8, C1–C8), with the
  * tools the extension must cope with and hooks that let tests see what reached it.
  */
 import * as crypto from 'node:crypto';
@@ -106,7 +106,7 @@ export interface SecureMcpServer {
 	revokeTokensSeenSoFar(): void;
 	/**
 	 * While on, `get_forecast` answers with `structuredContent` that violates its advertised
-	 * `outputSchema` (security.md E5). The tool list does not change; the SDK's server checks
+	 * `outputSchema` (docs/security.md E5). The tool list does not change; the SDK's server checks
 	 * the handler's output, so the break is made on the wire, as a faulty server would send it.
 	 */
 	breakStructuredOutput(on: boolean): void;

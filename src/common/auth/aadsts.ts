@@ -1,6 +1,6 @@
 /**
- * Entra sign-in errors (AADSTS codes, entra.md) and what fixes each, shared by Diagnose
- * and the sign-in command. Small and dependency-free: it ships in the activation bundle.
+ * Entra sign-in errors (AADSTS codes, docs/entra.md#sign-in-errors) and what fixes each, shared by Diagnose
+ * and the sign-in command.
  */
 import { AuthRequiredError } from '../errors';
 import { mask } from '../log';

@@ -16,7 +16,7 @@ export type HistoryTurn =
 
 /**
  * Ours, and the only system text the model gets. Server-provided text never goes here
- * (security.md E3); the tool list travels as function definitions.
+ * (docs/security.md E3); the tool list travels as function definitions.
  */
 export const SYSTEM_PROMPT = [
   'You are Secure MCP, an assistant inside Visual Studio Code. You answer the user\'s questions, using the functions offered to you when they help; each function is a tool on a remote MCP server the user connected to, named <server>__<tool>.',

@@ -1,5 +1,5 @@
 /**
- * Model and server text rendered in chat (security.md D7): it stays Markdown, but no
+ * Model and server text rendered in chat (docs/security.md D7): it stays Markdown, but no
  * image is loaded, no HTML is rendered, and only http(s) and mailto links survive; a
  * link to any other scheme (command:, vscode:, file:, javascript:, data:) keeps its
  * text and loses its target.

@@ -77,7 +77,7 @@ export function randomBoundary(): string {
 /**
  * Encloses untrusted text between markers carrying a boundary chosen after the text
  * exists, so the text cannot contain a matching end marker and "close" the data early
- * to smuggle instructions after it (security.md E3).
+ * to smuggle instructions after it (docs/security.md E3).
  */
 export function wrapUntrusted(label: string, text: string, boundary: () => string = randomBoundary): string {
   let b = boundary();

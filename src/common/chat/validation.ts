@@ -8,7 +8,7 @@ export type ArgumentCheck =
 
 /**
  * Checks a model's arguments against the tool's `inputSchema` before anyone is asked
- * to approve them (security.md E5). Schemas compile on first use only, since a turn
+ * to approve them (docs/security.md E5). Schemas compile on first use only, since a turn
  * offers many tools and calls few.
  */
 export class ArgumentValidator {

@@ -1,6 +1,6 @@
 /**
  * The requested schema of a form-mode elicitation, turned into a form the webview can
- * render and a validator for what the user submits (security.md D6). The schema comes
+ * render and a validator for what the user submits (docs/security.md D6). The schema comes
  * from the server, so everything is read defensively: unknown or malformed parts make
  * the request unusable rather than half-rendered.
  */

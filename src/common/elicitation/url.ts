@@ -1,6 +1,6 @@
 /**
  * URL-mode elicitation: what the user must see before a server sends them to a web
- * page (security.md D6). Only the analysis lives here; opening happens in the VS Code
+ * page (docs/security.md D6). Only the analysis lives here; opening happens in the VS Code
  * layer after the user agreed.
  */
 

@@ -5,7 +5,7 @@ import { SecureMcpError } from '../errors';
  * on; callers branch with `instanceof`.
  */
 export class LlmError extends SecureMcpError {
-  static override readonly kind: string = 'LlmError';
+  override readonly name: string = 'LlmError';
   constructor(message: string, readonly status?: number, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -13,12 +13,12 @@ export class LlmError extends SecureMcpError {
 
 /** 401/403: the key or the sign-in is wrong, expired, or lacks access to the model. */
 export class LlmAuthError extends LlmError {
-  static override readonly kind: string = 'LlmAuthError';
+  override readonly name: string = 'LlmAuthError';
 }
 
 /** 429 that outlasted the bounded retries (or asked for a longer wait than we allow). */
 export class LlmRateLimitError extends LlmError {
-  static override readonly kind: string = 'LlmRateLimitError';
+  override readonly name: string = 'LlmRateLimitError';
   constructor(message: string, readonly retryAfterMs: number | undefined, options?: { cause?: unknown }) {
     super(message, 429, options);
   }
@@ -26,25 +26,25 @@ export class LlmRateLimitError extends LlmError {
 
 /** 5xx that outlasted the bounded retries. */
 export class LlmServerError extends LlmError {
-  static override readonly kind: string = 'LlmServerError';
+  override readonly name: string = 'LlmServerError';
 }
 
 /** The conversation (history, tool results, tool list) is longer than the model accepts. */
 export class LlmContextLengthError extends LlmError {
-  static override readonly kind: string = 'LlmContextLengthError';
+  override readonly name: string = 'LlmContextLengthError';
 }
 
 /** The service could not be reached, or timed out. */
 export class LlmUnavailableError extends LlmError {
-  static override readonly kind: string = 'LlmUnavailableError';
+  override readonly name: string = 'LlmUnavailableError';
 }
 
 /** Any other refusal: unknown model or deployment, bad request, content filter. */
 export class LlmRequestError extends LlmError {
-  static override readonly kind: string = 'LlmRequestError';
+  override readonly name: string = 'LlmRequestError';
 }
 
 /** The caller aborted the request. Not a failure to report, just a stop. */
 export class LlmCancelledError extends LlmError {
-  static override readonly kind: string = 'LlmCancelledError';
+  override readonly name: string = 'LlmCancelledError';
 }

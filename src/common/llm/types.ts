@@ -16,7 +16,7 @@ export interface LlmToolCall {
 
 /**
  * One message of the conversation. `system` is only ever our own prompt: text from
- * servers (descriptions, results) travels in `tool` messages (security.md E3).
+ * servers (descriptions, results) travels in `tool` messages (docs/security.md E3).
  */
 export type LlmMessage =
   | { readonly role: 'system'; readonly content: string }

@@ -16,10 +16,10 @@ export type OAuthRefusal =
 
 /**
  * The authorization server or the browser round trip broke a rule of the MCP
- * authorization spec or security.md (A4–A10, B2–B3); nothing further was sent.
+ * authorization spec or docs/security.md (A4–A10, B2–B3); nothing further was sent.
  */
 export class OAuthRefusedError extends ProtocolError {
-  static override readonly kind: string = 'OAuthRefusedError';
+  override readonly name: string = 'OAuthRefusedError';
   constructor(readonly refusal: OAuthRefusal, message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -1,6 +1,6 @@
 import type { OAuthClientInformationMixed } from '@modelcontextprotocol/sdk/shared/auth.js';
 
-/** The subset of VS Code's `SecretStorage` the OAuth client needs (security.md A9). */
+/** The subset of VS Code's `SecretStorage` the OAuth client needs (docs/security.md A9). */
 export interface SecretStore {
   get(key: string): PromiseLike<string | undefined>;
   store(key: string, value: string): PromiseLike<void>;
@@ -32,12 +32,12 @@ const INDEX_KEY = `${PREFIX}.tokens`;
 export const normalizeScope = (scope: string | undefined): string =>
   [...new Set((scope ?? '').split(/\s+/).filter(Boolean))].sort().join(' ');
 
-/** security.md A3: a token is keyed by (server, issuer, scopes), so no server ever gets another's. */
+/** docs/security.md A3: a token is keyed by (server, issuer, scopes), so no server ever gets another's. */
 export function tokenKey(server: string, issuer: string, scope: string): string {
   return `${PREFIX}.token/${JSON.stringify([server, issuer, normalizeScope(scope)])}`;
 }
 
-/** security.md A9: a client registration belongs to one authorization server. */
+/** docs/security.md A9: a client registration belongs to one authorization server. */
 export function clientKey(issuer: string): string {
   return `${PREFIX}.client/${issuer}`;
 }

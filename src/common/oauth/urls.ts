@@ -2,7 +2,7 @@ import { isSecureTransport } from '../settings';
 import { OAuthRefusedError } from './errors';
 
 /**
- * security.md A10: an authorization URL is opened only when it is `https:`, or `http:`
+ * docs/security.md A10: an authorization URL is opened only when it is `https:`, or `http:`
  * to a loopback host. Anything else (`javascript:`, `file:`, `command:`, `vscode:`, a
  * plain-http remote host) would let a hostile authorization server run code or leak
  * the request, so it is refused before the browser sees it.

@@ -6,7 +6,7 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-/** SHA-256 (hex) of the canonical JSON of a tool's definition: the pin (security.md E1). */
+/** SHA-256 (hex) of the canonical JSON of a tool's definition: the pin (docs/security.md E1). */
 export function definitionHash(tool: Tool | ToolDefinition): string {
   return sha256Hex(canonicalJson(toolDefinition(tool as Tool)));
 }

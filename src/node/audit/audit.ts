@@ -7,7 +7,7 @@ export type AuditOutcome = 'ok' | 'error' | 'cancelled' | 'not-run' | 'unknown';
 
 /**
  * One line of the audit log. Deliberately has no field for tokens, argument values,
- * results or the account's display name: only hashes, ids and sizes (security.md E6).
+ * results or the account's display name: only hashes, ids and sizes (docs/security.md E6).
  */
 export interface AuditRecord {
   readonly time: string;

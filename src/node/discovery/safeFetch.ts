@@ -7,9 +7,9 @@ import { ProtocolError, SecureMcpError } from '../../common/errors';
 import { isLoopbackHost, isSecureTransport } from '../../common/settings';
 import type { FetchLike } from '../auth/authFetch';
 
-/** A metadata URL that security.md B5 forbids fetching. Not a TypeError, so the SDK's CORS retry never swallows it. */
+/** A metadata URL that docs/security.md B5 forbids fetching. Not a TypeError, so the SDK's CORS retry never swallows it. */
 export class BlockedUrlError extends SecureMcpError {
-  static override readonly kind: string = 'BlockedUrlError';
+  override readonly name: string = 'BlockedUrlError';
 }
 
 export type Lookup = (hostname: string) => Promise<readonly string[]>;
@@ -23,7 +23,7 @@ export interface SafeFetchOptions {
 }
 
 /**
- * `fetch` for discovery documents (security.md B5): https only (http for loopback),
+ * `fetch` for discovery documents (docs/security.md B5): https only (http for loopback),
  * no private, link-local or otherwise internal targets except loopback, no redirects,
  * and a cap on size and time. Never sends credentials.
  */

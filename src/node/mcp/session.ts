@@ -59,7 +59,7 @@ export interface CallOptions {
 const FALLBACK_STATUSES = new Set([400, 404, 405]);
 /**
  * The SDK's Client checks a result's `structuredContent` against the tool's `outputSchema`
- * (security.md E5) and throws a bare McpError, with codes a server's own JSON-RPC errors
+ * (docs/security.md E5) and throws a bare McpError, with codes a server's own JSON-RPC errors
  * use too; only the SDK's wording tells its check apart.
  */
 const OUTPUT_SCHEMA_VIOLATION = /^MCP error -?\d+: (Structured content does not match the tool's output schema|Tool .* has an output schema but did not return structured content|Failed to validate structured content)/;

@@ -56,7 +56,7 @@ export interface OAuthClientOptions {
    * A 2025-03-26 server with no metadata at all (no PRM, no authorization server
    * metadata): use `/authorize`, `/token` and `/register` on its origin, as that spec
    * allowed, still with PKCE S256. Off by default: nothing advertises S256 there, and
-   * security.md A4 refuses such a server unless the user opts in for it.
+   * docs/security.md A4 refuses such a server unless the user opts in for it.
    */
   readonly legacyEndpointFallback?: boolean;
   readonly now?: () => number;
@@ -87,7 +87,7 @@ const TOKEN_EARLY_MS = 60_000;
 /**
  * The generic OAuth 2.1 client of the MCP authorization spec, built on the SDK's
  * `auth()`. This class adds what `auth()` leaves to the caller: the checks of
- * security.md (PKCE S256 advertised, PRM `resource` and AS `issuer` matching, safe
+ * docs/security.md (PKCE S256 advertised, PRM `resource` and AS `issuer` matching, safe
  * metadata fetches, the authorization URL scheme, `state` and `iss` on the response),
  * the loopback redirect, and storage keyed by issuer and (server, issuer, scopes).
  */

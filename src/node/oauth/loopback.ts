@@ -31,7 +31,7 @@ export interface LoopbackOptions {
 const CALLBACK_PATH = '/callback';
 
 /**
- * A one-shot redirect listener (security.md A8, RFC 8252 §7.3): 127.0.0.1 only, an
+ * A one-shot redirect listener (docs/security.md A8, RFC 8252 §7.3): 127.0.0.1 only, an
  * ephemeral port, the first request to the callback path wins, every later one gets a
  * refusal page. Pages are static text: nothing from the query is reflected, so a
  * crafted redirect cannot inject markup into a page served from this origin.

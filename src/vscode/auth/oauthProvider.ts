@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import type * as OAuth from '../../node/oauth';
+import { OAuthClient, type BrowserOpener, type TokenRecord } from '../../node/oauth';
 import type { Logger } from '../../common/log';
 import { grantCovers } from '../../common/settings';
 
@@ -12,19 +12,19 @@ export const OAUTH_PROVIDER_LABEL = 'Secure MCP (OAuth)';
  */
 export const SERVER_SCOPE_PREFIX = 'SECURE_MCP_SERVER:';
 
-/** The part of dist/runtime.js this provider needs; loaded on first use to keep activation cheap. */
-export type OAuthRuntime = Pick<typeof OAuth, 'OAuthClient'>;
-
 export interface OAuthProviderDeps {
   readonly logger: Logger;
-  /** dist/runtime.js (the lead's `loadRuntime`), which must export `OAuthClient`. */
-  readonly loadRuntime: () => OAuthRuntime | Promise<OAuthRuntime>;
+  /**
+   * Where session changes are announced. Activation registers the provider before this
+   * class is loaded, so it owns the emitter VS Code listens to; tests pass none.
+   */
+  readonly sessionsChanged?: vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>;
   /** `secureMcp.serverUrl`, read when needed so a settings change applies to the next sign-in. */
   readonly getServerUrl: () => string | undefined;
   /** Pre-registered client id (`secureMcp.auth.clientId`) and Client ID Metadata Document URL, when set. */
   readonly getClientIdentity?: () => { readonly clientId?: string; readonly clientMetadataUrl?: string; readonly legacyEndpointFallback?: boolean };
   /** Defaults to `vscode.env.openExternal`; tests inject a headless browser. */
-  readonly openBrowser?: OAuth.BrowserOpener;
+  readonly openBrowser?: BrowserOpener;
 }
 
 /**
@@ -33,15 +33,20 @@ export interface OAuthProviderDeps {
  * they survive restarts, appear in the Accounts menu and are removed with their secrets.
  */
 export class SecureMcpOAuthProvider implements vscode.AuthenticationProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>();
-  readonly onDidChangeSessions = this.changed.event;
-  private client: OAuth.OAuthClient | undefined;
+  private readonly changed: vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>;
+  readonly onDidChangeSessions: vscode.Event<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>;
+  private client: OAuthClient | undefined;
   private clientKey = '';
 
-  constructor(private readonly secrets: vscode.SecretStorage, private readonly deps: OAuthProviderDeps) {}
+  constructor(private readonly secrets: vscode.SecretStorage, private readonly deps: OAuthProviderDeps) {
+    this.changed = deps.sessionsChanged ?? new vscode.EventEmitter();
+    this.onDidChangeSessions = this.changed.event;
+  }
 
   dispose(): void {
-    this.changed.dispose();
+    if (!this.deps.sessionsChanged) {
+      this.changed.dispose();
+    }
   }
 
   async getSessions(scopes: readonly string[] | undefined, _options?: vscode.AuthenticationProviderSessionOptions): Promise<vscode.AuthenticationSession[]> {
@@ -111,12 +116,11 @@ export class SecureMcpOAuthProvider implements vscode.AuthenticationProvider, vs
   }
 
   /** One client per client identity: a changed client id setting takes effect on the next call. */
-  private async getClient(): Promise<OAuth.OAuthClient> {
+  private async getClient(): Promise<OAuthClient> {
     const identity = this.deps.getClientIdentity?.() ?? {};
     const key = JSON.stringify(identity);
     if (!this.client || key !== this.clientKey) {
-      const runtime = await this.deps.loadRuntime();
-      this.client = new runtime.OAuthClient({
+      this.client = new OAuthClient({
         secrets: this.secrets,
         logger: this.deps.logger,
         openBrowser: this.deps.openBrowser ?? openExternal,
@@ -131,32 +135,22 @@ export class SecureMcpOAuthProvider implements vscode.AuthenticationProvider, vs
 }
 
 /** A10: the URL was checked by the OAuth client; VS Code opens it in the user's browser. */
-const openExternal: OAuth.BrowserOpener = async url => {
+const openExternal: BrowserOpener = async url => {
   const opened = await vscode.env.openExternal(vscode.Uri.parse(url.href, true));
   if (!opened) {
     throw new Error(vscode.l10n.t('The browser could not be opened for sign-in.'));
   }
 };
 
-function sessionIdOf(record: OAuth.TokenRecord): string {
+function sessionIdOf(record: TokenRecord): string {
   return crypto.createHash('sha256').update(JSON.stringify([record.server, record.issuer, record.scope])).digest('hex').slice(0, 32);
 }
 
-function toSession(record: OAuth.TokenRecord): vscode.AuthenticationSession {
+function toSession(record: TokenRecord): vscode.AuthenticationSession {
   return {
     id: sessionIdOf(record),
     accessToken: record.accessToken,
     account: { id: record.account.id, label: record.account.label },
     scopes: record.scope ? record.scope.split(' ') : []
   };
-}
-
-/**
- * Registers the provider (Accounts menu: "Secure MCP (OAuth)"). Call from activate();
- * the returned disposable unregisters it and disposes its event emitter.
- */
-export function registerOAuthProvider(context: vscode.ExtensionContext, deps: OAuthProviderDeps): vscode.Disposable & { readonly provider: vscode.AuthenticationProvider } {
-  const provider = new SecureMcpOAuthProvider(context.secrets, deps);
-  const registration = vscode.authentication.registerAuthenticationProvider(OAUTH_PROVIDER_ID, OAUTH_PROVIDER_LABEL, provider, { supportsMultipleAccounts: true });
-  return Object.assign(vscode.Disposable.from(registration, provider), { provider });
 }

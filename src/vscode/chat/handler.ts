@@ -6,13 +6,14 @@ import type { HistoryTurn, PastToolCall } from '../../common/chat/history';
 import { escapeMarkdown, inlineCode, progressText, untrustedMarkdown } from '../../common/chat/markdown';
 import { AuthRequiredError, ConfigurationError, LlmConfigurationError, SecureMcpError } from '../../common/errors';
 import { scoped } from '../../common/log';
-import type { ArgumentValidator, ToolLoopEvent, ToolServer } from '../../node/runtime';
-import { loadRuntime } from '../lazy';
 import { chooseModel, type ChosenModel } from '../llm/models';
 
 import { PARTICIPANT_ID, type ParticipantDeps, type TurnMetadata } from './participant';
+import { capText, resultToText } from '../../common/chat/results';
+import { pastToolCalls, runToolLoop, type ToolLoopEvent, type ToolServer } from '../../common/chat/toolLoop';
+import { ArgumentValidator } from '../../common/chat/validation';
 
-/** Handles one chat request; loaded on first use from dist/features.js. */
+/** Handles one @secure-mcp chat request. */
 export async function handleChatRequest(deps: ParticipantDeps, request: vscode.ChatRequest, chatContext: vscode.ChatContext, stream: vscode.ChatResponseStream, token: vscode.CancellationToken): Promise<vscode.ChatResult> {
   const log = scoped(deps.logger, 'chat');
   log.debug(`request command=${request.command ?? '(none)'}`);
@@ -35,7 +36,7 @@ export async function handleChatRequest(deps: ParticipantDeps, request: vscode.C
       renderTools(stream, await deps.connection.listTools(ac.signal));
       return { metadata: none };
     }
-    validator ??= new (loadRuntime().ArgumentValidator)();
+    validator ??= new ArgumentValidator();
     if (request.command === 'call') {
       return { metadata: { command: 'call', toolCalls: await directCall(deps, request.prompt, stream, validator, ac.signal) } };
     }
@@ -94,7 +95,6 @@ async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chat
   // Connect first: a sign-in problem is reported before any model is asked.
   await deps.connection.listTools(signal);
   const chosen = await chooseModel(s, deps.context.secrets, request.model, deps.logger);
-  const runtime = loadRuntime();
   const server: ToolServer = {
     name: serverName(s.serverUrl),
     context: await callContext(deps),
@@ -137,7 +137,7 @@ async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chat
         break;
     }
   };
-  const result = await runtime.runToolLoop({
+  const result = await runToolLoop({
     model: chosen.model,
     servers: [server],
     gate: deps.gate(),
@@ -167,7 +167,7 @@ async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chat
     }
   }
   stream.markdown(inert(`\n_${escapeMarkdown(vscode.l10n.t('Model: {0}.', describeModel(chosen)))}_`));
-  return runtime.pastToolCalls(result);
+  return pastToolCalls(result);
 }
 
 /** `/call <tool> <json>`: no model involved, but still validated and approved. */
@@ -198,15 +198,14 @@ async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.
   }
   stream.progress(callingLine(tool.name, context.serverLabel));
   const started = Date.now();
-  const runtime = loadRuntime();
   try {
     const result = await deps.connection.callTool(tool.name, check.args, {
       signal,
       onProgress: p => stream.progress(progressLine(tool.name, p))
     });
-    const text = runtime.resultToText(result);
+    const text = resultToText(result);
     await deps.completed(id, { outcome: result.isError ? 'error' : 'ok', resultBytes: text.length });
-    const capped = runtime.capText(text, deps.settings.current.settings.limits.maxResultCharsForModel);
+    const capped = capText(text, deps.settings.current.settings.limits.maxResultCharsForModel);
     stream.markdown(vscode.l10n.t('{0} {1} answered in {2} ms (server output, shown as text):', result.isError ? '⚠️' : '✅', inlineCode(tool.name), Date.now() - started));
     stream.markdown('\n');
     stream.markdown(fenced(capped.text));
@@ -234,7 +233,7 @@ function describeModel(chosen: ChosenModel): string {
   return vscode.l10n.t('{0} ({1})', chosen.model.label, chosen.reason);
 }
 
-/** Markdown that can run nothing: no command links, no HTML (security.md D7). */
+/** Markdown that can run nothing: no command links, no HTML (docs/security.md D7). */
 function inert(markdown: string): vscode.MarkdownString {
   const md = new vscode.MarkdownString(markdown, false);
   md.isTrusted = false;

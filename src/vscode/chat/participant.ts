@@ -1,10 +1,9 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { ApprovalGate } from '../../common/approval/gate';
 import type { PastToolCall } from '../../common/chat/history';
 import type { Logger } from '../../common/log';
 import type { SettingsService } from '../settingsService';
 import type { ConnectionService } from '../connection/connection';
-import { loadFeatures } from '../lazy';
 
 export const PARTICIPANT_ID = 'secure-mcp.chat';
 
@@ -23,12 +22,4 @@ export interface ParticipantDeps {
   /** Records how an approved call ended (the gate records the decision). */
   readonly completed: (callId: string, result: { outcome: 'ok' | 'error' | 'cancelled'; resultBytes?: number; error?: unknown }) => Promise<void>;
   readonly logger: Logger;
-}
-
-/** Registers `@secure-mcp`; the handler lives in dist/features.js and loads on the first request. */
-export function registerParticipant(deps: ParticipantDeps): vscode.Disposable {
-  const participant = vscode.chat.createChatParticipant(PARTICIPANT_ID, (request, chatContext, stream, token) =>
-    loadFeatures().handleChatRequest(deps, request, chatContext, stream, token));
-  participant.iconPath = vscode.Uri.joinPath(deps.context.extensionUri, 'media', 'icon.png');
-  return participant;
 }

@@ -1,34 +1,16 @@
 import * as vscode from 'vscode';
 import { AuthRequiredError, ConfigurationError, SecureMcpError } from '../../common/errors';
-import { scoped, type Logger } from '../../common/log';
-import type { ApprovalService } from '../approval';
-import type { SettingsService } from '../settingsService';
-import type { ConnectionService } from '../connection/connection';
-import { loadFeatures } from '../lazy';
-
+import { scoped } from '../../common/log';
+import { withProgress, type CommandDeps, type CommandResult } from './command';
 import { COMMAND_IDS, type CommandId } from './ids';
-
-export { COMMAND_IDS, type CommandId };
-
-/** What a command did, returned so other commands, the chat participant and tests can act on it. */
-export interface CommandResult {
-  readonly done: boolean;
-  readonly message: string;
-}
-
-export interface CommandDeps {
-  readonly context: vscode.ExtensionContext;
-  /** Created on first use (dist/features.js). */
-  readonly approval: () => ApprovalService;
-  readonly settings: SettingsService;
-  readonly connection: ConnectionService;
-  readonly channel: vscode.LogOutputChannel;
-  readonly logger: Logger;
-}
+import { configureServer, diagnoseCommand, setApiKey, showTools } from './serverCommands';
 
 type Handler = (...args: unknown[]) => Promise<CommandResult>;
 
-export function registerCommands(deps: CommandDeps): vscode.Disposable {
+/** Runs one contributed command by id; activation registers the ids package.json contributes. */
+export type CommandRunner = (id: string, args: readonly unknown[]) => Promise<CommandResult>;
+
+export function createCommandRunner(deps: CommandDeps): CommandRunner {
   const log = scoped(deps.logger, 'commands');
   const handlers: Record<CommandId, Handler> = {
     'secureMcp.signIn': () => signIn(deps),
@@ -38,14 +20,14 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
       void vscode.window.showInformationMessage(message);
       return { done: true, message };
     },
-    'secureMcp.configureServer': arg => loadFeatures().configureServer(deps, typeof arg === 'string' ? arg : undefined),
-    'secureMcp.setApiKey': arg => loadFeatures().setApiKey(deps, arg),
-    'secureMcp.showTools': () => loadFeatures().showTools(deps),
+    'secureMcp.configureServer': arg => configureServer(deps, typeof arg === 'string' ? arg : undefined),
+    'secureMcp.setApiKey': arg => setApiKey(deps, arg),
+    'secureMcp.showTools': () => showTools(deps),
     'secureMcp.reconnect': () => withProgress(vscode.l10n.t('Reconnecting to the MCP server…'), async () => {
       const tools = await deps.connection.reconnect();
       return { done: true, message: vscode.l10n.t('Connected: {0} tools.', tools.length) };
     }),
-    'secureMcp.diagnose': () => loadFeatures().diagnoseCommand(deps),
+    'secureMcp.diagnose': () => diagnoseCommand(deps),
     'secureMcp.showLog': async () => {
       deps.channel.show(true);
       return { done: true, message: vscode.l10n.t('The Secure MCP log is open.') };
@@ -55,7 +37,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
     'secureMcp.resetApprovals': () => deps.approval().resetApprovals()
   };
 
-  return vscode.Disposable.from(...COMMAND_IDS.map(id => vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+  return async (id, args) => {
+    if (!isCommandId(id)) {
+      throw new Error(`no handler for the contributed command ${id}`);
+    }
     try {
       return await handlers[id](...args);
     } catch (e) {
@@ -71,7 +56,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
       });
       return { done: false, message };
     }
-  })));
+  };
+}
+
+function isCommandId(id: string): id is CommandId {
+  return (COMMAND_IDS as readonly string[]).includes(id);
 }
 
 /** Our typed errors carry messages meant for people; each gets the action that fixes it. */
@@ -90,10 +79,6 @@ function showFailure(e: SecureMcpError, deps: CommandDeps): CommandResult {
     }
   });
   return { done: false, message: e.message };
-}
-
-export function withProgress(title: string, task: () => Promise<CommandResult>): Promise<CommandResult> {
-  return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, task));
 }
 
 async function signIn(deps: CommandDeps): Promise<CommandResult> {

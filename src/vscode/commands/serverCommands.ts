@@ -2,10 +2,13 @@ import * as vscode from 'vscode';
 import type { DiagnoseInput } from '../../common/diagnose';
 import { scoped, type Logger } from '../../common/log';
 import { checkSecureUrl, isEntraProvider, missingRequiredScopes, sessionScopes } from '../../common/settings';
-import { withProgress, type CommandDeps, type CommandResult } from './commands';
+import { withProgress, type CommandDeps, type CommandResult } from './command';
 import { SECTION } from '../settingsService';
-import { loadRuntime } from '../lazy';
 import { API_KEY_SECRETS, type KeyedProvider } from '../llm/models';
+import { decodeClaims } from '../../common/auth/claims';
+import { diagnose, renderReport } from '../../common/diagnose';
+import { discover } from '../../node/discovery/discovery';
+import { createSafeFetch } from '../../node/discovery/safeFetch';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -69,15 +72,14 @@ export async function showTools(deps: CommandDeps): Promise<CommandResult> {
 
 export async function diagnoseCommand(deps: CommandDeps): Promise<CommandResult> {
   const report = await withProgress(vscode.l10n.t('Diagnosing the connection and sign-in…'), async () => {
-    const runtime = loadRuntime();
     const { settings, problems } = deps.settings.current;
     const input: Mutable<DiagnoseInput> = { settings, problems, now: Date.now() };
     if (settings.serverUrl) {
-      input.discovery = await runtime.discover(new URL(settings.serverUrl), { fetch: runtime.createSafeFetch(), logger: deps.logger, configuredTenant: settings.auth.tenant });
+      input.discovery = await discover(new URL(settings.serverUrl), { fetch: createSafeFetch(), logger: deps.logger, configuredTenant: settings.auth.tenant });
       const scopes = settings.auth.scopes.length ? settings.auth.scopes : [...input.discovery.proposedScopes];
       try {
         const token = await deps.connection.tokenSource.getToken({ scopes });
-        const claims = token ? runtime.decodeClaims(token.token) : undefined;
+        const claims = token ? decodeClaims(token.token) : undefined;
         const failure = deps.connection.tokenSource.lastFailure;
         input.token = token
           ? { acquired: true, ...(token.account ? { account: token.account.label } : {}), ...(claims ? { claims } : {}) }
@@ -94,8 +96,8 @@ export async function diagnoseCommand(deps: CommandDeps): Promise<CommandResult>
         input.token = { acquired: false, error: e instanceof Error ? e.message : String(e) };
       }
     }
-    const findings = runtime.diagnose(input);
-    return { done: true, message: runtime.renderReport(input, findings) };
+    const findings = diagnose(input);
+    return { done: true, message: renderReport(input, findings) };
   });
   const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: report.message });
   await vscode.window.showTextDocument(doc, { preview: false });
@@ -135,10 +137,9 @@ export async function configureServer(deps: CommandDeps, given: string | undefin
   const config = vscode.workspace.getConfiguration(SECTION);
   await config.update('serverUrl', url, vscode.ConfigurationTarget.Global);
   const interactive = given === undefined;
-  const runtime = loadRuntime();
   const current = deps.settings.current.settings;
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Probing {0}…', url) },
-    () => runtime.discover(new URL(url), { fetch: runtime.createSafeFetch(), logger: deps.logger, configuredTenant: current.auth.tenant }));
+    () => discover(new URL(url), { fetch: createSafeFetch(), logger: deps.logger, configuredTenant: current.auth.tenant }));
   const notes: string[] = [vscode.l10n.t('The MCP server is set to {0}.', url)];
   const errors = result.findings.filter(f => f.level === 'error');
   if (errors.length) {

@@ -3,11 +3,11 @@ import type { AccessToken } from '../../common/auth/tokenSource';
 import type { AuthFetch } from '../../node/auth/authFetch';
 import { AuthRequiredError, ConfigurationError, InsufficientScopeError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
 import { scoped, type Logger } from '../../common/log';
-import type { CallToolResult, McpSession, Tool } from '../../node/runtime';
 import { missingRequiredScopes, sessionScopes, type ReadSettingsResult, type Settings } from '../../common/settings';
 import { VsCodeTokenSource } from '../auth/vscodeTokenSource';
 import type { SettingsService } from '../settingsService';
-import { loadRuntime } from '../lazy';
+import { createAuthFetch } from '../../node/auth/authFetch';
+import { McpSession, type CallToolResult, type Tool } from '../../node/mcp/session';
 
 export type ConnectionState =
   | { readonly kind: 'notConfigured' }
@@ -179,9 +179,8 @@ export class ConnectionService implements vscode.Disposable {
     if (this.session) {
       return this.session;
     }
-    const runtime = loadRuntime();
     const serverUrl = new URL(s.serverUrl);
-    const fetch = this.authFetch = runtime.createAuthFetch({
+    const fetch = this.authFetch = createAuthFetch({
       serverUrl,
       tokens: this.tokens,
       scopes: s.auth.scopes,
@@ -191,7 +190,7 @@ export class ConnectionService implements vscode.Disposable {
       onToken: t => { this.lastToken = t; },
       onAuthRequired: e => this.offerSignIn(e)
     });
-    this.session = new runtime.McpSession({
+    this.session = new McpSession({
       serverUrl,
       fetch,
       logger: this.deps.logger,

@@ -49,7 +49,7 @@ interface Pending {
 let nextId = 0;
 
 /**
- * Form and URL elicitation in a webview (security.md D6). Replies are validated against
+ * Form and URL elicitation in a webview (docs/security.md D6). Replies are validated against
  * the requested schema here, whatever the page already checked; URL mode opens the
  * link with openExternal only after the user pressed "Open".
  */

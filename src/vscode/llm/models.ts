@@ -3,8 +3,8 @@ import { ConfigurationError, LlmConfigurationError } from '../../common/errors';
 import type { ChatModel } from '../../common/llm/types';
 import type { Logger } from '../../common/log';
 import { azureOpenAiScope, isEntraProvider, type Settings } from '../../common/settings';
-import { loadRuntime } from '../lazy';
 import { VsCodeChatModel } from './vscodeLm';
+import { createAzureOpenAiChatModel, createOpenAiChatModel } from '../../node/llm/openai';
 
 /** Where LLM API keys live: VS Code secret storage, never settings. */
 export const API_KEY_SECRETS = {
@@ -55,14 +55,13 @@ export async function chooseModel(settings: Settings, secrets: vscode.SecretStor
     }
     return { model: new VsCodeChatModel(chatModel), provider: 'vscode', reason };
   }
-  const runtime = loadRuntime();
   if (provider === 'openai') {
     const found = await openAiKey();
     if (!found) {
       throw new LlmConfigurationError(vscode.l10n.t('No OpenAI API key is set. Run "Secure MCP: Set LLM API Key…".'), 'setApiKey');
     }
     return {
-      model: llmSettings(() => runtime.createOpenAiChatModel({ apiKey: found.key, model: llm.openai.model, ...(llm.openai.baseUrl ? { baseUrl: llm.openai.baseUrl } : {}), logger })),
+      model: llmSettings(() => createOpenAiChatModel({ apiKey: found.key, model: llm.openai.model, ...(llm.openai.baseUrl ? { baseUrl: llm.openai.baseUrl } : {}), logger })),
       provider: 'openai',
       reason: reason + found.note
     };
@@ -74,7 +73,7 @@ export async function chooseModel(settings: Settings, secrets: vscode.SecretStor
       ...(azure.deployment ? [] : [{ key: 'secureMcp.llm.azure.deployment', message: vscode.l10n.t('is not set') }])
     ]);
   }
-  let auth: Parameters<typeof runtime.createAzureOpenAiChatModel>[0]['auth'];
+  let auth: Parameters<typeof createAzureOpenAiChatModel>[0]['auth'];
   if (azure.auth === 'apiKey') {
     const found = await keyFrom(API_KEY_SECRETS.azureOpenAI, 'AZURE_OPENAI_API_KEY');
     if (!found) {
@@ -96,7 +95,7 @@ export async function chooseModel(settings: Settings, secrets: vscode.SecretStor
     };
   }
   return {
-    model: llmSettings(() => runtime.createAzureOpenAiChatModel({ endpoint: azure.endpoint, deployment: azure.deployment, apiVersion: azure.apiVersion, auth, logger })),
+    model: llmSettings(() => createAzureOpenAiChatModel({ endpoint: azure.endpoint, deployment: azure.deployment, apiVersion: azure.apiVersion, auth, logger })),
     provider: 'azureOpenAI',
     reason
   };

@@ -26,7 +26,7 @@ export function newNonce(): string {
 }
 
 /**
- * A webview panel locked down per security.md D1–D4: scripts only from our bundle by
+ * A webview panel locked down per docs/security.md D1–D4: scripts only from our bundle by
  * nonce, resources only from dist/media, no command URIs, and one entry point for
  * messages that validates before anything else sees them.
  */

@@ -4,7 +4,7 @@ import type { WebviewApi } from './vscodeApi';
 
 /**
  * DOM helpers that never parse HTML: untrusted text only ever becomes text nodes
- * (security.md D3). There is deliberately no helper taking markup.
+ * (docs/security.md D3). There is deliberately no helper taking markup.
  */
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; id?: string; attrs?: Record<string, string> } = {}, ...children: (Node | string | undefined)[]): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BlockedUrlError, createSafeFetch, type Lookup } from '../../../src/node/discovery/safeFetch';
 
-describe('safe fetch for metadata (security.md B5): the address connected to is the one checked', () => {
+describe('safe fetch for metadata (docs/security.md B5): the address connected to is the one checked', () => {
   let server: http.Server;
   let port = 0;
   const seen: { method: string; body: string; authorization: string | undefined }[] = [];

@@ -88,7 +88,7 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
   assert.fail('expected a rejection');
 }
 
-describe('a server echoing the bearer token into an error (security.md A2)', function () {
+describe('a server echoing the bearer token into an error (docs/security.md A2)', function () {
   this.timeout(20_000);
   const servers: { close(): Promise<void> }[] = [];
   afterEach(async () => { await Promise.all(servers.splice(0).map(s => s.close())); });

@@ -6,7 +6,7 @@ import { MemorySecretStore, testLogger } from './fakes';
 
 /**
  * A 2025-03-26 server that publishes no metadata at all (no PRM, no authorization server
- * metadata). security.md A4 refuses it by default; secureMcp.auth.allowLegacyEndpoints
+ * metadata). docs/security.md A4 refuses it by default; secureMcp.auth.allowLegacyEndpoints
  * opts in to that spec's default endpoints on the server's origin.
  */
 describe('OAuth: a server without any metadata (2025-03-26 endpoint fallback)', () => {

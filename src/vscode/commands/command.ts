@@ -1,0 +1,25 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../../common/log';
+import type { ApprovalService } from '../approval';
+import type { ConnectionService } from '../connection/connection';
+import type { SettingsService } from '../settingsService';
+
+/** What a command did, returned so other commands, the chat participant and tests can act on it. */
+export interface CommandResult {
+  readonly done: boolean;
+  readonly message: string;
+}
+
+export interface CommandDeps {
+  readonly context: vscode.ExtensionContext;
+  /** Created on first use: no approval panel or audit file is touched before a tool call. */
+  readonly approval: () => ApprovalService;
+  readonly settings: SettingsService;
+  readonly connection: ConnectionService;
+  readonly channel: vscode.LogOutputChannel;
+  readonly logger: Logger;
+}
+
+export function withProgress(title: string, task: () => Promise<CommandResult>): Promise<CommandResult> {
+  return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, task));
+}
