@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import * as errors from '../common/errors';
 import { scoped } from '../common/log';
 import { ApprovalService } from './approval';
 import { OAUTH_PROVIDER_ID, SecureMcpOAuthProvider } from './auth/oauthProvider';
@@ -48,6 +49,8 @@ export interface SecureMcpApi {
   readonly recentLog: () => readonly string[];
   /** The @secure-mcp request handler itself, for tests that record what it streams. */
   readonly handleChat: vscode.ChatRequestHandler;
+  /** The error classes this bundle throws; a test bundle's own copies are other classes. */
+  readonly errors: typeof errors;
 }
 
 export function createRuntime(context: vscode.ExtensionContext, handles: ActivationHandles): Runtime {
@@ -115,7 +118,8 @@ export function createRuntime(context: vscode.ExtensionContext, handles: Activat
           approval,
           elicitation,
           recentLog: recent,
-          handleChat
+          handleChat,
+          errors
         }
       : undefined,
     dispose: () => {

@@ -17,7 +17,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createAuthFetch } from '../../src/node/auth/authFetch';
 import type { AccessToken, TokenRequest, TokenSource } from '../../src/common/auth/tokenSource';
-import type { Logger } from '../../src/common/log';
+import { silentLogger as silent } from '../support/logger';
 import { limitResponseBytes } from '../../src/node/mcp/limits';
 import { McpSession } from '../../src/node/mcp/session';
 import { refreshHeadless, signInHeadless, startWorld, type HeadlessTokens, type Idp, type World } from '../world';
@@ -75,7 +75,6 @@ class RequestCounter {
   }
 }
 
-const silent: Logger = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 interface Contender {
   readonly label: string;

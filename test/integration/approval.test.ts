@@ -9,7 +9,7 @@ import type { ProbeReport } from '../../src/common/approval/messages';
 import { MementoPinStore, MemoryMemento } from '../../src/common/approval/pins';
 import { ApprovalPolicy } from '../../src/node/approval/policy';
 import { PolicyGate } from '../../src/node/approval/policyGate';
-import type { Logger } from '../../src/common/log';
+import { recordingLogger } from '../support/logger';
 import { ApprovalPanels, type IgnoredMessage } from '../../src/vscode/approval/approvalPanels';
 import { AUDIT_LOG_SCHEME } from '../../src/vscode/approval';
 import type { CommandResult } from '../../src/vscode/commands/command';
@@ -18,8 +18,8 @@ import { api, extension, waitFor, withTimeout } from './util';
 const SERVER = 'https://mcp.contoso.example/mcp';
 const XSS = '<img src=x onerror="document.documentElement.dataset.pwned=1"><script>window.pwned=1</script><a href="javascript:window.pwned=1">click</a> [md](javascript:alert(1)) safe\u202Etxt.exe zero\u200Bwidth';
 
-const lines: string[] = [];
-const logger: Logger = { trace: m => lines.push(m), debug: m => lines.push(m), info: m => lines.push(m), warn: m => lines.push(m), error: m => lines.push(String(m)) };
+const logger = recordingLogger();
+const lines = logger.lines;
 
 function weather(overrides: Partial<Tool> = {}): Tool {
   return {

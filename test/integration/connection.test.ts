@@ -2,7 +2,6 @@ import * as assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
-import { AuthRequiredError, InsufficientScopeError } from '../../src/common/errors';
 import type { CommandResult } from '../../src/vscode/commands/command';
 import { ADMIN_SCOPE, refreshHeadless, signInHeadless, startSecureMcpServer, startWorld, weatherFor, type World } from '../world';
 import { api, grantTestProvider, helper, setSetting, waitFor, withTimeout } from './util';
@@ -122,7 +121,7 @@ suite('connection (real identity provider and MCP server)', function () {
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => a.connection.callTool('get_date', {})));
     for (const r of results) {
       assert.equal(r.status, 'rejected');
-      assert.ok(r.status === 'rejected' && r.reason instanceof AuthRequiredError, String(r.status === 'rejected' ? r.reason : ''));
+      assert.ok(r.status === 'rejected' && r.reason instanceof a.errors.AuthRequiredError, String(r.status === 'rejected' ? r.reason : ''));
     }
     assert.equal(world.mcp.calls.length, calls, 'nothing ran on the server');
     assert.ok(h.stats.getSessions - before.getSessions <= 1, `${h.stats.getSessions - before.getSessions} silent requests`);
@@ -257,7 +256,7 @@ suite('connection (real identity provider and MCP server)', function () {
       const challenges = guarded.stepUpChallenges;
       const calls = guarded.calls.length;
       await assert.rejects(a.connection.callTool('delete_item', { id: 'item-3' }),
-        (e: unknown) => e instanceof InsufficientScopeError && e.message.includes(admin) && /Sign in again/.test(e.message));
+        (e: unknown) => e instanceof a.errors.InsufficientScopeError && e.message.includes(admin) && /Sign in again/.test(e.message));
       assert.equal(guarded.stepUpChallenges - challenges, 1);
       assert.equal(guarded.calls.length, calls, 'nothing ran on the server');
       assert.equal(h.stats.creates, before.creates, 'no interactive sign-in');
@@ -404,7 +403,7 @@ suite('connection (real identity provider and MCP server)', function () {
     h.clearSessions();
     await waitFor(() => a.connection.state.kind === 'signedOut', 'the signed-out state', 10_000);
     assert.equal(a.statusBar.view.command, 'secureMcp.signIn');
-    await assert.rejects(a.connection.callTool('get_date', {}), AuthRequiredError);
+    await assert.rejects(a.connection.callTool('get_date', {}), a.errors.AuthRequiredError);
     assert.equal(h.stats.creates, before.creates, 'no sign-in was started');
     // Back in the way a user would: the Accounts menu, then the command.
     await grantTestProvider(h.providerId, h.providerLabel, [world.fullScope]);
@@ -418,7 +417,7 @@ suite('connection (real identity provider and MCP server)', function () {
     const out = await run('secureMcp.signOut');
     assert.equal(out.done, true);
     assert.equal(a.connection.state.kind, 'signedOut');
-    await assert.rejects(a.connection.listTools(), AuthRequiredError);
+    await assert.rejects(a.connection.listTools(), a.errors.AuthRequiredError);
     const result = await run('secureMcp.signIn');
     assert.equal(result.done, true, result.message);
   });
