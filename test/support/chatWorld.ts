@@ -1,33 +1,18 @@
-import { createAuthFetch } from '../../src/node/auth/authFetch';
-import type { AccessToken, TokenRequest, TokenSource } from '../../src/common/auth/tokenSource';
 import type { ApprovalDecision, ApprovalGate, PendingToolCall } from '../../src/common/approval/gate';
-import type { Logger } from '../../src/common/log';
-import { McpSession } from '../../src/node/mcp/session';
 import type { ToolServer } from '../../src/common/chat/toolLoop';
+import type { Logger } from '../../src/common/log';
+import type { McpSession } from '../../src/node/mcp/session';
 import type { Idp } from '../world';
-
-/** Mints real tokens from the world's IdP, like the product's token source would get them. */
-export class IdpTokens implements TokenSource {
-  constructor(private readonly idp: Idp) {}
-  async getToken(request: TokenRequest): Promise<AccessToken | undefined> {
-    return { token: await this.idp.mintToken({}), scopes: request.scopes, expiresAt: Date.now() + 3_600_000 };
-  }
-}
-
+import { IdpTokens, testSession } from './session';
 
 /** A real McpSession against the world's MCP server, authenticated with real tokens. */
 export function worldSession(idp: Idp, url: string, logger: Logger, maxResultBytes = 1_048_576): McpSession {
-  const serverUrl = new URL(url);
-  return new McpSession({
-    serverUrl,
-    fetch: createAuthFetch({ serverUrl, tokens: new IdpTokens(idp), scopes: [idp.fullScope], allowedScopes: [idp.fullScope], logger }),
+  return testSession({
+    serverUrl: url,
+    tokens: new IdpTokens(idp),
+    scope: idp.fullScope,
     logger,
-    clientInfo: { name: 'secure-mcp-test', version: '0.0.0' },
-    connectTimeoutMs: 5000,
-    callTimeoutMs: 5000,
-    callMaxTimeoutMs: 20_000,
-    maxResultBytes,
-    reconnect: { attempts: 2, initialDelayMs: 10, maxDelayMs: 20 }
+    maxResultBytes
   });
 }
 

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAuthFetch } from '../../../src/node/auth/authFetch';
-import type { AccessToken, TokenRequest, TokenSource } from '../../../src/common/auth/tokenSource';
 import { ProtocolError, ServerUnreachableError } from '../../../src/common/errors';
-import { McpSession } from '../../../src/node/mcp/session';
 import { recordingLogger } from '../../support/logger';
+import { FixedToken, testSession } from '../../support/session';
 
 // JWT-shaped (header.payload.signature, base64url) so it looks like what Entra issues.
 const JWT_CANARY = [
@@ -32,25 +30,16 @@ async function listen(handler: Handler): Promise<{ url: URL; close(): Promise<vo
   };
 }
 
-class FixedToken implements TokenSource {
-  constructor(private readonly token: string) {}
-  async getToken(request: TokenRequest): Promise<AccessToken | undefined> {
-    return { token: this.token, scopes: request.scopes, expiresAt: Date.now() + 3_600_000 };
-  }
-}
 
 
 function session(url: URL, token: string) {
   const logger = recordingLogger();
-  const s = new McpSession({
+  const s = testSession({
     serverUrl: url,
-    fetch: createAuthFetch({ serverUrl: url, tokens: new FixedToken(token), scopes: ['api://srv/mcp:tools'], allowedScopes: ['api://srv/mcp:tools'], logger }),
+    tokens: new FixedToken(token),
+    scope: 'api://srv/mcp:tools',
     logger,
-    clientInfo: { name: 'secure-mcp-test', version: '0.0.0' },
-    connectTimeoutMs: 5000,
-    callTimeoutMs: 5000,
     callMaxTimeoutMs: 10_000,
-    maxResultBytes: 1_048_576,
     reconnect: { attempts: 2, initialDelayMs: 1, maxDelayMs: 1 },
     sleep: async () => undefined
   });

@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAuthFetch } from '../../../../src/node/auth/authFetch';
-import type { AccessToken, TokenRequest, TokenSource } from '../../../../src/common/auth/tokenSource';
+import type { TokenSource } from '../../../../src/common/auth/tokenSource';
 import { AuthRequiredError, ProtocolError, ServerUnreachableError } from '../../../../src/common/errors';
-import { McpSession, type McpSessionOptions, type Tool } from '../../../../src/node/mcp/session';
+import type { McpSessionOptions, Tool } from '../../../../src/node/mcp/session';
 import { startIdp, startSecureMcpServer, weatherFor, type Idp, type SecureMcpServer } from '../../../world';
 import { recordingLogger } from '../../../support/logger';
+import { IdpTokens, testSession } from '../../../support/session';
 
-class IdpTokens implements TokenSource {
-  readonly requests: TokenRequest[] = [];
-  constructor(private readonly idp: Idp, private readonly overrides: Record<string, unknown> = {}) {}
-  async getToken(request: TokenRequest): Promise<AccessToken | undefined> {
-    this.requests.push(request);
-    return { token: await this.idp.mintToken(this.overrides), scopes: request.scopes, expiresAt: Date.now() + 3_600_000 };
-  }
-}
 
 
 describe('MCP session against the world server', function () {
@@ -30,19 +22,7 @@ describe('MCP session against the world server', function () {
 
   function session(extra: Partial<McpSessionOptions> = {}, tokens: TokenSource = new IdpTokens(idp), url = server.url) {
     const logger = recordingLogger();
-    const serverUrl = new URL(url);
-    const s = new McpSession({
-      serverUrl,
-      fetch: createAuthFetch({ serverUrl, tokens, scopes: [idp.fullScope], allowedScopes: [idp.fullScope], logger }),
-      logger,
-      clientInfo: { name: 'secure-mcp-test', version: '0.0.0' },
-      connectTimeoutMs: 5000,
-      callTimeoutMs: 5000,
-      callMaxTimeoutMs: 20_000,
-      maxResultBytes: 1_048_576,
-      reconnect: { attempts: 3, initialDelayMs: 10, maxDelayMs: 40 },
-      ...extra
-    });
+    const s = testSession({ serverUrl: url, tokens, scope: idp.fullScope, logger, reconnect: { attempts: 3, initialDelayMs: 10, maxDelayMs: 40 }, ...extra });
     return { s, logger };
   }
 
