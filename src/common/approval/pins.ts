@@ -97,21 +97,3 @@ export class MementoPinStore implements PinStore {
     return next;
   }
 }
-
-/** A Memento held in memory, for tests and for running without global state. */
-export class MemoryMemento implements MementoLike {
-  private readonly values = new Map<string, unknown>();
-
-  get<T>(key: string): T | undefined {
-    const v = this.values.get(key);
-    return v === undefined ? undefined : structuredClone(v) as T;
-  }
-
-  async update(key: string, value: unknown): Promise<void> {
-    if (value === undefined) {
-      this.values.delete(key);
-    } else {
-      this.values.set(key, structuredClone(value));
-    }
-  }
-}

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { definitionHash } from '../../../../src/node/approval/hash';
 import type { ApprovalDecision } from '../../../../src/common/approval/gate';
-import { MementoPinStore, MemoryMemento } from '../../../../src/common/approval/pins';
+import { MementoPinStore } from '../../../../src/common/approval/pins';
+import { MemoryMemento } from '../../../support/memento';
 import { ApprovalPolicy, isTrusted, type PolicySettings } from '../../../../src/node/approval/policy';
 import { PolicyGate, type ApprovalRequest } from '../../../../src/node/approval/policyGate';
 import type { Logger } from '../../../../src/common/log';
