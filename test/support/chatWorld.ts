@@ -3,7 +3,7 @@ import type { AccessToken, TokenRequest, TokenSource } from '../../src/common/au
 import type { ApprovalDecision, ApprovalGate, PendingToolCall } from '../../src/common/approval/gate';
 import type { Logger } from '../../src/common/log';
 import { McpSession } from '../../src/node/mcp/session';
-import type { ToolServer } from '../../src/common/chat/toolLoop';
+import type { ToolServer } from '../../src/common/chat/toolCalls';
 import type { Idp } from '../world';
 
 /** Mints real tokens from the world's IdP, like the product's token source would get them. */
