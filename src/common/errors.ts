@@ -7,6 +7,11 @@ export class SecureMcpError extends Error {
   override readonly name: string = 'SecureMcpError';
 }
 
+/** A thrown value as an `Error`; anything else becomes a `SecureMcpError` with its text. */
+export function asError(e: unknown): Error {
+  return e instanceof Error ? e : new SecureMcpError(String(e));
+}
+
 /** No usable session: the user has to sign in (or sign in again). */
 export class AuthRequiredError extends SecureMcpError {
   override readonly name: string = 'AuthRequiredError';

@@ -5,7 +5,7 @@
 //   npx tsx test/bench/loop.ts            SAMPLES=51 npx tsx test/bench/loop.ts
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { HistoryTurn } from '../../src/common/chat/history';
-import { prepareTurn } from '../../src/common/chat/toolLoop';
+import { prepareTurn } from '../../src/common/chat/turn';
 import { OPENAI_MAX_TOOLS, OPENAI_TOOL_NAME_RULES, type ChatModel } from '../../src/common/llm/types';
 
 const samples = Number(process.env.SAMPLES ?? 31);

@@ -1,5 +1,5 @@
 import type { ApprovalDecision, ApprovalGate, PendingToolCall } from '../../src/common/approval/gate';
-import type { ToolServer } from '../../src/common/chat/toolLoop';
+import type { ToolServer } from '../../src/common/chat/toolCalls';
 import type { Logger } from '../../src/common/log';
 import type { McpSession } from '../../src/node/mcp/session';
 import type { Idp } from '../world';

@@ -1,53 +1,13 @@
-import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { ApprovalDecision, ApprovalGate, CallContext } from '../approval/gate';
-import { SecureMcpError } from '../errors';
+import type { ApprovalGate } from '../approval/gate';
+import { asError } from '../errors';
 import { LlmCancelledError } from '../llm/errors';
-import type { ChatModel, LlmMessage, LlmResponse, LlmRetryInfo, LlmToolCall, LlmToolSpec } from '../llm/types';
+import type { ChatModel, LlmResponse, LlmRetryInfo } from '../llm/types';
 import { scoped, type Logger } from '../log';
-import { historyMessages, SYSTEM_PROMPT, type HistoryTurn, type PastToolCall, type ToolOutcome } from './history';
-import { capText, resultToText, wrapUntrusted } from './results';
-import { buildToolCatalog, toolKey, toToolSpec, type CatalogEntry, type NameCollision, type ToolCatalog } from './tools';
+import type { HistoryTurn, PastToolCall } from './history';
+import { ToolCallRunner, type ToolCallEvent, type ToolCallSummary, type ToolServer } from './toolCalls';
+import type { NameCollision, ToolCatalog } from './tools';
+import { prepareTurn, type PreparedTurn } from './turn';
 import { ArgumentValidator } from './validation';
-
-/** What the loop needs of an MCP session (McpSession satisfies it). */
-export interface ToolSession {
-  listTools(signal?: AbortSignal): Promise<readonly Tool[]>;
-  callTool(name: string, args: Record<string, unknown>, options?: { signal?: AbortSignal; onProgress?: (progress: Progress) => void }): Promise<CallToolResult>;
-}
-
-/** One connected MCP server whose tools the model may use. */
-export interface ToolServer {
-  /** Namespace of its tools for the model (`<name>__<tool>`); unique among the servers of one chat. */
-  readonly name: string;
-  /** Shown with every approval. */
-  readonly context: CallContext;
-  readonly session: ToolSession;
-}
-
-/** Identifies one tool call in events; `args` are undefined when they could not be parsed. */
-export interface ToolCallInfo {
-  /** Our id (also the approval's `PendingToolCall.id`), unique per call. */
-  readonly id: string;
-  readonly server: string;
-  readonly serverLabel: string;
-  /** The exact MCP tool name. */
-  readonly tool: string;
-  /** Undefined when the model named no offered tool. */
-  readonly toolDefinition: Tool | undefined;
-  readonly args: Record<string, unknown> | undefined;
-  readonly round: number;
-}
-
-export interface ToolCallSummary extends ToolCallInfo {
-  readonly outcome: ToolOutcome;
-  /** Time the MCP call took; 0 when it was never sent. */
-  readonly durationMs: number;
-  /** Characters of the result text (before capping); 0 when there was none. */
-  readonly resultChars: number;
-  readonly truncated: boolean;
-  /** Why, for `invalid`, `declined` and `error`; from us, or the server's error text (untrusted). */
-  readonly detail?: string;
-}
 
 /**
  * Everything the chat view may show, in order. Text from the model and from servers
@@ -58,12 +18,7 @@ export type ToolLoopEvent =
   | { readonly type: 'round'; readonly round: number; readonly maxRounds: number }
   | { readonly type: 'text'; readonly delta: string }
   | { readonly type: 'llmRetry'; readonly info: LlmRetryInfo }
-  /** Approved and sent to the server. */
-  | { readonly type: 'toolCallStarted'; readonly call: ToolCallInfo }
-  /** `message` is the server's (untrusted) progress text. */
-  | { readonly type: 'toolCallProgress'; readonly call: ToolCallInfo; readonly progress: number; readonly total?: number; readonly message?: string }
-  /** Every call the model asked for ends here, whether it ran or not. */
-  | { readonly type: 'toolCallFinished'; readonly call: ToolCallSummary };
+  | ToolCallEvent;
 
 export type ToolLoopStop =
   /** The model answered without asking for more tools. */
@@ -119,36 +74,6 @@ export interface ToolLoopOptions {
 export const DEFAULT_MAX_ROUNDS = 8;
 export const DEFAULT_MAX_RESULT_CHARS = 20_000;
 
-/** Everything the model is sent for one turn, before the first round. */
-export interface PreparedTurn {
-  readonly catalog: ToolCatalog;
-  readonly specs: readonly LlmToolSpec[];
-  readonly messages: LlmMessage[];
-}
-
-/**
- * The pure part of a turn: tool catalog, function specs and starting messages. Split
- * out so its cost can be measured (test/bench/loop.mjs) and kept small.
- */
-export function prepareTurn(model: ChatModel, servers: readonly { name: string; tools: readonly Tool[] }[], prompt: string, history: readonly HistoryTurn[] = [], maxHistoryChars?: number): PreparedTurn {
-  const recentlyUsed = new Set<string>();
-  for (const turn of history) {
-    if (turn.role === 'assistant') {
-      for (const c of turn.toolCalls ?? []) {
-        recentlyUsed.add(toolKey(c.server, c.tool));
-      }
-    }
-  }
-  const catalog = buildToolCatalog(servers, { rules: model.toolNameRules, maxTools: model.maxTools, prompt, recentlyUsed });
-  const specs = catalog.entries.map(e => toToolSpec(e));
-  const messages: LlmMessage[] = [
-    { role: 'system', content: SYSTEM_PROMPT },
-    ...historyMessages(history, maxHistoryChars),
-    { role: 'user', content: prompt }
-  ];
-  return { catalog, specs, messages };
-}
-
 /** The calls of a finished turn as the participant stores them for follow-up turns. */
 export function pastToolCalls(result: ToolLoopResult): PastToolCall[] {
   return result.toolCalls.map(c => ({ server: c.server, tool: c.tool, outcome: c.outcome }));
@@ -167,12 +92,8 @@ export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopRes
 class ToolLoop {
   private readonly log: Logger;
   private readonly maxRounds: number;
-  private readonly maxResultChars: number;
-  private readonly validator: ArgumentValidator;
-  private readonly now: () => number;
-  private readonly newCallId: () => string;
   private readonly emit: (event: ToolLoopEvent) => void;
-  private readonly calls: ToolCallSummary[] = [];
+  private readonly calls: ToolCallRunner;
   private text = '';
   private rounds = 0;
   private catalog: ToolCatalog | undefined;
@@ -180,10 +101,6 @@ class ToolLoop {
   constructor(private readonly o: ToolLoopOptions) {
     this.log = scoped(o.logger, 'chat');
     this.maxRounds = Math.max(1, o.maxRounds ?? DEFAULT_MAX_ROUNDS);
-    this.maxResultChars = Math.max(100, o.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS);
-    this.validator = o.validator ?? new ArgumentValidator();
-    this.now = o.now ?? (() => performance.now());
-    this.newCallId = o.newCallId ?? (() => globalThis.crypto.randomUUID());
     const sink = o.onEvent;
     this.emit = event => {
       try {
@@ -193,6 +110,17 @@ class ToolLoop {
         this.log.error(`event handler failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     };
+    this.calls = new ToolCallRunner({
+      servers: o.servers,
+      gate: o.gate,
+      ...(o.signal ? { signal: o.signal } : {}),
+      validator: o.validator ?? new ArgumentValidator(),
+      log: this.log,
+      maxResultChars: Math.max(100, o.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS),
+      now: o.now ?? (() => performance.now()),
+      newCallId: o.newCallId ?? (() => globalThis.crypto.randomUUID()),
+      emit: this.emit
+    });
   }
 
   async run(): Promise<ToolLoopResult> {
@@ -259,146 +187,12 @@ class ToolLoop {
           finalMessage: `Stopped after ${this.maxRounds} rounds of tool calls (the limit set by secureMcp.chat.maxToolRounds). The model wanted ${n} more tool call${n === 1 ? '' : 's'}, which ${n === 1 ? 'was' : 'were'} not run. Ask again to continue, or raise the limit.`
         });
       }
-      const toolMessages = await this.runCalls(response.toolCalls, round);
+      const toolMessages = await this.calls.run(catalog, response.toolCalls, round);
       messages.push(...toolMessages);
       if (signal?.aborted) {
         return this.finish('cancelled');
       }
     }
-  }
-
-  /**
-   * Validates and approves calls one at a time (one approval on screen at once) and
-   * runs each approved call as soon as it is approved, so parallel calls overlap.
-   * Returns one tool message per call, in the model's order.
-   */
-  private async runCalls(calls: readonly LlmToolCall[], round: number): Promise<LlmMessage[]> {
-    const signal = this.o.signal;
-    const contents: Promise<string>[] = [];
-    for (const call of calls) {
-      const entry = this.catalog!.byExposedName.get(call.name);
-      const server = entry ? this.o.servers.find(s => s.name === entry.server) : undefined;
-      const info = (args: Record<string, unknown> | undefined): ToolCallInfo => ({
-        id: this.newCallId(),
-        server: entry?.server ?? '',
-        serverLabel: server?.context.serverLabel ?? '',
-        tool: entry?.tool.name ?? call.name,
-        toolDefinition: entry?.tool,
-        args,
-        round
-      });
-      if (!entry || !server) {
-        contents.push(Promise.resolve(this.finishCall(info(undefined), 'invalid', {
-          detail: 'no such function',
-          message: `The call was not sent: there is no function named ${JSON.stringify(call.name.slice(0, 100))}. Use only the functions offered.`
-        })));
-        continue;
-      }
-      const check = this.validator.check(entry.tool, call.arguments);
-      if (!check.ok) {
-        contents.push(Promise.resolve(this.finishCall(info(undefined), 'invalid', {
-          detail: check.reason,
-          message: `The call was not sent: ${check.reason}. Check the function's parameters before calling it again.`
-        })));
-        continue;
-      }
-      const callInfo = info(check.args);
-      if (signal?.aborted) {
-        contents.push(Promise.resolve(this.cancelled(callInfo)));
-        continue;
-      }
-      const decision = await this.decide(server, entry, callInfo);
-      if (decision.kind === 'declined') {
-        if (signal?.aborted || decision.how === 'cancelled') {
-          contents.push(Promise.resolve(this.cancelled(callInfo)));
-          continue;
-        }
-        const why = decision.how === 'timeout'
-          ? 'The user did not approve this call in time, so it was not run; do not retry it.'
-          : decision.how === 'policy'
-            ? 'Policy refused this call, so it was not run; do not retry it.'
-            : 'The user declined this call; do not retry it.';
-        contents.push(Promise.resolve(this.finishCall(callInfo, 'declined', { detail: decision.reason ?? decision.how, message: why })));
-        continue;
-      }
-      if (signal?.aborted) {
-        // Approved just as the user cancelled: cancelling wins.
-        contents.push(Promise.resolve(this.cancelled(callInfo)));
-        continue;
-      }
-      contents.push(this.send(server, entry, callInfo));
-    }
-    const texts = await Promise.all(contents);
-    return calls.map((c, i) => ({ role: 'tool' as const, toolCallId: c.id, name: c.name, content: texts[i]! }));
-  }
-
-  private async decide(server: ToolServer, entry: CatalogEntry, call: ToolCallInfo): Promise<ApprovalDecision> {
-    try {
-      return await this.o.gate.decide({ id: call.id, context: server.context, tool: entry.tool, args: call.args ?? {}, origin: 'llm' }, this.o.signal);
-    } catch (e) {
-      // Fail closed: a gate that cannot decide has not approved.
-      this.log.error(`approval failed for ${entry.server}/${entry.tool.name}: ${asError(e).message}`);
-      return { kind: 'declined', how: 'closed', reason: 'the approval could not be shown' };
-    }
-  }
-
-  private async send(server: ToolServer, entry: CatalogEntry, call: ToolCallInfo): Promise<string> {
-    const signal = this.o.signal;
-    const label = `${entry.server}/${entry.tool.name}`;
-    this.emit({ type: 'toolCallStarted', call });
-    const started = this.now();
-    try {
-      const result = await server.session.callTool(entry.tool.name, call.args ?? {}, {
-        ...(signal ? { signal } : {}),
-        onProgress: p => this.emit({
-          type: 'toolCallProgress', call, progress: p.progress,
-          ...(p.total !== undefined ? { total: p.total } : {}),
-          ...(p.message !== undefined ? { message: p.message } : {})
-        })
-      });
-      const durationMs = this.now() - started;
-      if (signal?.aborted) {
-        return this.cancelled(call, durationMs);
-      }
-      const capped = capText(resultToText(result), this.maxResultChars);
-      const isError = result.isError === true;
-      const message = wrapUntrusted(isError ? `The tool ${label} reported an error.` : `Result of the tool ${label}.`, capped.text);
-      return this.finishCall(call, isError ? 'error' : 'ok', {
-        durationMs, resultChars: capped.totalChars, truncated: capped.truncated, message,
-        ...(isError ? { detail: capped.text.slice(0, 500) } : {})
-      });
-    } catch (e) {
-      const durationMs = this.now() - started;
-      if (signal?.aborted) {
-        return this.cancelled(call, durationMs);
-      }
-      const error = asError(e);
-      this.log.warn(`${label} failed: ${error.message}`);
-      // The error text can carry the server's words, so it is fenced like a result.
-      const capped = capText(error.message, 2000);
-      return this.finishCall(call, 'error', {
-        durationMs, detail: capped.text,
-        message: wrapUntrusted(`The call to ${label} failed; it may or may not have had an effect.`, capped.text)
-      });
-    }
-  }
-
-  private cancelled(call: ToolCallInfo, durationMs = 0): string {
-    return this.finishCall(call, 'cancelled', { durationMs, message: 'The call was cancelled by the user.' });
-  }
-
-  private finishCall(call: ToolCallInfo, outcome: ToolOutcome, r: { message: string; durationMs?: number; resultChars?: number; truncated?: boolean; detail?: string }): string {
-    const summary: ToolCallSummary = {
-      ...call, outcome,
-      durationMs: Math.round(r.durationMs ?? 0),
-      resultChars: r.resultChars ?? 0,
-      truncated: r.truncated ?? false,
-      ...(r.detail !== undefined ? { detail: r.detail } : {})
-    };
-    this.calls.push(summary);
-    this.log.info(`${call.server || '?'}/${call.tool}: ${outcome}${summary.durationMs ? ` in ${summary.durationMs} ms` : ''}`);
-    this.emit({ type: 'toolCallFinished', call: summary });
-    return r.message;
   }
 
   private finish(stop: ToolLoopStop, extra: { error?: Error; finalMessage?: string } = {}): ToolLoopResult {
@@ -409,7 +203,7 @@ class ToolLoop {
       stop,
       text: this.text,
       rounds: this.rounds,
-      toolCalls: this.calls,
+      toolCalls: this.calls.summaries,
       toolsOffered: this.catalog?.entries.length ?? 0,
       toolsTotal: this.catalog?.total ?? 0,
       collisions: this.catalog?.collisions ?? [],
@@ -417,8 +211,4 @@ class ToolLoop {
       ...extra
     };
   }
-}
-
-function asError(e: unknown): Error {
-  return e instanceof Error ? e : new SecureMcpError(String(e));
 }

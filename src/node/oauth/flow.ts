@@ -6,19 +6,15 @@ import * as crypto from 'node:crypto';
 import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { AuthRequiredError, DeclinedByUserError, ProtocolError } from '../../common/errors';
-import type { Logger } from '../../common/log';
-import type { OAuthClientOptions, VerifiedDiscovery } from './client';
+import type { VerifiedDiscovery } from './discovery';
 import { OAuthRefusedError } from '../../common/oauth/errors';
 import type { AuthorizationResponse } from './loopback';
-import type { OAuthStore, TokenRecord } from '../../common/oauth/store';
+import type { TokenRecord } from '../../common/oauth/store';
 import { checkAuthorizationUrl, sameIssuer } from '../../common/oauth/urls';
+import type { OAuthContext } from './options';
 
 /** What a flow needs of its client: where grants and registrations live, its options, its log. */
-export interface FlowContext {
-  readonly store: OAuthStore;
-  readonly options: OAuthClientOptions;
-  readonly log: Logger;
-}
+export type FlowContext = Pick<OAuthContext, 'store' | 'options' | 'log'>;
 
 export interface FlowMode {
   readonly mode: 'interactive' | 'refresh';

@@ -10,7 +10,8 @@ import { chooseModel, type ChosenModel } from '../llm/models';
 
 import { PARTICIPANT_ID, type ParticipantDeps, type TurnMetadata } from './participant';
 import { capText, resultToText } from '../../common/chat/results';
-import { pastToolCalls, runToolLoop, type ToolLoopEvent, type ToolServer } from '../../common/chat/toolLoop';
+import type { ToolServer } from '../../common/chat/toolCalls';
+import { pastToolCalls, runToolLoop, type ToolLoopEvent } from '../../common/chat/toolLoop';
 import { ArgumentValidator } from '../../common/chat/validation';
 
 /** Handles one @secure-mcp chat request. */

@@ -4,7 +4,8 @@ import type { ChatModel } from '../../common/llm/types';
 import type { Logger } from '../../common/log';
 import { azureOpenAiScope, isEntraProvider, type Settings } from '../../common/settings';
 import { VsCodeChatModel } from './vscodeLm';
-import { createAzureOpenAiChatModel, createOpenAiChatModel } from '../../node/llm/openai';
+import { createAzureOpenAiChatModel } from '../../node/llm/azure';
+import { createOpenAiChatModel } from '../../node/llm/openai';
 
 /** Where LLM API keys live: VS Code secret storage, never settings. */
 export const API_KEY_SECRETS = {

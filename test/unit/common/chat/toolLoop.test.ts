@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { runToolLoop, type ToolLoopEvent, type ToolLoopOptions, type ToolSession } from '../../../../src/common/chat/toolLoop';
+import type { ToolSession } from '../../../../src/common/chat/toolCalls';
+import { runToolLoop, type ToolLoopEvent, type ToolLoopOptions } from '../../../../src/common/chat/toolLoop';
 import { LlmAuthError, LlmContextLengthError, LlmRateLimitError } from '../../../../src/common/llm/errors';
 import { createOpenAiChatModel } from '../../../../src/node/llm/openai';
 import type { ChatModel } from '../../../../src/common/llm/types';

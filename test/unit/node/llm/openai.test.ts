@@ -9,7 +9,10 @@ import {
   LlmServerError,
   LlmUnavailableError
 } from '../../../../src/common/llm/errors';
-import { createAzureOpenAiChatModel, createOpenAiChatModel, retryAfterMs, type CommonLlmOptions } from '../../../../src/node/llm/openai';
+import { createAzureOpenAiChatModel } from '../../../../src/node/llm/azure';
+import type { CommonLlmOptions } from '../../../../src/node/llm/chatModel';
+import { createOpenAiChatModel } from '../../../../src/node/llm/openai';
+import { retryAfterMs } from '../../../../src/node/llm/openaiErrors';
 import type { LlmRequest, LlmRetryInfo } from '../../../../src/common/llm/types';
 import { startScriptedLlm, steps, type ScriptedLlm } from '../../../world';
 import { recordingLogger } from '../../../support/logger';
