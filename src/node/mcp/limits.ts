@@ -47,31 +47,35 @@ export function limitResponseBytes(base: FetchLike, maxBytes: number): FetchLike
     const buffered: Uint8Array[] = [];
     const counted = new ReadableStream<Uint8Array>({
       async pull(controller) {
-        if (done) {
-          controller.close();
-          return;
-        }
-        const chunk = await reader.read();
-        if (chunk.done) {
-          done = true;
-          for (const b of buffered) {
-            controller.enqueue(b);
+        // A pull that enqueues nothing is never followed by another, so a held JSON body
+        // is read on here until it ends or passes the cap.
+        for (;;) {
+          if (done) {
+            controller.close();
+            return;
           }
-          controller.close();
-          return;
-        }
-        seen += chunk.value.byteLength;
-        if (seen > maxBytes) {
-          done = true;
-          await reader.cancel();
-          // A blank line first ends any event cut off mid-way; a JSON body is replaced whole.
-          controller.enqueue(encoder.encode(sse ? `\n\nevent: message\ndata: ${tooLarge(seen)}\n\n` : tooLarge(seen)));
-          controller.close();
-          return;
-        }
-        if (sse) {
-          controller.enqueue(chunk.value);
-        } else {
+          const chunk = await reader.read();
+          if (chunk.done) {
+            done = true;
+            for (const b of buffered) {
+              controller.enqueue(b);
+            }
+            controller.close();
+            return;
+          }
+          seen += chunk.value.byteLength;
+          if (seen > maxBytes) {
+            done = true;
+            await reader.cancel();
+            // A blank line first ends any event cut off mid-way; a JSON body is replaced whole.
+            controller.enqueue(encoder.encode(sse ? `\n\nevent: message\ndata: ${tooLarge(seen)}\n\n` : tooLarge(seen)));
+            controller.close();
+            return;
+          }
+          if (sse) {
+            controller.enqueue(chunk.value);
+            return;
+          }
           // A JSON body without a length can only be replaced whole, so it is held (at most maxBytes).
           buffered.push(chunk.value);
         }
