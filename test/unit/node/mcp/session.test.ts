@@ -163,6 +163,17 @@ describe('MCP session against the world server', function () {
     await s.close();
   });
 
+  it('caps results over the legacy SSE transport too: an oversized event fails its call, quickly, naming the limit', async () => {
+    const { s } = session({ maxResultBytes: 64 * 1024 }, new IdpTokens(idp), server.sseUrl);
+    const small = await s.callTool('big_result', { bytes: 10_000 });
+    assert.equal(s.transportKind, 'sse');
+    assert.equal(small.content.length, 1);
+    const started = Date.now();
+    await assert.rejects(s.callTool('big_result', { bytes: 400_000 }), (e: unknown) => e instanceof Error && /limit/.test(e.message));
+    assert.ok(Date.now() - started < 3000, `failed after ${Date.now() - started} ms, not at the call timeout`);
+    await s.close();
+  });
+
   it('falls back to the legacy SSE transport when the initialize POST gets 404', async () => {
     const { s } = session({}, new IdpTokens(idp), server.sseUrl);
     const result = await s.callTool('get_weather', { city: 'Oslo' });
