@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ApprovalDecision } from '../../common/approval/gate';
 import { parseApprovalMessage, type ApprovalChoice, type ApprovalStrings, type ApprovalView, type ApprovalWebviewMessage } from '../../common/approval/messages';
 import type { ApprovalRequest, AskUser } from '../../node/approval/policyGate';
-import { revealString } from '../../common/approval/reveal';
+import { revealString, truncate } from '../../common/approval/reveal';
 import { scoped, type Logger } from '../../common/log';
 import { PanelRegistry } from '../panels/panelRegistry';
 import { SecureWebview, type IgnoreReason } from '../panels/webviewHost';
@@ -183,10 +183,6 @@ export class ApprovalPanels implements vscode.Disposable {
     this.ignoredEmitter.dispose();
     this.renderedEmitter.dispose();
   }
-}
-
-function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
 export function approvalStrings(): ApprovalStrings {

@@ -3,7 +3,7 @@ import { buildFormModel, initialValues, validateForm, type FormContent, type For
 import { parseElicitationMessage, type ElicitationStrings, type ElicitationView, type ElicitationWebviewMessage } from '../../common/elicitation/messages';
 import { RateLimiter } from '../../common/elicitation/rateLimit';
 import { analyzeElicitationUrl } from '../../common/elicitation/url';
-import { revealString } from '../../common/approval/reveal';
+import { revealString, truncate } from '../../common/approval/reveal';
 import { scoped, type Logger } from '../../common/log';
 import { SecureWebview, type IgnoreReason } from '../panels/webviewHost';
 import { PanelRegistry } from '../panels/panelRegistry';
@@ -230,10 +230,6 @@ export class ElicitationPanels implements vscode.Disposable {
     this.ignoredEmitter.dispose();
     this.renderedEmitter.dispose();
   }
-}
-
-function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
 export function elicitationStrings(): ElicitationStrings {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { contentSecurityPolicy, webviewPage } from '../../../../src/common/approval/html';
 import { parseApprovalMessage } from '../../../../src/common/approval/messages';
-import { hasInvisible, revealParts, revealString } from '../../../../src/common/approval/reveal';
+import { hasInvisible, revealParts, revealString, truncate } from '../../../../src/common/approval/reveal';
 
 const NONCE = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
@@ -61,5 +61,10 @@ describe('webview page and protocol', () => {
     assert.ok(hasInvisible(s));
     assert.ok(hasInvisible(s), 'no regex state leaks between calls');
     assert.ok(!hasInvisible('plain text, émojis 🙂 and 中文'));
+  });
+
+  it('truncates long titles with an ellipsis', () => {
+    assert.equal(truncate('short', 5), 'short');
+    assert.equal(truncate('longer', 5), 'long…');
   });
 });
