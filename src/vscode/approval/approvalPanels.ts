@@ -43,7 +43,7 @@ const CHOICE_DECISIONS: Record<ApprovalChoice, ApprovalDecision> = {
  */
 export class ApprovalPanels implements vscode.Disposable {
   private readonly log: Logger;
-  private readonly panels = new PanelRegistry<Pending>('approval');
+  private readonly panels = new PanelRegistry<Pending>();
   private readonly ignoredEmitter = new vscode.EventEmitter<IgnoredMessage>();
   private readonly renderedEmitter = new vscode.EventEmitter<string>();
   /** Fires for every ignored message (tests assert on it). */
@@ -67,11 +67,6 @@ export class ApprovalPanels implements vscode.Disposable {
     return this.panels.get(callId)?.webview;
   }
 
-  /** Test hook: delivers `raw` as if the page of `callId` had posted it (same validation path). */
-  inject(callId: string, raw: unknown): void {
-    this.panels.inject(callId, raw);
-  }
-
   private open(request: ApprovalRequest, signal?: AbortSignal): Promise<ApprovalDecision> {
     const call = request.call;
     if (signal?.aborted) {
@@ -92,7 +87,6 @@ export class ApprovalPanels implements vscode.Disposable {
         title,
         extensionUri: this.options.extensionUri,
         bundle: 'approval',
-        logger: this.options.logger,
         testHooks: this.options.testHooks ?? false,
         parse: parseApprovalMessage,
         onMessage: message => this.onMessage(entry, message),
@@ -125,7 +119,7 @@ export class ApprovalPanels implements vscode.Disposable {
     });
   }
 
-  private onMessage(entry: Pending, message: Exclude<ApprovalWebviewMessage, { type: 'testReport' }>): void {
+  private onMessage(entry: Pending, message: ApprovalWebviewMessage): void {
     const callId = entry.request.call.id;
     if (message.type === 'ready') {
       if (!entry.settled) {

@@ -55,7 +55,7 @@ let nextId = 0;
  */
 export class ElicitationPanels implements vscode.Disposable {
   private readonly log: Logger;
-  private readonly panels = new PanelRegistry<Pending>('elicitation');
+  private readonly panels = new PanelRegistry<Pending>();
   private readonly limiter: RateLimiter;
   private readonly ignoredEmitter = new vscode.EventEmitter<{ readonly requestId: string; readonly reason: IgnoreReason }>();
   private readonly renderedEmitter = new vscode.EventEmitter<string>();
@@ -73,11 +73,6 @@ export class ElicitationPanels implements vscode.Disposable {
 
   webviewFor(id: string): SecureWebview<ElicitationWebviewMessage> | undefined {
     return this.panels.get(id)?.webview;
-  }
-
-  /** Test hook: delivers `raw` as if the page had posted it (same validation path). */
-  inject(id: string, raw: unknown): void {
-    this.panels.inject(id, raw);
   }
 
   /** Handles one elicitation/create request; resolves with the ElicitResult to send. */
@@ -132,7 +127,6 @@ export class ElicitationPanels implements vscode.Disposable {
         title: vscode.l10n.t('{0} asks for input', truncate(revealString(view.serverLabel), 60)),
         extensionUri: this.options.extensionUri,
         bundle: 'elicitation',
-        logger: this.options.logger,
         testHooks: this.options.testHooks ?? false,
         parse: parseElicitationMessage,
         onMessage: message => void this.onMessage(entry, message),
@@ -166,7 +160,7 @@ export class ElicitationPanels implements vscode.Disposable {
     });
   }
 
-  private async onMessage(entry: Pending, message: Exclude<ElicitationWebviewMessage, { type: 'testReport' }>): Promise<void> {
+  private async onMessage(entry: Pending, message: ElicitationWebviewMessage): Promise<void> {
     if (message.type === 'ready') {
       if (!entry.settled) {
         void entry.webview.post({ type: 'show', view: entry.view });
