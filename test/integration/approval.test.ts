@@ -5,16 +5,17 @@ import * as path from 'node:path';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import * as vscode from 'vscode';
 import type { ApprovalDecision, PendingToolCall } from '../../src/common/approval/gate';
-import type { ProbeReport } from '../../src/common/approval/messages';
 import { MementoPinStore } from '../../src/common/approval/pins';
 import { MemoryMemento } from '../support/memento';
 import { ApprovalPolicy } from '../../src/node/approval/policy';
 import { PolicyGate } from '../../src/node/approval/policyGate';
 import { recordingLogger } from '../support/logger';
-import { ApprovalPanels, type IgnoredMessage } from '../../src/vscode/approval/approvalPanels';
+import type { ProbeReport } from '../../src/common/testHooks';
+import { ApprovalPanels } from '../../src/vscode/approval/approvalPanels';
+import type { IgnoredMessage } from '../../src/vscode/panels/panelHost';
 import { AUDIT_LOG_SCHEME } from '../../src/vscode/approval';
 import type { CommandResult } from '../../src/vscode/commands/command';
-import { api, extension, waitFor, withTimeout } from './util';
+import { api, extension, testDriver, waitFor, withTimeout } from './util';
 
 const SERVER = 'https://mcp.contoso.example/mcp';
 const XSS = '<img src=x onerror="document.documentElement.dataset.pwned=1"><script>window.pwned=1</script><a href="javascript:window.pwned=1">click</a> [md](javascript:alert(1)) safe\u202Etxt.exe zero\u200Bwidth';
@@ -74,13 +75,16 @@ suite('approval webview', () => {
     return panels.ask({ call: c, definitionHash: 'h'.repeat(64), offerPersistent: extra.offerPersistent ?? false, changed: extra.changed }, signal);
   }
 
+
+  const driver = (id: string) => testDriver(panels, id);
+
   async function shown(callId: string): Promise<ProbeReport> {
     const webview = panels.webviewFor(callId);
     assert.ok(webview);
     // A panel opened behind another one loads its page only once it is visible.
     webview.panel.reveal(undefined, false);
     await waitFor(() => rendered.has(callId), `the approval page of ${callId} to load`, 15_000);
-    return webview.test({ op: 'probe' });
+    return driver(callId).run({ op: 'probe' });
   }
 
   /** Two calls asked for at once, both panels shown. */
@@ -95,9 +99,7 @@ suite('approval webview', () => {
   }
 
   async function click(callId: string, target: string): Promise<void> {
-    const webview = panels.webviewFor(callId);
-    assert.ok(webview, `panel of ${callId}`);
-    await webview.testSend({ op: 'click', target });
+    await driver(callId).send({ op: 'click', target });
   }
 
   test('shows server, account, tenant, tool, arguments and annotations as claims, with focus on Decline', async () => {
@@ -134,7 +136,7 @@ suite('approval webview', () => {
     const c = call();
     const decision = ask(c);
     await shown(c.id);
-    await panels.webviewFor(c.id)?.testSend({ op: 'key', key: 'Escape' });
+    await driver(c.id).send({ op: 'key', key: 'Escape' });
     assert.deepEqual(await withTimeout(decision, 5000, 'decision'), { kind: 'declined', how: 'user' });
   });
 
@@ -184,8 +186,8 @@ suite('approval webview', () => {
   test('a forged id is ignored and the call stays pending', async () => {
     const { a, b, da, db } = await twoShown();
     // A message naming call b arriving from call a's panel.
-    panels.inject(a.id, { type: 'decision', callId: b.id, choice: 'approve' });
-    panels.inject(a.id, { type: 'decision', callId: 'never-issued', choice: 'approve' });
+    driver(a.id).inject({ type: 'decision', callId: b.id, choice: 'approve' });
+    driver(a.id).inject({ type: 'decision', callId: 'never-issued', choice: 'approve' });
     assert.deepEqual(ignored.map(i => i.reason), ['forged', 'forged']);
     assert.deepEqual(new Set(panels.pendingIds()), new Set([a.id, b.id]));
     await click(a.id, 'decline');
@@ -198,8 +200,8 @@ suite('approval webview', () => {
     const c = call();
     const decision = ask(c);
     await shown(c.id);
-    panels.inject(c.id, { type: 'decision', callId: c.id, choice: 'decline' });
-    panels.inject(c.id, { type: 'decision', callId: c.id, choice: 'approve' });
+    driver(c.id).inject({ type: 'decision', callId: c.id, choice: 'decline' });
+    driver(c.id).inject({ type: 'decision', callId: c.id, choice: 'approve' });
     assert.deepEqual(await decision, { kind: 'declined', how: 'user' });
     assert.deepEqual(ignored.map(i => i.reason), ['replayed']);
   });
@@ -209,9 +211,9 @@ suite('approval webview', () => {
     const decision = ask(c);
     await shown(c.id);
     for (const raw of [null, 'approve', { type: 'decision', callId: c.id }, { type: 'decision', callId: c.id, choice: 'approve', extra: true }, { type: 'command', command: 'workbench.action.terminal.new' }]) {
-      panels.inject(c.id, raw);
+      driver(c.id).inject(raw);
     }
-    panels.inject(c.id, { type: 'decision', callId: c.id, choice: 'approvePersistent' });
+    driver(c.id).inject({ type: 'decision', callId: c.id, choice: 'approvePersistent' });
     assert.deepEqual(ignored.map(i => i.reason), ['malformed', 'malformed', 'malformed', 'malformed', 'malformed', 'forged']);
     assert.deepEqual(panels.pendingIds(), [c.id]);
     await click(c.id, 'decline');
@@ -246,7 +248,7 @@ suite('approval webview', () => {
       return nonce;
     });
     assert.notEqual(nonces[0], nonces[1]);
-    const report = await panels.webviewFor(a.id)?.test({ op: 'probe' });
+    const report = await driver(a.id).run({ op: 'probe' });
     assert.equal(report?.counts.inlineHandlers, 0);
     await click(a.id, 'decline');
     await click(b.id, 'decline');
@@ -258,7 +260,7 @@ suite('approval webview', () => {
     const decision = ask(c);
     const report = await shown(c.id);
     await new Promise(r => setTimeout(r, 300));
-    const after = await panels.webviewFor(c.id)?.test({ op: 'probe' });
+    const after = await driver(c.id).run({ op: 'probe' });
     for (const r of [report, after]) {
       assert.ok(r);
       assert.equal(r.pwned, false, 'nothing executed');
@@ -280,7 +282,7 @@ suite('approval webview', () => {
     assert.ok(report.text.includes(big), 'the whole value is in the page');
     assert.match(report.text, /50[,.\s\u202f]?003/, 'the length is shown');
     assert.ok(!report.visibleText.includes(big), 'collapsed at first, so the buttons stay in reach');
-    const expanded = await panels.webviewFor(c.id)!.test({ op: 'click', target: 'long-string-1' });
+    const expanded = await driver(c.id).run({ op: 'click', target: 'long-string-1' });
     assert.ok(expanded.visibleText.includes(big), 'one click shows every character');
     await click(c.id, 'decline');
     await decision;

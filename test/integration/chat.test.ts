@@ -4,7 +4,7 @@ import type { CommandResult } from '../../src/vscode/commands/command';
 import type { TurnMetadata } from '../../src/vscode/chat/participant';
 import { refreshHeadless, signInHeadless, startWorld, steps, weatherFor, type World } from '../world';
 import type { HelperApi, SuppliedToken } from './helper-extension/src/extension';
-import { api, grantTestProvider, helper, setEnv, setSetting, setSettings, waitFor, withTimeout } from './util';
+import { api, grantTestProvider, helper, setEnv, setSetting, setSettings, testDriver, waitFor, withTimeout } from './util';
 
 function unescape(markdown: string): string {
   return markdown.replace(/&nbsp;/g, ' ').replace(/\\([\\`*_{}[\]()#+\-.!|<>~&:])/g, '$1');
@@ -72,9 +72,9 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
     assert.ok(webview);
     webview.panel.reveal(undefined, false);
     await waitFor(() => rendered.has(id), 'the approval page to render', 15_000);
-    const report = await webview.test({ op: 'probe' }, 15_000);
+    const report = await testDriver(panels, id).run({ op: 'probe' }, 15_000);
     assert.ok(tool ? report.text.includes(tool) : report.text.includes('get_weather') || report.text.includes('confirm_action'), `the panel shows the tool: ${report.text.slice(0, 300)}`);
-    await webview.testSend({ op: 'click', target: choice });
+    await testDriver(panels, id).send({ op: 'click', target: choice });
     await waitFor(() => !panels.pendingIds().includes(id), 'the decision');
     return report.text;
   }
@@ -252,9 +252,9 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
     assert.ok(webview);
     webview.panel.reveal(undefined, false);
     await waitFor(() => rendered.has(id), 'the form to render', 15_000);
-    const report = await webview.test({ op: 'probe' }, 15_000);
+    const report = await testDriver(panels, id).run({ op: 'probe' }, 15_000);
     assert.match(report.text, /restart the build agent/);
-    await webview.testSend({ op: 'click', target: 'accept' });
+    await testDriver(panels, id).send({ op: 'click', target: 'accept' });
     const { stream } = await withTimeout(pending, 30_000, 'the eliciting tool');
     assert.match(stream.text, /accepted/);
     assert.match(stream.text, /Routine maintenance/, 'the default values were sent');

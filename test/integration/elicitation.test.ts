@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ProbeReport } from '../../src/common/approval/messages';
 import { RateLimiter } from '../../src/common/elicitation/rateLimit';
 import type { Logger } from '../../src/common/log';
+import type { ProbeReport } from '../../src/common/testHooks';
 import { ElicitationPanels, type ElicitationResponse } from '../../src/vscode/elicitation/elicitationPanels';
-import { api, extension, waitFor, withTimeout } from './util';
+import { api, extension, testDriver, waitFor, withTimeout } from './util';
 
 const SERVER = 'https://mcp.contoso.com/mcp';
 const XSS = '<img src=x onerror="document.documentElement.dataset.pwned=1"><script>window.pwned=1</script> [x](javascript:alert(1)) rtl\u202Eexe zero\u200Bwidth';
@@ -61,18 +61,21 @@ suite('elicitation webview', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+
+  const driver = (id: string) => testDriver(panels, id);
+
   async function start(params: unknown, serverUrl = SERVER): Promise<{ id: string; result: Promise<ElicitationResponse>; report: ProbeReport }> {
     const before = new Set(panels.pendingIds());
     const result = panels.elicit({ serverUrl, serverLabel: 'contoso', params });
     const id = await waitFor(() => panels.pendingIds().find(p => !before.has(p)), 'a new elicitation panel');
     panels.webviewFor(id)!.panel.reveal(undefined, false);
     await waitFor(() => rendered.has(id), 'the elicitation page to load', 15_000);
-    const report = await panels.webviewFor(id)!.test({ op: 'probe' });
+    const report = await driver(id).run({ op: 'probe' });
     return { id, result, report };
   }
 
-  const fill = (id: string, name: string, value: string | boolean | string[]) => panels.webviewFor(id)!.test({ op: 'fill', name, value });
-  const click = (id: string, target: string) => panels.webviewFor(id)!.testSend({ op: 'click', target });
+  const fill = (id: string, name: string, value: string | boolean | string[]) => driver(id).run({ op: 'fill', name, value });
+  const click = (id: string, target: string) => driver(id).send({ op: 'click', target });
 
   test('renders every field type with defaults and returns typed content', async () => {
     const { id, result, report } = await start({ mode: 'form', message: 'Please confirm: restart', requestedSchema: SCHEMA });
@@ -96,15 +99,15 @@ suite('elicitation webview', () => {
     await fill(id, 'reason', '');
     await fill(id, 'quantity', '11');
     await fill(id, 'email', 'nope');
-    const report = await panels.webviewFor(id)!.test({ op: 'click', target: 'accept' });
+    const report = await driver(id).run({ op: 'click', target: 'accept' });
     assert.ok(report.text.includes('Required.'));
     assert.ok(report.text.includes('at most 10'));
     assert.ok(report.text.includes('email address'));
     assert.equal(report.activeElementId, 'field-reason', 'focus moves to the first error');
     assert.deepEqual(panels.pendingIds().includes(id), true, 'still pending');
     // A page that skipped its own checks is still caught by the host.
-    panels.inject(id, { type: 'submit', requestId: id, action: 'accept', values: { reason: '', priority: 'low' } });
-    panels.inject(id, { type: 'submit', requestId: id, action: 'accept', values: { reason: 'x', priority: 'low', injected: 'x' } });
+    driver(id).inject({ type: 'submit', requestId: id, action: 'accept', values: { reason: '', priority: 'low' } });
+    driver(id).inject({ type: 'submit', requestId: id, action: 'accept', values: { reason: 'x', priority: 'low', injected: 'x' } });
     assert.ok(panels.pendingIds().includes(id));
     await fill(id, 'reason', 'fixed');
     await fill(id, 'quantity', '2');
@@ -132,11 +135,11 @@ suite('elicitation webview', () => {
 
   test('forged and replayed replies are ignored', async () => {
     const a = await start({ mode: 'form', message: 'm', requestedSchema: SCHEMA });
-    panels.inject(a.id, { type: 'submit', requestId: 'elicit-forged', action: 'decline' });
-    panels.inject(a.id, { type: 'submit', requestId: a.id, action: 'decline', values: {} });
+    driver(a.id).inject({ type: 'submit', requestId: 'elicit-forged', action: 'decline' });
+    driver(a.id).inject({ type: 'submit', requestId: a.id, action: 'decline', values: {} });
     assert.ok(panels.pendingIds().includes(a.id));
-    panels.inject(a.id, { type: 'submit', requestId: a.id, action: 'decline' });
-    panels.inject(a.id, { type: 'submit', requestId: a.id, action: 'accept', values: { reason: 'x', priority: 'low' } });
+    driver(a.id).inject({ type: 'submit', requestId: a.id, action: 'decline' });
+    driver(a.id).inject({ type: 'submit', requestId: a.id, action: 'accept', values: { reason: 'x', priority: 'low' } });
     assert.deepEqual(await a.result, { action: 'decline' });
     assert.deepEqual(ignored, ['forged', 'malformed', 'replayed']);
   });
@@ -171,7 +174,7 @@ suite('elicitation webview', () => {
     const schema = { type: 'object', properties: { f: { type: 'string', title: XSS, description: XSS, enum: ['v'], enumNames: [XSS] } } };
     const a = await start({ mode: 'form', message: XSS, requestedSchema: schema });
     await new Promise(r => setTimeout(r, 300));
-    const r = await panels.webviewFor(a.id)!.test({ op: 'probe' });
+    const r = await driver(a.id).run({ op: 'probe' });
     assert.equal(r.pwned, false);
     assert.deepEqual([r.counts.img, r.counts.script, r.counts.a, r.counts.inlineHandlers], [0, 0, 0, 0]);
     assert.ok(r.text.includes('<img src=x onerror='));

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ActivationExports } from '../../src/extension';
+import type { WebviewTestDriver } from '../../src/vscode/panels/testDriver';
 import type { SecureMcpApi } from '../../src/vscode/runtime';
 import type { HelperApi } from './helper-extension/src/extension';
 
@@ -35,6 +36,15 @@ export async function helper(): Promise<HelperApi> {
 }
 
 /** Rejects with `what` when `promise` takes longer than `ms`. */
+/** The test hooks of the panel `panels` opened for `id` (pending or just decided). */
+export function testDriver(panels: { webviewFor(id: string): { readonly test: WebviewTestDriver | undefined } | undefined }, id: string): WebviewTestDriver {
+  const test = panels.webviewFor(id)?.test;
+  if (!test) {
+    throw new Error(`no panel with test hooks for ${id}`);
+  }
+  return test;
+}
+
 export async function withTimeout<T>(promise: Thenable<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -65,7 +65,9 @@ async function bundleTests() {
     sourcemap: 'inline',
     logLevel: 'warning',
     // mocha is ESM with dynamic requires; it is required from node_modules at run time.
-    external: ['vscode', 'mocha']
+    external: ['vscode', 'mocha'],
+    // The suites build panels from src themselves: a test build, like `node esbuild.mjs`.
+    define: { SECURE_MCP_TEST_BUILD: 'true' }
   };
   const integrationDir = path.join(repoRoot, 'test', 'integration');
   const devEntries = [

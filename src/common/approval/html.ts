@@ -9,7 +9,8 @@ export interface WebviewPageOptions {
   readonly scriptUri: string;
   readonly styleUri: string;
   readonly title: string;
-  readonly testHooks?: boolean;
+  /** `data-*` attributes for `<body>`, e.g. the test-hook marker (values are escaped). */
+  readonly bodyAttributes?: Readonly<Record<string, string>>;
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
@@ -31,6 +32,15 @@ function attr(value: string): string {
   return value.replace(/[&"<>']/g, c => ATTR_ESCAPES[c]);
 }
 
+function bodyAttributes(attributes: Readonly<Record<string, string>>): string {
+  return Object.entries(attributes).map(([name, value]) => {
+    if (!/^data-[a-z0-9-]+$/.test(name)) {
+      throw new Error(`only data-* attributes go on the body: ${name.slice(0, 40)}`);
+    }
+    return ` ${name}="${attr(value)}"`;
+  }).join('');
+}
+
 export function webviewPage(o: WebviewPageOptions): string {
   if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(o.nonce)) {
     throw new Error('a webview nonce must be at least 16 base64 characters');
@@ -44,7 +54,7 @@ export function webviewPage(o: WebviewPageOptions): string {
 <link rel="stylesheet" href="${attr(o.styleUri)}" nonce="${attr(o.nonce)}">
 <title>${attr(o.title)}</title>
 </head>
-<body${o.testHooks ? ' data-test-hooks="true"' : ''}>
+<body${bodyAttributes(o.bodyAttributes ?? {})}>
 <main id="root" aria-live="polite"></main>
 <script nonce="${attr(o.nonce)}" src="${attr(o.scriptUri)}"></script>
 </body>

@@ -59,36 +59,15 @@ export interface ApprovalView {
   readonly strings: ApprovalStrings;
 }
 
-/** Only sent when the host was created with test hooks (integration tests). */
-export type TestCommand =
-  | { readonly type: 'test'; readonly op: 'click'; readonly target: string }
-  | { readonly type: 'test'; readonly op: 'probe' }
-  | { readonly type: 'test'; readonly op: 'key'; readonly key: string };
-
 export type ApprovalHostMessage =
   | { readonly type: 'show'; readonly view: ApprovalView }
-  | { readonly type: 'decided' }
-  | TestCommand;
-
-/** What the webview reports about its own DOM when probed by a test. */
-export interface ProbeReport {
-  readonly text: string;
-  /** What is rendered, as a person sees it (collapsed sections excluded). */
-  readonly visibleText: string;
-  readonly html: string;
-  readonly activeElementId: string;
-  readonly pwned: boolean;
-  readonly counts: { readonly img: number; readonly script: number; readonly iframe: number; readonly a: number; readonly inlineHandlers: number };
-  readonly scrollWidth: number;
-  readonly clientWidth: number;
-}
+  | { readonly type: 'decided' };
 
 export type ApprovalWebviewMessage =
   | { readonly type: 'ready' }
-  | { readonly type: 'decision'; readonly callId: string; readonly choice: ApprovalChoice }
-  | { readonly type: 'testReport'; readonly report: ProbeReport };
+  | { readonly type: 'decision'; readonly callId: string; readonly choice: ApprovalChoice };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -107,31 +86,8 @@ export function isCallId(v: unknown): v is string {
   return typeof v === 'string' && ID.test(v);
 }
 
-export function parseProbeReport(v: unknown): ProbeReport | undefined {
-  if (!isRecord(v) || typeof v.text !== 'string' || typeof v.visibleText !== 'string' || typeof v.html !== 'string' || typeof v.activeElementId !== 'string' || typeof v.pwned !== 'boolean'
-    || typeof v.scrollWidth !== 'number' || typeof v.clientWidth !== 'number' || !isRecord(v.counts)) {
-    return undefined;
-  }
-  const c = v.counts;
-  for (const k of ['img', 'script', 'iframe', 'a', 'inlineHandlers']) {
-    if (typeof c[k] !== 'number') {
-      return undefined;
-    }
-  }
-  return v as unknown as ProbeReport;
-}
-
-/** A page's answer to a test probe; only accepted when test hooks are on. Shared by both webviews. */
-export function parseTestReportMessage(raw: Record<string, unknown>, allowTestReports: boolean): { type: 'testReport'; report: ProbeReport } | undefined {
-  if (!allowTestReports || !hasExactKeys(raw, ['type', 'report'])) {
-    return undefined;
-  }
-  const report = parseProbeReport(raw.report);
-  return report ? { type: 'testReport', report } : undefined;
-}
-
 /** Validates a message from the approval webview; undefined means "ignore it". */
-export function parseApprovalMessage(raw: unknown, allowTestReports = false): ApprovalWebviewMessage | undefined {
+export function parseApprovalMessage(raw: unknown): ApprovalWebviewMessage | undefined {
   if (!isRecord(raw)) {
     return undefined;
   }
@@ -142,8 +98,6 @@ export function parseApprovalMessage(raw: unknown, allowTestReports = false): Ap
       return hasExactKeys(raw, ['type', 'callId', 'choice']) && isCallId(raw.callId) && typeof raw.choice === 'string' && (APPROVAL_CHOICES as readonly string[]).includes(raw.choice)
         ? { type: 'decision', callId: raw.callId, choice: raw.choice as ApprovalChoice }
         : undefined;
-    case 'testReport':
-      return parseTestReportMessage(raw, allowTestReports);
     default:
       return undefined;
   }

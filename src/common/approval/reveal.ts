@@ -41,3 +41,8 @@ export function hasInvisible(text: string): boolean {
   INVISIBLE.lastIndex = 0;
   return found;
 }
+
+/** At most `max` characters: a longer text is cut and ends with `…`. */
+export function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

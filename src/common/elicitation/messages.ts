@@ -2,7 +2,7 @@
  * The elicitation webview's protocol. Like the approval protocol, free of Node and
  * VS Code imports so the webview bundle can share it.
  */
-import { hasExactKeys, isCallId, parseTestReportMessage, type ProbeReport, type TestCommand } from '../approval/messages';
+import { hasExactKeys, isCallId } from '../approval/messages';
 import type { FormField, FormValues } from './form';
 import type { UrlWarning } from './url';
 
@@ -36,16 +36,13 @@ export type ElicitationView = {
 export type ElicitationHostMessage =
   | { readonly type: 'show'; readonly view: ElicitationView }
   | { readonly type: 'errors'; readonly requestId: string; readonly errors: Readonly<Record<string, string>> }
-  | { readonly type: 'decided' }
-  | TestCommand
-  | { readonly type: 'test'; readonly op: 'fill'; readonly name: string; readonly value: string | boolean | readonly string[] };
+  | { readonly type: 'decided' };
 
 export type ElicitationAction = 'accept' | 'decline' | 'cancel';
 
 export type ElicitationWebviewMessage =
   | { readonly type: 'ready' }
-  | { readonly type: 'submit'; readonly requestId: string; readonly action: ElicitationAction; readonly values?: FormValues }
-  | { readonly type: 'testReport'; readonly report: ProbeReport };
+  | { readonly type: 'submit'; readonly requestId: string; readonly action: ElicitationAction; readonly values?: FormValues };
 
 const MAX_VALUE_LENGTH = 100_000;
 
@@ -70,7 +67,7 @@ function parseValues(v: unknown): FormValues | undefined {
   return { ...out };
 }
 
-export function parseElicitationMessage(raw: unknown, allowTestReports = false): ElicitationWebviewMessage | undefined {
+export function parseElicitationMessage(raw: unknown): ElicitationWebviewMessage | undefined {
   if (typeof raw !== 'object' || raw === null) {
     return undefined;
   }
@@ -92,8 +89,6 @@ export function parseElicitationMessage(raw: unknown, allowTestReports = false):
       }
       return undefined;
     }
-    case 'testReport':
-      return parseTestReportMessage(r, allowTestReports);
     default:
       return undefined;
   }

@@ -3,10 +3,9 @@ import { buildFormModel, initialValues, validateForm, type FormContent, type For
 import { parseElicitationMessage, type ElicitationStrings, type ElicitationView, type ElicitationWebviewMessage } from '../../common/elicitation/messages';
 import { RateLimiter } from '../../common/elicitation/rateLimit';
 import { analyzeElicitationUrl } from '../../common/elicitation/url';
-import { revealString } from '../../common/approval/reveal';
-import { scoped, type Logger } from '../../common/log';
-import { SecureWebview, type IgnoreReason } from '../panels/webviewHost';
-import { PanelRegistry } from '../panels/panelRegistry';
+import { revealString, truncate } from '../../common/approval/reveal';
+import type { Logger } from '../../common/log';
+import { PanelHost, type PendingPanel } from '../panels/panelHost';
 
 /** One elicitation/create request as the session received it. */
 export interface ElicitationInput {
@@ -35,49 +34,32 @@ export interface ElicitationPanelsOptions {
   readonly testHooks?: boolean;
 }
 
-interface Pending {
-  readonly id: string;
-  readonly webview: SecureWebview<ElicitationWebviewMessage>;
-  readonly view: ElicitationView;
-  readonly model?: FormModel;
-  readonly href?: string;
-  settled: boolean;
-  busy: boolean;
-  settle(response: ElicitationResponse): void;
-}
+type Pending = PendingPanel<ElicitationWebviewMessage, ElicitationView, ElicitationResponse>;
+type Submit = Extract<ElicitationWebviewMessage, { type: 'submit' }>;
 
 let nextId = 0;
 
 /**
- * Form and URL elicitation in a webview (docs/security.md D6). Replies are validated against
- * the requested schema here, whatever the page already checked; URL mode opens the
- * link with openExternal only after the user pressed "Open".
+ * Form and URL elicitation in a webview (docs/security.md D6; the lifecycle is PanelHost's).
+ * Replies are validated against the requested schema here, whatever the page already
+ * checked; URL mode opens the link with openExternal only after the user pressed "Open".
  */
-export class ElicitationPanels implements vscode.Disposable {
-  private readonly log: Logger;
-  private readonly panels = new PanelRegistry<Pending>('elicitation');
+export class ElicitationPanels extends PanelHost<ElicitationWebviewMessage, ElicitationView, ElicitationResponse> {
   private readonly limiter: RateLimiter;
-  private readonly ignoredEmitter = new vscode.EventEmitter<{ readonly requestId: string; readonly reason: IgnoreReason }>();
-  private readonly renderedEmitter = new vscode.EventEmitter<string>();
-  readonly onDidIgnoreMessage = this.ignoredEmitter.event;
-  readonly onDidRender = this.renderedEmitter.event;
 
   constructor(private readonly options: ElicitationPanelsOptions) {
-    this.log = scoped(options.logger, 'elicitation');
+    super({
+      extensionUri: options.extensionUri,
+      logger: options.logger,
+      component: 'elicitation',
+      noun: 'request',
+      viewType: 'secureMcp.elicitation',
+      bundle: 'elicitation',
+      testHooks: options.testHooks,
+      parse: parseElicitationMessage,
+      repliesTo: submit => submit.requestId
+    });
     this.limiter = options.rateLimiter ?? new RateLimiter();
-  }
-
-  pendingIds(): string[] {
-    return this.panels.pendingIds();
-  }
-
-  webviewFor(id: string): SecureWebview<ElicitationWebviewMessage> | undefined {
-    return this.panels.get(id)?.webview;
-  }
-
-  /** Test hook: delivers `raw` as if the page had posted it (same validation path). */
-  inject(id: string, raw: unknown): void {
-    this.panels.inject(id, raw);
   }
 
   /** Handles one elicitation/create request; resolves with the ElicitResult to send. */
@@ -124,116 +106,53 @@ export class ElicitationPanels implements vscode.Disposable {
   }
 
   private open(id: string, view: ElicitationView, model: FormModel | undefined, href: string | undefined, signal?: AbortSignal): Promise<ElicitationResponse> {
-    const timeoutMs = Math.max(1, this.options.timeoutSeconds?.() ?? 600) * 1000;
-    return new Promise<ElicitationResponse>(resolve => {
-      const onAbort = () => entry.settle({ action: 'cancel' });
-      const webview = new SecureWebview<ElicitationWebviewMessage>({
-        viewType: 'secureMcp.elicitation',
-        title: vscode.l10n.t('{0} asks for input', truncate(revealString(view.serverLabel), 60)),
-        extensionUri: this.options.extensionUri,
-        bundle: 'elicitation',
-        logger: this.options.logger,
-        testHooks: this.options.testHooks ?? false,
-        parse: parseElicitationMessage,
-        onMessage: message => void this.onMessage(entry, message),
-        onIgnored: (reason, detail) => this.ignored(id, reason, detail),
-        onDidClose: () => entry.settle({ action: 'cancel' })
-      });
-      const entry: Pending = {
-        id,
-        webview,
-        view,
-        model,
-        href,
-        settled: false,
-        busy: false,
-        settle: response => {
-          if (entry.settled) {
-            return;
-          }
-          entry.settled = true;
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          this.panels.settled(id);
-          this.log.info(`request ${id} (${view.mode}): ${response.action}`);
-          resolve(response);
-          webview.dispose();
-        }
-      };
-      this.panels.add(id, entry);
-      const timer = setTimeout(() => entry.settle({ action: 'cancel' }), timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
+    return this.openPanel({
+      id,
+      title: vscode.l10n.t('{0} asks for input', truncate(revealString(view.serverLabel), 60)),
+      view,
+      timeoutMs: Math.max(1, this.options.timeoutSeconds?.() ?? 600) * 1000,
+      signal,
+      unanswered: () => ({ action: 'cancel' }),
+      onReply: (panel, reply) => this.reply(panel, reply, model, href),
+      onAnswer: (panel, answer) => this.log.info(`request ${panel.id} (${view.mode}): ${answer.action}`)
     });
   }
 
-  private async onMessage(entry: Pending, message: Exclude<ElicitationWebviewMessage, { type: 'testReport' }>): Promise<void> {
-    if (message.type === 'ready') {
-      if (!entry.settled) {
-        void entry.webview.post({ type: 'show', view: entry.view });
-        this.renderedEmitter.fire(entry.id);
-      }
-      return;
-    }
-    if (message.requestId !== entry.id) {
-      this.ignored(entry.id, 'forged', `reply for ${JSON.stringify(message.requestId)} arrived in another request's panel`);
-      return;
-    }
-    if (entry.settled || entry.busy) {
-      this.ignored(entry.id, 'replayed', 'reply after the request was answered');
-      return;
-    }
+  private async reply(panel: Pending, message: Submit, model: FormModel | undefined, href: string | undefined): Promise<void> {
     if (message.action !== 'accept') {
-      entry.settle({ action: message.action });
+      panel.settle({ action: message.action });
       return;
     }
-    if (entry.model) {
+    if (model) {
       if (!message.values) {
-        this.ignored(entry.id, 'malformed', 'accept without values');
+        panel.ignore('malformed', 'accept without values');
         return;
       }
-      const result = validateForm(entry.model, message.values);
+      const result = validateForm(model, message.values);
       if (!result.ok) {
-        this.log.info(`request ${entry.id}: the form did not validate (${Object.keys(result.errors).length} field(s))`);
-        void entry.webview.post({ type: 'errors', requestId: entry.id, errors: result.errors });
+        this.log.info(`request ${panel.id}: the form did not validate (${Object.keys(result.errors).length} field(s))`);
+        void panel.webview.post({ type: 'errors', requestId: panel.id, errors: result.errors });
         return;
       }
-      entry.settle({ action: 'accept', content: result.content });
+      panel.settle({ action: 'accept', content: result.content });
       return;
     }
     if (message.values) {
-      this.ignored(entry.id, 'malformed', 'values sent for a URL request');
+      panel.ignore('malformed', 'values sent for a URL request');
       return;
     }
-    entry.busy = true;
-    const href = entry.href ?? '';
+    panel.busy = true;
     // Consent was given in the panel; the link opens only now, and only this exact URL.
     const open = this.options.openExternal ?? (uri => vscode.env.openExternal(uri));
     let opened = false;
     try {
-      opened = await open(vscode.Uri.parse(href, true));
+      opened = await open(vscode.Uri.parse(href ?? '', true));
     } catch (e) {
       this.log.error(e instanceof Error ? e : String(e));
     }
-    entry.busy = false;
-    entry.settle(opened ? { action: 'accept' } : { action: 'cancel' });
+    panel.busy = false;
+    panel.settle(opened ? { action: 'accept' } : { action: 'cancel' });
   }
-
-  private ignored(id: string, reason: IgnoreReason, detail: string): void {
-    this.log.warn(`ignored a ${reason} message for request ${id}: ${detail}`);
-    this.ignoredEmitter.fire({ requestId: id, reason });
-  }
-
-  dispose(): void {
-    for (const p of this.panels.pendingEntries()) {
-      p.settle({ action: 'cancel' });
-    }
-    this.ignoredEmitter.dispose();
-    this.renderedEmitter.dispose();
-  }
-}
-
-function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
 export function elicitationStrings(): ElicitationStrings {

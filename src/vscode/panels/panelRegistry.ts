@@ -3,11 +3,11 @@
  * panels are remembered briefly, so a late (replayed) message is recognized and logged
  * as such rather than as unknown, and an id is never asked about twice.
  */
-export class PanelRegistry<E extends { readonly webview: { receive(raw: unknown): void } }> {
+export class PanelRegistry<E> {
   private readonly pending = new Map<string, E>();
   private readonly recent = new Map<string, E>();
 
-  constructor(private readonly kind: string, private readonly maxRecent = 50) {}
+  constructor(private readonly maxRecent = 50) {}
 
   /** True for an id that is pending or was decided recently: ids are one-shot. */
   has(id: string): boolean {
@@ -42,14 +42,5 @@ export class PanelRegistry<E extends { readonly webview: { receive(raw: unknown)
   /** A pending or recently decided entry. */
   get(id: string): E | undefined {
     return this.pending.get(id) ?? this.recent.get(id);
-  }
-
-  /** Test hook: delivers `raw` as if the page of `id` had posted it (same validation path). */
-  inject(id: string, raw: unknown): void {
-    const entry = this.get(id);
-    if (!entry) {
-      throw new Error(`no ${this.kind} panel for ${id}`);
-    }
-    entry.webview.receive(raw);
   }
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { webviewPage } from '../../common/approval/html';
-import type { ProbeReport } from '../../common/approval/messages';
-import type { Logger } from '../../common/log';
+import { TEST_HOOKS_ATTRIBUTES } from '../../common/testHooks';
+import { WebviewTestDriver } from './testDriver';
 
-export type IgnoreReason = 'malformed' | 'forged' | 'replayed' | 'test-only';
+export type IgnoreReason = 'malformed' | 'forged' | 'replayed';
 
 export interface SecureWebviewOptions<M> {
   readonly viewType: string;
@@ -12,10 +12,10 @@ export interface SecureWebviewOptions<M> {
   readonly extensionUri: vscode.Uri;
   /** Name of the bundle under dist/media (`<bundle>.js` and `<bundle>.css`). */
   readonly bundle: string;
-  readonly logger: Logger;
+  /** Lets integration tests drive the page; only honoured in test builds. */
   readonly testHooks: boolean;
-  readonly parse: (raw: unknown, allowTestReports: boolean) => M | undefined;
-  readonly onMessage: (message: Exclude<M, { type: 'testReport' }>) => void;
+  readonly parse: (raw: unknown) => M | undefined;
+  readonly onMessage: (message: M) => void;
   readonly onIgnored: (reason: IgnoreReason, detail: string) => void;
   readonly onDidClose: () => void;
 }
@@ -32,8 +32,9 @@ export function newNonce(): string {
  */
 export class SecureWebview<M extends { readonly type: string }> implements vscode.Disposable {
   readonly panel: vscode.WebviewPanel;
+  /** Test hooks for this page: set only in a test build, for a panel opened with them. */
+  readonly test: WebviewTestDriver | undefined;
   private currentHtml = '';
-  private probes: ((r: ProbeReport) => void)[] = [];
   private disposed = false;
   private readonly subscriptions: vscode.Disposable[] = [];
 
@@ -54,6 +55,7 @@ export class SecureWebview<M extends { readonly type: string }> implements vscod
         options.onDidClose();
       })
     );
+    this.test = SECURE_MCP_TEST_BUILD && options.testHooks ? new WebviewTestDriver(message => this.post(message), raw => this.receive(raw)) : undefined;
     this.render();
   }
 
@@ -75,57 +77,29 @@ export class SecureWebview<M extends { readonly type: string }> implements vscod
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, `${this.options.bundle}.js`)).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, `${this.options.bundle}.css`)).toString(),
       title: this.options.title,
-      testHooks: this.options.testHooks
+      bodyAttributes: SECURE_MCP_TEST_BUILD && this.test ? TEST_HOOKS_ATTRIBUTES : undefined
     });
     webview.html = this.currentHtml;
   }
 
   /**
-   * The only way a message from the webview gets in. Also what tests call to deliver
+   * The only way a message from the webview gets in. Also where the test driver delivers
    * forged or replayed messages, so they take exactly the path a real one takes.
    */
-  receive(raw: unknown): void {
-    const message = this.options.parse(raw, this.options.testHooks);
+  private receive(raw: unknown): void {
+    if (SECURE_MCP_TEST_BUILD && this.test?.takeReport(raw)) {
+      return;
+    }
+    const message = this.options.parse(raw);
     if (!message) {
       this.options.onIgnored('malformed', describe(raw));
       return;
     }
-    if (message.type === 'testReport') {
-      const report = (message as unknown as { report: ProbeReport }).report;
-      const waiting = this.probes;
-      this.probes = [];
-      waiting.forEach(resolve => resolve(report));
-      return;
-    }
-    this.options.onMessage(message as Exclude<M, { type: 'testReport' }>);
+    this.options.onMessage(message);
   }
 
   post(message: unknown): Thenable<boolean> {
     return this.disposed ? Promise.resolve(false) : this.panel.webview.postMessage(message);
-  }
-
-  /** Test hook: sends a command to the page without waiting (a click may close the panel). */
-  async testSend(command: Record<string, unknown>): Promise<void> {
-    if (!this.options.testHooks) {
-      throw new Error('test hooks are off for this webview');
-    }
-    await this.post({ type: 'test', ...command });
-  }
-
-  /** Test hook: runs a command in the page (click, key, fill, probe) and returns the page's report. */
-  async test(command: Record<string, unknown>, timeoutMs = 10_000): Promise<ProbeReport> {
-    if (!this.options.testHooks) {
-      throw new Error('test hooks are off for this webview');
-    }
-    const report = new Promise<ProbeReport>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the webview did not answer ${JSON.stringify(command)} within ${timeoutMs} ms`)), timeoutMs);
-      this.probes.push(r => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-    });
-    await this.post({ type: 'test', ...command });
-    return report;
   }
 
   dispose(): void {

@@ -2,7 +2,8 @@ import '../shared/base.css';
 import './main.css';
 import type { ApprovalChoice, ApprovalView } from '../../common/approval/messages';
 import { hasInvisible } from '../../common/approval/reveal';
-import { el, handleTestCommand, isRecord, untrusted, untrustedEl } from '../shared/dom';
+import { el, isRecord, untrusted, untrustedEl } from '../shared/dom';
+import { handleTestCommand } from '../shared/testHooks';
 import { vscodeApi } from '../shared/vscodeApi';
 
 const api = vscodeApi();
@@ -20,7 +21,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (!isRecord(msg)) {
     return;
   }
-  if (handleTestCommand(api, msg)) {
+  if (SECURE_MCP_TEST_BUILD && handleTestCommand(api, msg)) {
     return;
   }
   if (msg.type === 'show' && isRecord(msg.view) && typeof msg.view.callId === 'string') {

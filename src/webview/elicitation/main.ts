@@ -3,7 +3,8 @@ import './main.css';
 import { hasInvisible } from '../../common/approval/reveal';
 import type { ElicitationAction, ElicitationView } from '../../common/elicitation/messages';
 import { validateForm, type FormField, type FormValues } from '../../common/elicitation/form';
-import { el, handleTestCommand, isRecord, untrusted, untrustedEl } from '../shared/dom';
+import { el, isRecord, untrusted, untrustedEl } from '../shared/dom';
+import { handleTestCommand } from '../shared/testHooks';
 import { vscodeApi } from '../shared/vscodeApi';
 
 const api = vscodeApi();
@@ -18,7 +19,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (!isRecord(msg)) {
     return;
   }
-  if (handleTestCommand(api, msg, (name, value) => writers.get(name)?.(value))) {
+  if (SECURE_MCP_TEST_BUILD && handleTestCommand(api, msg, (name, value) => writers.get(name)?.(value))) {
     return;
   }
   if (msg.type === 'show' && isRecord(msg.view) && typeof msg.view.requestId === 'string') {

@@ -42,7 +42,7 @@ suite('packaged extension (installed from the VSIX)', () => {
     assert.ok(files.includes('dist/extension.js') && files.includes('dist/runtime.js'));
     for (const bundle of files.filter(f => f.endsWith('.js'))) {
       const text = fs.readFileSync(path.join(ext.extensionPath, bundle), 'utf8');
-      for (const marker of ['secure-mcp-test', 'suiteSetup(', 'runMochaIn', 'mocha']) {
+      for (const marker of ['secure-mcp-test', 'suiteSetup(', 'runMochaIn', 'mocha', 'pwned', 'testReport', 'handleTestCommand', 'data-test-hooks', 'inject(']) {
         assert.ok(!text.includes(marker), `${bundle} contains test code (${marker})`);
       }
     }

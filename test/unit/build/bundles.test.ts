@@ -109,12 +109,18 @@ describe('bundles (esbuild metafile)', function () {
       .filter(f => f.path.endsWith('.js'))
       .map(f => ({ file: f.path, text: f.text }));
     assert.ok(texts.length >= 4, 'the production bundles were built');
-    const markers = ['runtimeLoadedDuringActivation', 'recentLog'];
-    const devText = (dev.host.outputFiles ?? []).map(f => f.text).join('\n');
-    for (const marker of markers) {
-      assert.ok(devText.includes(marker), `the development build has ${marker}, so its absence below means something`);
-      for (const { file, text } of texts) {
-        assert.ok(!text.includes(marker), `${file} contains the test hook ${marker}`);
+    // Each marker is in the development build's bundles of that kind, so its absence below means something.
+    const markers = {
+      host: ['runtimeLoadedDuringActivation', 'recentLog', 'testReport', 'pwned', 'data-test-hooks', 'inject('],
+      webviews: ['testReport', 'pwned', 'handleTestCommand', 'data-test-hooks']
+    };
+    for (const kind of ['host', 'webviews'] as const) {
+      const devText = (dev[kind].outputFiles ?? []).filter(f => f.path.endsWith('.js')).map(f => f.text).join('\n');
+      for (const marker of markers[kind]) {
+        assert.ok(devText.includes(marker), `the development ${kind} build has ${marker}, so its absence below means something`);
+        for (const { file, text } of texts) {
+          assert.ok(!text.includes(marker), `${file} contains the test hook ${marker}`);
+        }
       }
     }
   });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { contentSecurityPolicy, webviewPage } from '../../../../src/common/approval/html';
 import { parseApprovalMessage } from '../../../../src/common/approval/messages';
-import { hasInvisible, revealParts, revealString } from '../../../../src/common/approval/reveal';
+import { hasInvisible, revealParts, revealString, truncate } from '../../../../src/common/approval/reveal';
+import { parseElicitationMessage } from '../../../../src/common/elicitation/messages';
+import { parseTestReport } from '../../../../src/common/testHooks';
 
 const NONCE = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
@@ -48,10 +50,24 @@ describe('webview page and protocol', () => {
     }
   });
 
-  it('ignores test reports unless test hooks are on', () => {
+  it('takes test reports only through the test hooks, never as a page message', () => {
     const report = { text: '', visibleText: '', html: '', activeElementId: '', pwned: false, counts: { img: 0, script: 0, iframe: 0, a: 0, inlineHandlers: 0 }, scrollWidth: 1, clientWidth: 1 };
     assert.equal(parseApprovalMessage({ type: 'testReport', report }), undefined);
-    assert.ok(parseApprovalMessage({ type: 'testReport', report }, true));
+    assert.equal(parseElicitationMessage({ type: 'testReport', report }), undefined);
+    assert.deepEqual(parseTestReport({ type: 'testReport', report }), report);
+    for (const bad of [{ type: 'testReport', report: {} }, { type: 'testReport', report, extra: 1 }, { type: 'decision', report }]) {
+      assert.equal(parseTestReport(bad), undefined, JSON.stringify(bad));
+    }
+  });
+
+  it('puts only escaped data-* attributes on the body', () => {
+    const page = (bodyAttributes?: Record<string, string>) => webviewPage({ nonce: NONCE, cspSource: 'x', scriptUri: 'x', styleUri: 'x', title: 'x', bodyAttributes });
+    assert.match(page(), /<body>/);
+    assert.match(page({ 'data-test-hooks': 'true' }), /<body data-test-hooks="true">/);
+    assert.match(page({ 'data-x': '"><script>' }), /<body data-x="&quot;&gt;&lt;script&gt;">/);
+    for (const name of ['onload', 'style', 'data-x onload', 'data-X']) {
+      assert.throws(() => page({ [name]: 'x' }), name);
+    }
   });
 
   it('shows bidi and zero-width characters as code points', () => {
@@ -61,5 +77,10 @@ describe('webview page and protocol', () => {
     assert.ok(hasInvisible(s));
     assert.ok(hasInvisible(s), 'no regex state leaks between calls');
     assert.ok(!hasInvisible('plain text, émojis 🙂 and 中文'));
+  });
+
+  it('truncates long titles with an ellipsis', () => {
+    assert.equal(truncate('short', 5), 'short');
+    assert.equal(truncate('longer', 5), 'long…');
   });
 });
