@@ -35,7 +35,7 @@ export interface Settings {
   };
   readonly timeouts: { readonly connectSeconds: number; readonly toolCallSeconds: number; readonly toolCallMaxSeconds: number };
   readonly chat: { readonly maxToolRounds: number };
-  readonly limits: { readonly maxResultBytes: number; readonly maxResultCharsForModel: number };
+  readonly limits: { readonly maxResultBytes: number; readonly maxResultCharsForModel: number; readonly maxTools: number; readonly maxListBytes: number };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -49,7 +49,7 @@ export const DEFAULT_SETTINGS: Settings = {
   approval: { timeoutSeconds: 300, rememberAcrossSessions: false, trustedServers: [], allowReadOnlyFromTrustedServers: false },
   timeouts: { connectSeconds: 30, toolCallSeconds: 60, toolCallMaxSeconds: 600 },
   chat: { maxToolRounds: 8 },
-  limits: { maxResultBytes: 1_048_576, maxResultCharsForModel: 20_000 }
+  limits: { maxResultBytes: 1_048_576, maxResultCharsForModel: 20_000, maxTools: 10_000, maxListBytes: 16_777_216 }
 };
 
 /** Reads one dotted key below `secureMcp.`; undefined means "not set". */
@@ -192,7 +192,9 @@ export function readSettings(read: SettingReader): ReadSettingsResult {
     chat: { maxToolRounds: value('chat.maxToolRounds', d.chat.maxToolRounds, int(1, 50)) },
     limits: {
       maxResultBytes: value('limits.maxResultBytes', d.limits.maxResultBytes, int(1024, 67_108_864)),
-      maxResultCharsForModel: value('limits.maxResultCharsForModel', d.limits.maxResultCharsForModel, int(500, 1_000_000))
+      maxResultCharsForModel: value('limits.maxResultCharsForModel', d.limits.maxResultCharsForModel, int(500, 1_000_000)),
+      maxTools: value('limits.maxTools', d.limits.maxTools, int(1, 100_000)),
+      maxListBytes: value('limits.maxListBytes', d.limits.maxListBytes, int(65_536, 268_435_456))
     }
   };
 

@@ -231,7 +231,7 @@ async function wrapperCost(world: World, n: number): Promise<{ plainUs: number; 
   const sse = 'event: message\ndata: {"result":{"content":[{"type":"text","text":"2026-01-01T00:00:00.000Z"}]},"jsonrpc":"2.0","id":7}\n\n';
   const stub = async () => new Response(sse, { status: 200, headers: { 'content-type': 'text/event-stream', 'mcp-session-id': 'bench' } });
   const tokens: TokenSource = { getToken: async r => ({ token: 'stub', scopes: r.scopes, expiresAt: Date.now() + 3_600_000 }) };
-  const wrapped = limitResponseBytes(createAuthFetch({ serverUrl, tokens, scopes: [world.fullScope], allowedScopes: [world.fullScope], logger: silent, fetch: stub }), 1_048_576);
+  const wrapped = limitResponseBytes(createAuthFetch({ serverUrl, tokens, scopes: [world.fullScope], allowedScopes: [world.fullScope], logger: silent, fetch: stub }), { maxBytes: 1_048_576 });
   const ac = new AbortController();
   const init = (): RequestInit => ({
     method: 'POST',

@@ -5,12 +5,22 @@ export const RESULT_TOO_LARGE = 'secure-mcp/result-too-large';
 
 const encoder = new TextEncoder();
 
-function tooLargeError(id: string | number | null, maxBytes: number, seen: number | undefined): string {
+/** List requests, whose answers have their own cap: a big catalogue is not a big tool result. */
+const LIST_METHODS = new Set(['tools/list', 'resources/list', 'resources/templates/list', 'prompts/list']);
+
+export interface ResponseLimits {
+  /** Any one answer, and any one event on a stream (`secureMcp.limits.maxResultBytes`). */
+  readonly maxBytes: number;
+  /** One answer to a list request (`secureMcp.limits.maxListBytes`); defaults to `maxBytes`. */
+  readonly maxListBytes?: number;
+}
+
+function tooLargeError(id: string | number | null, maxBytes: number, seen: number | undefined, setting = 'secureMcp.limits.maxResultBytes'): string {
   const at = seen === undefined ? '' : ` (at ${seen} bytes)`;
   return JSON.stringify({
     jsonrpc: '2.0',
     id,
-    error: { code: -32603, message: `The server's response passed ${maxBytes} bytes${at} and was dropped; the limit is the setting secureMcp.limits.maxResultBytes.`, data: { reason: RESULT_TOO_LARGE, maxBytes } }
+    error: { code: -32603, message: `The server's response passed ${maxBytes} bytes${at} and was dropped; the limit is the setting ${setting}.`, data: { reason: RESULT_TOO_LARGE, maxBytes } }
   });
 }
 
@@ -22,7 +32,7 @@ function tooLargeError(id: string | number | null, maxBytes: number, seen: numbe
  * hanging it until the timeout. A long-lived event stream (the GET stream, and the
  * legacy SSE transport, where results arrive) is capped per event: see {@link capEvents}.
  */
-export function limitResponseBytes(base: FetchLike, maxBytes: number): FetchLike {
+export function limitResponseBytes(base: FetchLike, limits: ResponseLimits): FetchLike {
   return async (input, init) => {
     const response = await base(input, init);
     if (!response.body || !response.ok) {
@@ -30,10 +40,12 @@ export function limitResponseBytes(base: FetchLike, maxBytes: number): FetchLike
     }
     const sse = (response.headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream');
     if ((init?.method ?? 'GET').toUpperCase() !== 'POST') {
-      return sse ? new Response(capEvents(response.body, maxBytes), { status: response.status, statusText: response.statusText, headers: response.headers }) : response;
+      return sse ? new Response(capEvents(response.body, limits.maxBytes), { status: response.status, statusText: response.statusText, headers: response.headers }) : response;
     }
-    // The request's id is only needed to answer an oversized response, so it is read then.
-    const tooLarge = (seen: number) => tooLargeError(requestId(init?.body), maxBytes, seen);
+    const request = requestOf(init?.body);
+    const list = request.method !== undefined && LIST_METHODS.has(request.method) && limits.maxListBytes !== undefined;
+    const maxBytes = list ? limits.maxListBytes! : limits.maxBytes;
+    const tooLarge = (seen: number) => tooLargeError(request.id, maxBytes, seen, list ? 'secureMcp.limits.maxListBytes' : undefined);
     const declared = Number(response.headers.get('content-length') ?? NaN);
     if (!sse && declared <= maxBytes) {
       // A declared length within the cap: fetch enforces it, nothing to count.
@@ -239,14 +251,18 @@ function eventId(head: Uint8Array, tail: Uint8Array): string | number | null {
   }
 }
 
-function requestId(body: unknown): string | number | null {
+/** The id and method of a JSON-RPC request body (a batch or anything else has neither). */
+function requestOf(body: unknown): { id: string | number | null; method?: string } {
   if (typeof body !== 'string') {
-    return null;
+    return { id: null };
   }
   try {
-    const message = JSON.parse(body) as { id?: unknown };
-    return typeof message.id === 'string' || typeof message.id === 'number' ? message.id : null;
+    const message = JSON.parse(body) as { id?: unknown; method?: unknown };
+    return {
+      id: typeof message.id === 'string' || typeof message.id === 'number' ? message.id : null,
+      ...(typeof message.method === 'string' ? { method: message.method } : {})
+    };
   } catch {
-    return null;
+    return { id: null };
   }
 }

@@ -42,6 +42,10 @@ export interface McpSessionOptions {
   /** Hard limit for a call, even while it reports progress. */
   readonly callMaxTimeoutMs: number;
   readonly maxResultBytes: number;
+  /** Cap on one answer to tools/list (a catalogue, not a result). Default 16 MiB. */
+  readonly maxListBytes?: number;
+  /** Most tools accepted from a server, over all pages; more is an error, never a silent cut. Default 10,000. */
+  readonly maxTools?: number;
   /** Connection attempts when the server is unreachable, with exponential backoff. */
   readonly reconnect?: { readonly attempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
   readonly sleep?: (ms: number) => Promise<void>;
@@ -63,6 +67,9 @@ const FALLBACK_STATUSES = new Set([400, 404, 405]);
  * use too; only the SDK's wording tells its check apart.
  */
 const OUTPUT_SCHEMA_VIOLATION = /^MCP error -?\d+: (Structured content does not match the tool's output schema|Tool .* has an output schema but did not return structured content|Failed to validate structured content)/;
+const DEFAULT_MAX_TOOLS = 10_000;
+const DEFAULT_MAX_LIST_BYTES = 16 * 1_048_576;
+
 // Characters of an error's own text quoted in a message; an HTML error page can be far longer.
 const MAX_DESCRIBED = 300;
 
@@ -85,7 +92,7 @@ export class McpSession {
 
   constructor(private readonly options: McpSessionOptions) {
     this.log = scoped(options.logger, 'mcp');
-    this.fetch = limitResponseBytes(options.fetch, options.maxResultBytes);
+    this.fetch = limitResponseBytes(options.fetch, { maxBytes: options.maxResultBytes, maxListBytes: options.maxListBytes ?? DEFAULT_MAX_LIST_BYTES });
     const own = (options.fetch as Partial<AuthFetch>).redact;
     this.redact = options.redact ?? (typeof own === 'function' ? own : text => mask(text));
   }
@@ -125,16 +132,31 @@ export class McpSession {
    * client lists them before its first call.
    */
   private async listAll(client: Client, signal?: AbortSignal): Promise<Tool[]> {
+    if (!client.getServerCapabilities()?.tools) {
+      this.log.info('the server does not declare the tools capability; it offers no tools');
+      this.listed.add(client);
+      return [];
+    }
+    const max = this.options.maxTools ?? DEFAULT_MAX_TOOLS;
+    const tooMany = (why: string) => new ProtocolError(`The MCP server lists more than ${max} tools (${why}); none were taken. Raise secureMcp.limits.maxTools if the server really offers that many.`);
     const all: Tool[] = [];
+    const cursors = new Set<string>();
     let cursor: string | undefined;
-    for (let page = 0; page < 100; page++) {
+    do {
       const r = await client.listTools(cursor ? { cursor } : {}, { ...(signal ? { signal } : {}), timeout: this.options.connectTimeoutMs });
       all.push(...r.tools);
       cursor = r.nextCursor;
-      if (!cursor) {
-        break;
+      if (all.length > max) {
+        throw tooMany(`${all.length} so far`);
       }
-    }
+      if (cursor !== undefined && (cursors.has(cursor) || cursors.size >= max)) {
+        // A cursor seen before, or more pages than tools allowed: the list would never end.
+        throw tooMany(`page ${cursors.size + 1} repeats a cursor or pages never end`);
+      }
+      if (cursor !== undefined) {
+        cursors.add(cursor);
+      }
+    } while (cursor !== undefined);
     this.listed.add(client);
     return all;
   }
@@ -143,6 +165,9 @@ export class McpSession {
     const result = await this.withSessionRecovery(async client => {
       if (!this.listed.has(client)) {
         this.toolCache = await this.listAll(client, options.signal);
+      }
+      if (!client.getServerCapabilities()?.tools) {
+        throw new ProtocolError(`The MCP server offers no tools (it does not declare the tools capability), so ${name} cannot be called.`);
       }
       return client.callTool({ name, arguments: args }, CallToolResultSchema, {
       ...(options.signal ? { signal: options.signal } : {}),

@@ -199,6 +199,8 @@ export class ConnectionService implements vscode.Disposable {
       callTimeoutMs: s.timeouts.toolCallSeconds * 1000,
       callMaxTimeoutMs: s.timeouts.toolCallMaxSeconds * 1000,
       maxResultBytes: s.limits.maxResultBytes,
+      maxListBytes: s.limits.maxListBytes,
+      maxTools: s.limits.maxTools,
       ...(this.deps.elicit ? { elicitation: (params, signal) => this.deps.elicit!({ serverUrl: s.serverUrl, serverLabel: serverUrl.host, params }, signal) } : {}),
       onToolsChanged: tools => {
         if (this.stateValue.kind === 'connected') {

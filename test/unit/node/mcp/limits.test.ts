@@ -38,7 +38,7 @@ describe('response byte limits', () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 7, result: { content: [{ type: 'text', text: 'x'.repeat(5000) }] } });
     const server = await chunkedServer(body, 'application/json', 4);
     try {
-      const response = await limitResponseBytes(fetch, 1_048_576)(server.url, post);
+      const response = await limitResponseBytes(fetch, { maxBytes: 1_048_576 })(server.url, post);
       assert.equal(await within(response.text(), 2000, 'reading the body'), body);
     } finally {
       await server.close();
@@ -49,7 +49,7 @@ describe('response byte limits', () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 7, result: { content: [{ type: 'text', text: 'x'.repeat(50_000) }] } });
     const server = await chunkedServer(body, 'application/json', 10);
     try {
-      const response = await limitResponseBytes(fetch, 10_000)(server.url, post);
+      const response = await limitResponseBytes(fetch, { maxBytes: 10_000 })(server.url, post);
       const answer = JSON.parse(await within(response.text(), 2000, 'reading the body')) as { id: number; error: { data: { reason: string } } };
       assert.equal(answer.id, 7);
       assert.equal(answer.error.data.reason, RESULT_TOO_LARGE);

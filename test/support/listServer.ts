@@ -1,0 +1,65 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+
+export interface ListServerOptions {
+  /** How many tools the server offers (named tool_0 …). */
+  readonly tools: number;
+  /** Tools per tools/list page; undefined sends them all at once. */
+  readonly pageSize?: number;
+  /** Characters of each tool's description, to make the list big in bytes. */
+  readonly descriptionChars?: number;
+  /** Whether the server declares the tools capability (default true). */
+  readonly toolsCapability?: boolean;
+}
+
+/**
+ * A real MCP SDK server (low-level `Server`, stateless Streamable HTTP, no auth) that
+ * pages its tool list the way the options say. Requests are counted by method.
+ */
+export async function startListServer(options: ListServerOptions): Promise<{ url: string; requests: Map<string, number>; close: () => Promise<void> }> {
+  const requests = new Map<string, number>();
+  const tool = (i: number): Tool => ({
+    name: `tool_${i}`,
+    description: `Tool number ${i}. ${'d'.repeat(options.descriptionChars ?? 0)}`,
+    inputSchema: { type: 'object', properties: {} }
+  });
+  const build = () => {
+    const server = new Server({ name: 'list-server', version: '1.0.0' }, { capabilities: options.toolsCapability === false ? {} : { tools: {} } });
+    if (options.toolsCapability !== false) {
+      server.setRequestHandler(ListToolsRequestSchema, request => {
+        const start = Number(request.params?.cursor ?? 0);
+        const end = options.pageSize === undefined ? options.tools : Math.min(options.tools, start + options.pageSize);
+        const tools = Array.from({ length: end - start }, (_, k) => tool(start + k));
+        return end < options.tools ? { tools, nextCursor: String(end) } : { tools };
+      });
+      server.setRequestHandler(CallToolRequestSchema, request => ({ content: [{ type: 'text', text: `called ${request.params.name}` }] }));
+    }
+    return server;
+  };
+  const httpServer = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) {
+      chunks.push(c as Buffer);
+    }
+    const body: unknown = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+    const method = (body as { method?: string } | undefined)?.method ?? req.method ?? '?';
+    requests.set(method, (requests.get(method) ?? 0) + 1);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const server = build();
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  });
+  await new Promise<void>(r => httpServer.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/mcp`,
+    requests,
+    close: () => new Promise<void>(r => { httpServer.closeAllConnections(); httpServer.close(() => r()); })
+  };
+}
