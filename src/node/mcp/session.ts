@@ -198,16 +198,16 @@ export class McpSession {
   }
 
   /**
-   * Runs `op`; when the server has forgotten our session (404 with a session id), the
-   * session is re-initialized once and `op` retried. The server never saw the first
-   * attempt in that case, so nothing runs twice. No sign-in prompt either way.
+   * Runs `op`; when the server has forgotten our session, the session is re-initialized
+   * once and `op` retried. The server never ran the first attempt in that case, so
+   * nothing runs twice. No sign-in prompt either way.
    */
   private async withSessionRecovery<T>(op: (client: Client) => Promise<T>, tool?: string): Promise<T> {
     const client = await this.connect();
     try {
       return await op(client);
     } catch (e) {
-      if (!isSessionGone(e)) {
+      if (!isSessionGone(e, client)) {
         throw this.translate(e, tool);
       }
       this.log.info('the server no longer knows this session; initializing a new one');
@@ -376,8 +376,17 @@ export class McpSession {
   }
 }
 
-function isSessionGone(e: unknown): boolean {
-  return e instanceof StreamableHTTPError && e.code === 404;
+/**
+ * The spec's answer to an unknown session id is 404; servers built on older SDK examples
+ * (server-everything among them) answer 400. Either status refuses the request before
+ * running it, so while we hold a session id both mean: initialize again, then retry.
+ */
+function isSessionGone(e: unknown, client: Client): boolean {
+  if (!(e instanceof StreamableHTTPError)) {
+    return false;
+  }
+  const heldSession = client.transport instanceof StreamableHTTPClientTransport && client.transport.sessionId !== undefined;
+  return e.code === 404 || (e.code === 400 && heldSession);
 }
 
 /** Network failures and 5xx/429 answers are worth retrying; auth and protocol errors are not. */
