@@ -31,8 +31,10 @@ export interface ToolCatalog {
   readonly byExposedName: ReadonlyMap<string, CatalogEntry>;
   /** Tools that sanitise (or truncate) to the same name; each got a distinct suffixed name (E2). */
   readonly collisions: readonly NameCollision[];
-  /** Tools on all servers before narrowing. */
+  /** Tools on all servers before narrowing (the unusable ones not counted). */
   readonly total: number;
+  /** Tools never offered, each with why (`server/tool` → reason). */
+  readonly unusable: ReadonlyMap<string, string>;
 }
 
 export interface CatalogOptions {
@@ -46,6 +48,18 @@ export interface CatalogOptions {
   readonly maxDescriptionChars?: number;
   /** A larger input schema is replaced by an open object schema for the model (the real one still validates). Default 16 KB. */
   readonly maxSchemaChars?: number;
+}
+
+/**
+ * Why a tool cannot be called by this client, or undefined when it can. A tool that
+ * requires task-based execution fails every plain call, so it is never offered (and a
+ * direct call is refused before approval) until tasks are supported.
+ */
+export function unusableReason(tool: Tool): string | undefined {
+  const execution = (tool as { execution?: { taskSupport?: unknown } }).execution;
+  return execution?.taskSupport === 'required'
+    ? 'it requires task-based execution, which Secure MCP does not run yet'
+    : undefined;
 }
 
 const SEPARATOR = '__';
@@ -62,9 +76,15 @@ export function toolKey(server: string, tool: string): string {
  */
 export function buildToolCatalog(servers: readonly ServerTools[], options: CatalogOptions): ToolCatalog {
   const all: { server: string; tool: Tool; order: number }[] = [];
+  const unusable = new Map<string, string>();
   for (const s of servers) {
     for (const tool of s.tools) {
-      all.push({ server: s.name, tool, order: all.length });
+      const why = unusableReason(tool);
+      if (why) {
+        unusable.set(toolKey(s.name, tool.name), why);
+      } else {
+        all.push({ server: s.name, tool, order: all.length });
+      }
     }
   }
   const chosen = all.length > options.maxTools ? selectRelevant(all, options) : all;
@@ -73,7 +93,7 @@ export function buildToolCatalog(servers: readonly ServerTools[], options: Catal
   for (const e of named.entries) {
     byExposedName.set(e.exposedName, e);
   }
-  return { entries: named.entries, byExposedName, collisions: named.collisions, total: all.length };
+  return { entries: named.entries, byExposedName, collisions: named.collisions, total: all.length, unusable };
 }
 
 /** The function spec the model sees for one entry. */

@@ -11,6 +11,8 @@ import { chooseModel, type ChosenModel } from '../llm/models';
 import { PARTICIPANT_ID, type ParticipantDeps, type TurnMetadata } from './participant';
 import { capText, resultToText } from '../../common/chat/results';
 import type { ToolServer } from '../../common/chat/toolCalls';
+import { unusableReason } from '../../common/chat/tools';
+import type { Tool } from '../../node/mcp/session';
 import { pastToolCalls, runToolLoop, type ToolLoopEvent } from '../../common/chat/toolLoop';
 import { ArgumentValidator } from '../../common/chat/validation';
 
@@ -185,6 +187,11 @@ async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.
     stream.markdown(safe(vscode.l10n.t('The server has no tool {0}. Its tools: {1}', inlineCode(name), tools.map(t => inlineCode(t.name)).join(', '))));
     return [];
   }
+  const unusable = unusableReason(tool);
+  if (unusable) {
+    stream.markdown(literal(vscode.l10n.t('{0} cannot be called: {1}. Nothing was sent.', tool.name, unusable)));
+    return [];
+  }
   const check = validator.check(tool, json);
   if (!check.ok) {
     stream.markdown(literal(vscode.l10n.t('The arguments do not fit the tool\'s input schema: {0}. Nothing was sent.', check.reason)));
@@ -259,7 +266,7 @@ function literal(text: string): vscode.MarkdownString {
   return inert(escapeMarkdown(text));
 }
 
-function renderTools(stream: vscode.ChatResponseStream, tools: readonly { name: string; title?: string; description?: string; annotations?: Record<string, unknown> }[]): void {
+function renderTools(stream: vscode.ChatResponseStream, tools: readonly Tool[]): void {
   stream.markdown(vscode.l10n.t('**{0} tools.** Descriptions and annotations are claims made by the server.\n\n', tools.length));
   for (const t of tools) {
     stream.markdown('- ');
@@ -272,6 +279,11 @@ function renderTools(stream: vscode.ChatResponseStream, tools: readonly { name: 
     if (claims.length) {
       stream.markdown(' ');
       stream.markdown(literal(`(${vscode.l10n.t('claims: {0}', claims.join(', '))})`));
+    }
+    const unusable = unusableReason(t);
+    if (unusable) {
+      stream.markdown(' ');
+      stream.markdown(literal(`(${vscode.l10n.t('not offered to the model: {0}', unusable)})`));
     }
     stream.markdown('\n');
   }

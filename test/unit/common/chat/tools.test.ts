@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { historyMessages } from '../../../../src/common/chat/history';
 import { capText, resultToText, wrapUntrusted } from '../../../../src/common/chat/results';
-import { buildToolCatalog, relevanceScores, sanitizeName, toToolSpec, tokenize } from '../../../../src/common/chat/tools';
+import { buildToolCatalog, relevanceScores, sanitizeName, toToolSpec, tokenize, unusableReason } from '../../../../src/common/chat/tools';
 import { ArgumentValidator } from '../../../../src/common/chat/validation';
 import { OPENAI_TOOL_NAME_RULES } from '../../../../src/common/llm/types';
 
@@ -170,5 +170,17 @@ describe('history', () => {
     ], 200);
     assert.deepEqual(msgs.map(m => m.role), ['user', 'assistant']);
     assert.match((msgs[1] as { content: string }).content, /s\/t \(declined\)/);
+  });
+});
+
+describe('tool catalog: tools this client cannot call', () => {
+  const needsTask = (name: string, taskSupport: string): Tool => ({ ...tool(name), execution: { taskSupport } } as Tool);
+
+  it('never offers a tool that requires task-based execution, and says why', () => {
+    const c = buildToolCatalog([{ name: 'everything', tools: [tool('echo'), needsTask('research', 'required'), needsTask('maybe', 'optional')] }], options());
+    assert.deepEqual(c.entries.map(e => e.tool.name), ['echo', 'maybe']);
+    assert.match(c.unusable.get('everything/research') ?? '', /task-based execution/);
+    assert.equal(unusableReason(needsTask('maybe', 'optional')), undefined);
+    assert.equal(unusableReason(tool('echo')), undefined);
   });
 });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { buildToolCatalog } from '../../../../src/common/chat/tools';
+import { OPENAI_TOOL_NAME_RULES } from '../../../../src/common/llm/types';
 import { recordingLogger } from '../../../support/logger';
 import { startEverything, type Everything } from '../../../support/everything';
 import { FixedToken, testSession } from '../../../support/session';
@@ -21,6 +23,17 @@ describe('MCP session against @modelcontextprotocol/server-everything', function
     assert.ok(tools.some(t => t.name === 'echo'), tools.map(t => t.name).join(', '));
     const result = await s.callTool('echo', { message: 'hello' });
     assert.match(JSON.stringify(result.content), /hello/);
+    await s.close();
+  });
+
+  it('keeps its task-only tool out of what the model is offered', async () => {
+    const { s } = session();
+    const tools = await s.listTools();
+    const research = tools.find(t => (t as { execution?: { taskSupport?: string } }).execution?.taskSupport === 'required');
+    assert.ok(research, 'server-everything lists a tool that requires task execution, so the check below means something');
+    const catalog = buildToolCatalog([{ name: 'everything', tools }], { rules: OPENAI_TOOL_NAME_RULES, maxTools: 128, prompt: '' });
+    assert.ok(!catalog.entries.some(e => e.tool.name === research.name), `${research.name} is not offered`);
+    assert.ok(catalog.entries.some(e => e.tool.name === 'echo'));
     await s.close();
   });
 
