@@ -7,7 +7,7 @@ import type { HelperApi } from './helper-extension/src/extension';
 export const EXTENSION_ID = 'secure-mcp.secure-mcp';
 export const HELPER_ID = 'secure-mcp-test.secure-mcp-test-helper';
 
-/** Must match UI_REQUEST_PREFIX in test/runner/codeServer.mjs. */
+/** Must match UI_REQUEST_PREFIX in test/runner/workbench.mjs. */
 const UI_REQUEST_PREFIX = '[secure-mcp-ui] ';
 
 export function extension(): vscode.Extension<ActivationExports | undefined> {
@@ -76,7 +76,7 @@ export async function waitFor<T>(check: () => T | PromiseLike<T>, what: string, 
 
 /**
  * Asks the runner (Playwright, outside the extension host) for a UI action; see
- * handleUiRequest in test/runner/codeServer.mjs. Fire and forget: poll for the effect.
+ * handleUiRequest in test/runner/workbench.mjs. Fire and forget: poll for the effect.
  */
 export function requestUi(request: { op: 'accountsMenu'; label: string } | { op: 'click'; selector: string } | { op: 'press'; key: string }): void {
   // The runner reads this line from the relayed console output.
