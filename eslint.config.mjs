@@ -1,5 +1,6 @@
 // @ts-check
 import js from '@eslint/js';
+import stylistic from '@stylistic/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
@@ -29,6 +30,28 @@ export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'results/**', 'test-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  {
+    // The formatter: one layout for the whole tree, applied by `npm run format` (eslint --fix).
+    // .editorconfig says the same to editors.
+    files: ['**/*.ts', '**/*.mts', '**/*.mjs', '**/*.cjs', '**/*.js'],
+    plugins: { '@stylistic': stylistic },
+    rules: {
+      '@stylistic/quotes': ['error', 'single', { avoidEscape: true, allowTemplateLiterals: 'always' }],
+      '@stylistic/semi': ['error', 'always'],
+      '@stylistic/comma-dangle': ['error', 'never'],
+      '@stylistic/eol-last': ['error', 'always'],
+      '@stylistic/no-trailing-spaces': 'error',
+      '@stylistic/no-multiple-empty-lines': ['error', { max: 1, maxEOF: 0, maxBOF: 0 }],
+      '@stylistic/brace-style': ['error', '1tbs', { allowSingleLine: true }],
+      '@stylistic/keyword-spacing': 'error',
+      '@stylistic/space-infix-ops': 'error',
+      '@stylistic/comma-spacing': 'error',
+      '@stylistic/arrow-spacing': 'error',
+      '@stylistic/space-before-blocks': 'error',
+      '@stylistic/linebreak-style': ['error', 'unix'],
+      '@stylistic/no-tabs': 'error'
+    }
+  },
   {
     files: ['**/*.ts', '**/*.mts'],
     rules: {

@@ -75,7 +75,6 @@ class RequestCounter {
   }
 }
 
-
 interface Contender {
   readonly label: string;
   call(): Promise<CallToolResult>;

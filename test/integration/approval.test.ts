@@ -75,7 +75,6 @@ suite('approval webview', () => {
     return panels.ask({ call: c, definitionHash: 'h'.repeat(64), offerPersistent: extra.offerPersistent ?? false, changed: extra.changed }, signal);
   }
 
-
   const driver = (id: string) => testDriver(panels, id);
 
   async function shown(callId: string): Promise<ProbeReport> {

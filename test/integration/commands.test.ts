@@ -4,7 +4,6 @@ import type { CommandResult } from '../../src/vscode/commands/command';
 import { COMMAND_IDS } from '../../src/vscode/commands/ids';
 import { api, setSetting, waitFor, withTimeout } from './util';
 
-
 /**
  * Runs a command; a command that waits for input (quick pick, input box) is cancelled
  * like a user pressing Escape, and must still report what happened.

@@ -61,7 +61,6 @@ suite('elicitation webview', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-
   const driver = (id: string) => testDriver(panels, id);
 
   async function start(params: unknown, serverUrl = SERVER): Promise<{ id: string; result: Promise<ElicitationResponse>; report: ProbeReport }> {

@@ -11,86 +11,86 @@ export { startSecureMcpServer, weatherFor, type SecureMcpServer, type SecureMcpS
 export { startScriptedLlm, steps, defaultReply, type LlmStep, type ScriptedLlm, type RecordedLlmRequest } from './llm';
 
 export interface WorldOptions {
-	idp?: IdpOptions;
-	/** Merged over the settings derived from the IdP (issuer, audience, scope, tenant). */
-	mcp?: SecureMcpServerOptions;
-	llm?: LlmServerOptions;
-	/** Run the MCP server against real Entra instead of the local IdP (the IdP still starts). */
-	entra?: { tenantId: string; clientId: string; allowV1Issuer?: boolean };
+  idp?: IdpOptions;
+  /** Merged over the settings derived from the IdP (issuer, audience, scope, tenant). */
+  mcp?: SecureMcpServerOptions;
+  llm?: LlmServerOptions;
+  /** Run the MCP server against real Entra instead of the local IdP (the IdP still starts). */
+  entra?: { tenantId: string; clientId: string; allowV1Issuer?: boolean };
 }
 
 export interface World {
-	idp: Idp;
-	mcp: SecureMcpServer;
-	llm: ScriptedLlm;
-	urls: {
-		mcp: string;
-		mcpSse: string;
-		resourceMetadata: string;
-		issuer: string;
-		discovery: string;
-		llmOpenAiBaseUrl: string;
-		llmAzureEndpoint: string;
-	};
-	demoUser: DemoUser;
-	tenantId: string;
-	apiClientId: string;
-	extensionClientId: string;
-	/** Entra-style full scope to request, `api://<apiClientId>/mcp:tools`. */
-	fullScope: string;
-	close(): Promise<void>;
+  idp: Idp;
+  mcp: SecureMcpServer;
+  llm: ScriptedLlm;
+  urls: {
+    mcp: string;
+    mcpSse: string;
+    resourceMetadata: string;
+    issuer: string;
+    discovery: string;
+    llmOpenAiBaseUrl: string;
+    llmAzureEndpoint: string;
+  };
+  demoUser: DemoUser;
+  tenantId: string;
+  apiClientId: string;
+  extensionClientId: string;
+  /** Entra-style full scope to request, `api://<apiClientId>/mcp:tools`. */
+  fullScope: string;
+  close(): Promise<void>;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
-	const started: { close(): Promise<void> }[] = [];
-	const closeAll = async () => {
-		await Promise.allSettled(started.reverse().map((s) => s.close()));
-	};
-	try {
-		const idp = await startIdp(options.idp);
-		started.push(idp);
-		const mcp = await startSecureMcpServer(options.entra
-			? {
-				entraTenantId: options.entra.tenantId,
-				entraClientId: options.entra.clientId,
-				entraAllowV1Issuer: options.entra.allowV1Issuer ?? false,
-				requiredScope: idp.scope,
-				...options.mcp,
-			}
-			: {
-				issuer: idp.issuer,
-				jwksUri: idp.jwksUri,
-				audience: idp.apiClientId,
-				requiredScope: idp.scope,
-				tenantId: idp.tenantId,
-				...options.mcp,
-			});
-		started.push(mcp);
-		const llm = await startScriptedLlm(options.llm);
-		started.push(llm);
-		return {
-			idp,
-			mcp,
-			llm,
-			urls: {
-				mcp: mcp.url,
-				mcpSse: mcp.sseUrl,
-				resourceMetadata: mcp.resourceMetadataUrl,
-				issuer: idp.issuer,
-				discovery: idp.discoveryUrl,
-				llmOpenAiBaseUrl: llm.baseUrl,
-				llmAzureEndpoint: llm.url,
-			},
-			demoUser: idp.users[0]!,
-			tenantId: options.entra?.tenantId ?? idp.tenantId,
-			apiClientId: options.entra?.clientId ?? idp.apiClientId,
-			extensionClientId: idp.extensionClientId,
-			fullScope: options.entra ? `api://${options.entra.clientId}/${idp.scope}` : idp.fullScope,
-			close: closeAll,
-		};
-	} catch (err) {
-		await closeAll();
-		throw err;
-	}
+  const started: { close(): Promise<void> }[] = [];
+  const closeAll = async () => {
+    await Promise.allSettled(started.reverse().map((s) => s.close()));
+  };
+  try {
+    const idp = await startIdp(options.idp);
+    started.push(idp);
+    const mcp = await startSecureMcpServer(options.entra
+      ? {
+        entraTenantId: options.entra.tenantId,
+        entraClientId: options.entra.clientId,
+        entraAllowV1Issuer: options.entra.allowV1Issuer ?? false,
+        requiredScope: idp.scope,
+        ...options.mcp
+      }
+      : {
+        issuer: idp.issuer,
+        jwksUri: idp.jwksUri,
+        audience: idp.apiClientId,
+        requiredScope: idp.scope,
+        tenantId: idp.tenantId,
+        ...options.mcp
+      });
+    started.push(mcp);
+    const llm = await startScriptedLlm(options.llm);
+    started.push(llm);
+    return {
+      idp,
+      mcp,
+      llm,
+      urls: {
+        mcp: mcp.url,
+        mcpSse: mcp.sseUrl,
+        resourceMetadata: mcp.resourceMetadataUrl,
+        issuer: idp.issuer,
+        discovery: idp.discoveryUrl,
+        llmOpenAiBaseUrl: llm.baseUrl,
+        llmAzureEndpoint: llm.url
+      },
+      demoUser: idp.users[0]!,
+      tenantId: options.entra?.tenantId ?? idp.tenantId,
+      apiClientId: options.entra?.clientId ?? idp.apiClientId,
+      extensionClientId: idp.extensionClientId,
+      fullScope: options.entra ? `api://${options.entra.clientId}/${idp.scope}` : idp.fullScope,
+      close: closeAll
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
 }
 export { Browser, createHeadlessBrowser, signInHeadless, refreshHeadless, type HeadlessTokens } from './headless';

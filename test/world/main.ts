@@ -7,88 +7,88 @@ import { parseArgs } from 'node:util';
 import { startWorld, type WorldOptions } from './index';
 
 function portFromEnv(name: string): number {
-	const raw = process.env[name];
-	if (!raw) {
-		return 0;
-	}
-	const port = Number(raw);
-	if (!Number.isInteger(port) || port < 0 || port > 65535) {
-		throw new Error(`${name} must be a port number (0-65535), got ${raw}`);
-	}
-	return port;
+  const raw = process.env[name];
+  if (!raw) {
+    return 0;
+  }
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`${name} must be a port number (0-65535), got ${raw}`);
+  }
+  return port;
 }
 
 async function main(): Promise<void> {
-	const { values } = parseArgs({
-		options: {
-			'entra-tenant': { type: 'string' },
-			'entra-client-id': { type: 'string' },
-			'entra-allow-v1': { type: 'boolean', default: false },
-			help: { type: 'boolean', short: 'h', default: false },
-		},
-		strict: true,
-	});
-	if (values.help) {
-		console.log('usage: tsx test/world/main.ts [--entra-tenant <tid> --entra-client-id <id> [--entra-allow-v1]]');
-		return;
-	}
-	const tenant = values['entra-tenant'];
-	const clientId = values['entra-client-id'];
-	if ((tenant === undefined) !== (clientId === undefined)) {
-		throw new Error('--entra-tenant and --entra-client-id go together');
-	}
-	const options: WorldOptions = {
-		idp: { port: portFromEnv('WORLD_IDP_PORT') },
-		mcp: { port: portFromEnv('WORLD_MCP_PORT'), log: (line) => console.log(line) },
-		llm: { port: portFromEnv('WORLD_LLM_PORT') },
-		...(tenant && clientId ? { entra: { tenantId: tenant, clientId, allowV1Issuer: values['entra-allow-v1'] } } : {}),
-	};
-	const world = await startWorld(options);
-	const user = world.demoUser;
-	const lines = [
-		'Secure MCP local world is running.',
-		'',
-		`  MCP server (Streamable HTTP)  ${world.urls.mcp}`,
-		`  MCP server (legacy SSE)       ${world.urls.mcpSse}`,
-		`  Protected Resource Metadata   ${world.urls.resourceMetadata}`,
-		tenant
-			? `  Token validation              real Entra ID: ${world.mcp.issuers.join(', ')}`
-			: `  Identity provider (issuer)    ${world.urls.issuer}`,
-		`  OIDC discovery                ${world.urls.discovery}`,
-		`  LLM (OpenAI base URL)         ${world.urls.llmOpenAiBaseUrl}`,
-		`  LLM (Azure OpenAI endpoint)   ${world.urls.llmAzureEndpoint}   (any deployment, any api-version)`,
-		'',
-		`  Tenant id                     ${world.tenantId}`,
-		`  API client id (aud)           ${world.apiClientId}`,
-		`  Full scope                    ${world.fullScope}`,
-		`  Extension client id (public)  ${world.extensionClientId}`,
-		`  Daemon client (app-only)      ${world.idp.confidentialClient.clientId} / ${world.idp.confidentialClient.clientSecret}`,
-		'',
-		`  Demo user                     ${user.username} / ${user.password}   (${user.email}, oid ${user.oid})`,
-		...world.idp.users.slice(1).map((u) => `  Other user                    ${u.username} / ${u.password}`),
-		'  LLM API key                   any non-empty value',
-		'',
-		'Press Ctrl+C to stop.',
-	];
-	console.log(lines.join('\n'));
+  const { values } = parseArgs({
+    options: {
+      'entra-tenant': { type: 'string' },
+      'entra-client-id': { type: 'string' },
+      'entra-allow-v1': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false }
+    },
+    strict: true
+  });
+  if (values.help) {
+    console.log('usage: tsx test/world/main.ts [--entra-tenant <tid> --entra-client-id <id> [--entra-allow-v1]]');
+    return;
+  }
+  const tenant = values['entra-tenant'];
+  const clientId = values['entra-client-id'];
+  if ((tenant === undefined) !== (clientId === undefined)) {
+    throw new Error('--entra-tenant and --entra-client-id go together');
+  }
+  const options: WorldOptions = {
+    idp: { port: portFromEnv('WORLD_IDP_PORT') },
+    mcp: { port: portFromEnv('WORLD_MCP_PORT'), log: (line) => console.log(line) },
+    llm: { port: portFromEnv('WORLD_LLM_PORT') },
+    ...(tenant && clientId ? { entra: { tenantId: tenant, clientId, allowV1Issuer: values['entra-allow-v1'] } } : {})
+  };
+  const world = await startWorld(options);
+  const user = world.demoUser;
+  const lines = [
+    'Secure MCP local world is running.',
+    '',
+    `  MCP server (Streamable HTTP)  ${world.urls.mcp}`,
+    `  MCP server (legacy SSE)       ${world.urls.mcpSse}`,
+    `  Protected Resource Metadata   ${world.urls.resourceMetadata}`,
+    tenant
+      ? `  Token validation              real Entra ID: ${world.mcp.issuers.join(', ')}`
+      : `  Identity provider (issuer)    ${world.urls.issuer}`,
+    `  OIDC discovery                ${world.urls.discovery}`,
+    `  LLM (OpenAI base URL)         ${world.urls.llmOpenAiBaseUrl}`,
+    `  LLM (Azure OpenAI endpoint)   ${world.urls.llmAzureEndpoint}   (any deployment, any api-version)`,
+    '',
+    `  Tenant id                     ${world.tenantId}`,
+    `  API client id (aud)           ${world.apiClientId}`,
+    `  Full scope                    ${world.fullScope}`,
+    `  Extension client id (public)  ${world.extensionClientId}`,
+    `  Daemon client (app-only)      ${world.idp.confidentialClient.clientId} / ${world.idp.confidentialClient.clientSecret}`,
+    '',
+    `  Demo user                     ${user.username} / ${user.password}   (${user.email}, oid ${user.oid})`,
+    ...world.idp.users.slice(1).map((u) => `  Other user                    ${u.username} / ${u.password}`),
+    '  LLM API key                   any non-empty value',
+    '',
+    'Press Ctrl+C to stop.'
+  ];
+  console.log(lines.join('\n'));
 
-	let stopping = false;
-	const stop = (signal: string) => {
-		if (stopping) {
-			return;
-		}
-		stopping = true;
-		console.log(`\n${signal}: stopping the world...`);
-		world.close().then(() => process.exit(0), (err: unknown) => {
-			console.error(err);
-			process.exit(1);
-		});
-	};
-	process.on('SIGINT', () => stop('SIGINT'));
-	process.on('SIGTERM', () => stop('SIGTERM'));
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping the world...`);
+    world.close().then(() => process.exit(0), (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 main().catch((err: unknown) => {
-	console.error(err instanceof Error ? err.message : err);
-	process.exit(1);
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
 });

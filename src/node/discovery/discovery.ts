@@ -8,7 +8,6 @@ import { entraAuthority, isFullScope, type DiscoveryResult, type Finding } from 
 
 const sameUrl = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 
-
 export interface DiscoverOptions {
   /** Must be the B5-safe fetch: discovery talks to URLs a server chose. */
   readonly fetch: FetchLike;

@@ -93,4 +93,3 @@ async function signIn(deps: CommandDeps): Promise<CommandResult> {
     return { done: true, message };
   });
 }
-

@@ -15,7 +15,6 @@ export const API_KEY_SECRETS = {
 
 export type KeyedProvider = keyof typeof API_KEY_SECRETS;
 
-
 export interface ChosenModel {
   readonly model: ChatModel;
   readonly provider: 'openai' | 'azureOpenAI' | 'vscode';

@@ -30,8 +30,6 @@ async function listen(handler: Handler): Promise<{ url: URL; close(): Promise<vo
   };
 }
 
-
-
 function session(url: URL, token: string) {
   const logger = recordingLogger();
   const s = testSession({

@@ -5,7 +5,7 @@ import { isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from '@m
 
 /** Server-wide switches, flipped through the `SecureMcpServer` handle. */
 export interface Faults {
-	structuredOutputBroken: boolean;
+  structuredOutputBroken: boolean;
 }
 
 /** Violates `get_forecast`'s output schema: `city` must be a string, `days` an array. */
@@ -16,26 +16,26 @@ const BROKEN_FORECAST = { city: 42, days: 'sunny all week' };
  * so a broken one can only be made after it, in the transport.
  */
 export class OutputBreaker {
-	// Responses to these requests leave with BROKEN_FORECAST as their structuredContent.
-	private readonly marked = new Set<RequestId>();
+  // Responses to these requests leave with BROKEN_FORECAST as their structuredContent.
+  private readonly marked = new Set<RequestId>();
 
-	constructor(private readonly faults: Faults) {}
+  constructor(private readonly faults: Faults) {}
 
-	/** For the tool handling `requestId`; does nothing while the fault is off. */
-	mark(requestId: RequestId): void {
-		if (this.faults.structuredOutputBroken) {
-			this.marked.add(requestId);
-		}
-	}
+  /** For the tool handling `requestId`; does nothing while the fault is off. */
+  mark(requestId: RequestId): void {
+    if (this.faults.structuredOutputBroken) {
+      this.marked.add(requestId);
+    }
+  }
 
-	async connect(mcp: McpServer, transport: Transport): Promise<void> {
-		const send = transport.send.bind(transport);
-		transport.send = (message: JSONRPCMessage, sendOptions) => {
-			if (isJSONRPCResultResponse(message) && this.marked.delete(message.id)) {
-				return send({ ...message, result: { ...message.result, structuredContent: BROKEN_FORECAST } }, sendOptions);
-			}
-			return send(message, sendOptions);
-		};
-		await mcp.connect(transport);
-	}
+  async connect(mcp: McpServer, transport: Transport): Promise<void> {
+    const send = transport.send.bind(transport);
+    transport.send = (message: JSONRPCMessage, sendOptions) => {
+      if (isJSONRPCResultResponse(message) && this.marked.delete(message.id)) {
+        return send({ ...message, result: { ...message.result, structuredContent: BROKEN_FORECAST } }, sendOptions);
+      }
+      return send(message, sendOptions);
+    };
+    await mcp.connect(transport);
+  }
 }

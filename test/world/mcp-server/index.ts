@@ -19,84 +19,84 @@ export type { SecureMcpServer, SecureMcpServerOptions, ToolCallRecord } from './
 export { weatherFor } from './tools/weather';
 
 export async function startSecureMcpServer(options: SecureMcpServerOptions = {}): Promise<SecureMcpServer> {
-	const { issuers, audiences, jwksUri, tenantId, requiredScope } = resolveTokenPolicy(options);
-	const log = options.log ?? (() => undefined);
-	const jwks = createJwksResolver(jwksUri, options.jwks);
-	const validate = createBearerValidator({
-		issuers,
-		audiences,
-		requiredScope,
-		jwks,
-		...(tenantId !== undefined ? { tenantId } : {}),
-		...(options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: options.clockToleranceSeconds } : {}),
-	});
-	const toolScopes = new Map(Object.entries(options.toolScopes ?? {}));
-	const scopesSupported = options.scopesSupported ?? [...new Set([requiredScope, ...toolScopes.values()])];
-	const faults: Faults = { structuredOutputBroken: false };
+  const { issuers, audiences, jwksUri, tenantId, requiredScope } = resolveTokenPolicy(options);
+  const log = options.log ?? (() => undefined);
+  const jwks = createJwksResolver(jwksUri, options.jwks);
+  const validate = createBearerValidator({
+    issuers,
+    audiences,
+    requiredScope,
+    jwks,
+    ...(tenantId !== undefined ? { tenantId } : {}),
+    ...(options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: options.clockToleranceSeconds } : {})
+  });
+  const toolScopes = new Map(Object.entries(options.toolScopes ?? {}));
+  const scopesSupported = options.scopesSupported ?? [...new Set([requiredScope, ...toolScopes.values()])];
+  const faults: Faults = { structuredOutputBroken: false };
 
-	const calls: ToolCallRecord[] = [];
-	const sessions = new Map<string, Session>();
-	const descriptions = new Map(WORLD_TOOLS.map((tool) => [tool.name, tool.description]));
+  const calls: ToolCallRecord[] = [];
+  const sessions = new Map<string, Session>();
+  const descriptions = new Map(WORLD_TOOLS.map((tool) => [tool.name, tool.description]));
 
-	const app = express();
-	app.disable('x-powered-by');
-	const server = http.createServer(app);
-	const port = await listen(server, options.port ?? 0);
-	const origin = `http://${LOOPBACK_HOST}:${port}`;
-	const url = `${origin}${MCP_PATH}`;
-	const sseUrl = `${origin}${SSE_PATH}`;
-	const metadataUrl = (path: string) => `${origin}/.well-known/oauth-protected-resource${path}`;
+  const app = express();
+  app.disable('x-powered-by');
+  const server = http.createServer(app);
+  const port = await listen(server, options.port ?? 0);
+  const origin = `http://${LOOPBACK_HOST}:${port}`;
+  const url = `${origin}${MCP_PATH}`;
+  const sseUrl = `${origin}${SSE_PATH}`;
+  const metadataUrl = (path: string) => `${origin}/.well-known/oauth-protected-resource${path}`;
 
-	const auth = createAuthenticator({ validate, origin, requiredScope, metadataUrl, log });
-	const stepUp = createStepUp({ toolScopes, requiredScope, metadataUrl, log });
-	serveProtectedResourceMetadata(app, { authorizationServer: issuers[0]!, scopesSupported, url, sseUrl });
-	const shared = { calls, descriptions, origin, slowTaskTickMs: options.slowTaskTickMs ?? 1000, faults };
-	serveTransports(app, {
-		sessions,
-		guardOrigin: guardOrigin(log),
-		authenticate: auth.authenticate,
-		stepUp: stepUp.guard,
-		createToolServer: (user, kind, getSessionId) => createToolServer(shared, user, kind, getSessionId),
-	});
-	app.use(internalError(log));
+  const auth = createAuthenticator({ validate, origin, requiredScope, metadataUrl, log });
+  const stepUp = createStepUp({ toolScopes, requiredScope, metadataUrl, log });
+  serveProtectedResourceMetadata(app, { authorizationServer: issuers[0]!, scopesSupported, url, sseUrl });
+  const shared = { calls, descriptions, origin, slowTaskTickMs: options.slowTaskTickMs ?? 1000, faults };
+  serveTransports(app, {
+    sessions,
+    guardOrigin: guardOrigin(log),
+    authenticate: auth.authenticate,
+    stepUp: stepUp.guard,
+    createToolServer: (user, kind, getSessionId) => createToolServer(shared, user, kind, getSessionId)
+  });
+  app.use(internalError(log));
 
-	return {
-		url,
-		sseUrl,
-		origin,
-		resourceMetadataUrl: metadataUrl(MCP_PATH),
-		issuers,
-		audiences,
-		requiredScope,
-		calls,
-		get stepUpChallenges() {
-			return stepUp.challenges;
-		},
-		get sessionCount() {
-			return sessions.size;
-		},
-		get jwksFetches() {
-			return jwks.fetches;
-		},
-		toolNames: WORLD_TOOLS.map((tool) => tool.name),
-		changeToolDefinition(name: string, newDescription: string) {
-			if (!descriptions.has(name)) {
-				throw new Error(`no tool named ${name}`);
-			}
-			descriptions.set(name, newDescription);
-			// RegisteredTool.update sends notifications/tools/list_changed on each connected session.
-			for (const session of sessions.values()) {
-				session.tools.get(name)?.update({ description: newDescription });
-			}
-		},
-		revokeTokensSeenSoFar: () => auth.revokeTokensSeenSoFar(),
-		breakStructuredOutput(on: boolean) {
-			faults.structuredOutputBroken = on;
-		},
-		async close() {
-			await Promise.allSettled([...sessions.values()].map((s) => s.close()));
-			sessions.clear();
-			await closeServer(server);
-		},
-	};
+  return {
+    url,
+    sseUrl,
+    origin,
+    resourceMetadataUrl: metadataUrl(MCP_PATH),
+    issuers,
+    audiences,
+    requiredScope,
+    calls,
+    get stepUpChallenges() {
+      return stepUp.challenges;
+    },
+    get sessionCount() {
+      return sessions.size;
+    },
+    get jwksFetches() {
+      return jwks.fetches;
+    },
+    toolNames: WORLD_TOOLS.map((tool) => tool.name),
+    changeToolDefinition(name: string, newDescription: string) {
+      if (!descriptions.has(name)) {
+        throw new Error(`no tool named ${name}`);
+      }
+      descriptions.set(name, newDescription);
+      // RegisteredTool.update sends notifications/tools/list_changed on each connected session.
+      for (const session of sessions.values()) {
+        session.tools.get(name)?.update({ description: newDescription });
+      }
+    },
+    revokeTokensSeenSoFar: () => auth.revokeTokensSeenSoFar(),
+    breakStructuredOutput(on: boolean) {
+      faults.structuredOutputBroken = on;
+    },
+    async close() {
+      await Promise.allSettled([...sessions.values()].map((s) => s.close()));
+      sessions.clear();
+      await closeServer(server);
+    }
+  };
 }

@@ -8,8 +8,6 @@ import { startIdp, startSecureMcpServer, weatherFor, type Idp, type SecureMcpSer
 import { recordingLogger } from '../../../support/logger';
 import { IdpTokens, testSession } from '../../../support/session';
 
-
-
 describe('MCP session against the world server', function () {
   this.timeout(30_000);
   let idp: Idp;

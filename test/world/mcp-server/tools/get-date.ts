@@ -2,11 +2,11 @@ import { text, type WorldTool } from './tool';
 
 /** The one tool without arguments: the SDK calls it with `extra` alone. */
 export const getDate: WorldTool = {
-	name: 'get_date',
-	description: 'Returns the current date and time on the server, in ISO 8601 (UTC).',
-	register: ({ mcp, name, description, recorded }) => mcp.registerTool(name, {
-		title: 'Current date',
-		description,
-		annotations: { readOnlyHint: true, openWorldHint: false },
-	}, (extra) => recorded(async () => text(new Date().toISOString()))({}, extra)),
+  name: 'get_date',
+  description: 'Returns the current date and time on the server, in ISO 8601 (UTC).',
+  register: ({ mcp, name, description, recorded }) => mcp.registerTool(name, {
+    title: 'Current date',
+    description,
+    annotations: { readOnlyHint: true, openWorldHint: false }
+  }, (extra) => recorded(async () => text(new Date().toISOString()))({}, extra))
 };

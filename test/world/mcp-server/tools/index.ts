@@ -10,12 +10,12 @@ import { slowTask } from './slow-task';
 import type { WorldTool } from './tool';
 
 export const WORLD_TOOLS: readonly WorldTool[] = [
-	getRandomNumber,
-	getDate,
-	getWeather,
-	deleteItem,
-	slowTask,
-	confirmAction,
-	getForecast,
-	bigResult,
+  getRandomNumber,
+  getDate,
+  getWeather,
+  deleteItem,
+  slowTask,
+  confirmAction,
+  getForecast,
+  bigResult
 ];
