@@ -4,6 +4,7 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontex
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CallToolResultSchema,
+  ElicitationCompleteNotificationSchema,
   ElicitRequestSchema,
   ErrorCode,
   LoggingMessageNotificationSchema,
@@ -16,7 +17,7 @@ import {
   type Tool
 } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthFetch, FetchLike } from '../auth/authFetch';
-import { AuthRequiredError, InsufficientScopeError, ProtocolError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
+import { AuthRequiredError, DeclinedByUserError, InsufficientScopeError, ProtocolError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
 import { mask, maskError, scoped, type Logger } from '../../common/log';
 import { limitResponseBytes, RESULT_TOO_LARGE } from './limits';
 
@@ -89,6 +90,8 @@ export class McpSession {
   private readonly fetch: FetchLike;
   private readonly redact: (text: string) => string;
   transportKind: 'streamable-http' | 'sse' | undefined;
+  /** Waiters for notifications/elicitation/complete, by elicitation id. */
+  private readonly completions = new Map<string, () => void>();
 
   constructor(private readonly options: McpSessionOptions) {
     this.log = scoped(options.logger, 'mcp');
@@ -169,15 +172,83 @@ export class McpSession {
       if (!client.getServerCapabilities()?.tools) {
         throw new ProtocolError(`The MCP server offers no tools (it does not declare the tools capability), so ${name} cannot be called.`);
       }
-      return client.callTool({ name, arguments: args }, CallToolResultSchema, {
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onProgress ? { onprogress: options.onProgress } : {}),
-      timeout: this.options.callTimeoutMs,
-      resetTimeoutOnProgress: true,
-      maxTotalTimeout: this.options.callMaxTimeoutMs
+      const call = () => client.callTool({ name, arguments: args }, CallToolResultSchema, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onprogress: options.onProgress } : {}),
+        timeout: this.options.callTimeoutMs,
+        resetTimeoutOnProgress: true,
+        maxTotalTimeout: this.options.callMaxTimeoutMs
       });
+      try {
+        return await call();
+      } catch (e) {
+        if (!(e instanceof McpError && e.code === ErrorCode.UrlElicitationRequired)) {
+          throw e;
+        }
+        // The server needs a step in the browser first; once it confirms, the call is made once more.
+        await this.completeUrlElicitations(name, e.data, options.signal);
+        return call();
+      }
     }, name);
     return result as CallToolResult;
+  }
+
+  /**
+   * Shows each URL elicitation a -32042 error carries (through the same handler as a
+   * server's elicitation request: consent first, the full URL shown) and waits until the
+   * server sends notifications/elicitation/complete for it, within the call's hard limit.
+   */
+  private async completeUrlElicitations(tool: string, data: unknown, signal?: AbortSignal): Promise<void> {
+    const list = (data as { elicitations?: unknown } | undefined)?.elicitations;
+    const elicitations = Array.isArray(list) ? list.filter(isUrlElicitation) : [];
+    const handler = this.options.elicitation;
+    if (!elicitations.length || !handler) {
+      throw new ProtocolError(`The MCP server needs a step in the browser before ${tool} can run (URL elicitation), and ${elicitations.length ? 'this session cannot show it' : 'it did not say which page'}.`);
+    }
+    for (const elicitation of elicitations) {
+      const completed = this.completion(elicitation.elicitationId, signal);
+      const abort = new AbortController();
+      const forward = () => abort.abort();
+      signal?.addEventListener('abort', forward, { once: true });
+      try {
+        const answer = await handler({ ...elicitation }, abort.signal);
+        if (answer.action !== 'accept') {
+          throw new DeclinedByUserError(`The server's page for ${tool} was not opened (${answer.action}), so the tool was not called again.`);
+        }
+        await completed.promise;
+      } finally {
+        completed.cancel();
+        signal?.removeEventListener('abort', forward);
+      }
+    }
+  }
+
+  /** A promise for the server's notifications/elicitation/complete with this id, bounded by the call's hard limit. */
+  private completion(elicitationId: string, signal?: AbortSignal): { promise: Promise<void>; cancel: () => void } {
+    let cancel = () => undefined as void;
+    const promise = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cancel();
+        reject(new ServerUnreachableError(`The MCP server did not confirm within ${Math.round(this.options.callMaxTimeoutMs / 1000)} s that the step in the browser was completed.`));
+      }, this.options.callMaxTimeoutMs);
+      const onAbort = () => {
+        cancel();
+        reject(new DeclinedByUserError('The call was cancelled while waiting for the step in the browser.'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.completions.set(elicitationId, () => {
+        cancel();
+        resolve();
+      });
+      cancel = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.completions.delete(elicitationId);
+      };
+    });
+    // Nobody may wait on it (a declined step): a rejection then is not an error.
+    promise.catch(() => undefined);
+    return { promise, cancel };
   }
 
   async close(): Promise<void> {
@@ -318,6 +389,7 @@ export class McpSession {
     const elicitation = this.options.elicitation;
     if (elicitation) {
       client.setRequestHandler(ElicitRequestSchema, (request, extra) => elicitation(request.params, extra.signal));
+      client.setNotificationHandler(ElicitationCompleteNotificationSchema, n => this.completions.get(n.params.elicitationId)?.());
     }
     try {
       await client.connect(transport, { timeout: this.options.connectTimeoutMs });
@@ -381,6 +453,18 @@ export class McpSession {
  * (server-everything among them) answer 400. Either status refuses the request before
  * running it, so while we hold a session id both mean: initialize again, then retry.
  */
+interface UrlElicitation {
+  readonly mode: 'url';
+  readonly message: string;
+  readonly url: string;
+  readonly elicitationId: string;
+}
+
+function isUrlElicitation(v: unknown): v is UrlElicitation {
+  const e = v as Partial<UrlElicitation> | null;
+  return typeof e === 'object' && e !== null && e.mode === 'url' && typeof e.message === 'string' && typeof e.url === 'string' && typeof e.elicitationId === 'string';
+}
+
 function isSessionGone(e: unknown, client: Client): boolean {
   if (!(e instanceof StreamableHTTPError)) {
     return false;

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { UrlElicitationRequiredError } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * A real MCP SDK server (stateful Streamable HTTP, no auth) with one tool, `pay`, that
+ * first answers -32042 (URL elicitation required), as the SDK's URL-elicitation example
+ * does. `complete(id)` stands for the user finishing the page: it marks the consent and
+ * sends notifications/elicitation/complete; then `pay` succeeds.
+ */
+export async function startUrlElicitationServer(): Promise<{
+  url: string;
+  /** Every elicitation id the server asked for, in order. */
+  readonly asked: string[];
+  /** How often `pay` ran. */
+  runs(): number;
+  complete(elicitationId: string): Promise<void>;
+  close(): Promise<void>;
+}> {
+  const asked: string[] = [];
+  const consented = new Set<string>();
+  const notifiers = new Map<string, () => Promise<void>>();
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+  let runs = 0;
+  const build = () => {
+    const mcp = new McpServer({ name: 'url-elicitation', version: '1.0.0' });
+    mcp.registerTool('pay', { description: 'Pays, after the user confirms on the server\'s page' }, async () => {
+      runs++;
+      if (!consented.size) {
+        const elicitationId = randomUUID();
+        asked.push(elicitationId);
+        notifiers.set(elicitationId, mcp.server.createElicitationCompletionNotifier(elicitationId));
+        throw new UrlElicitationRequiredError([{ mode: 'url', message: 'Confirm the payment on our page.', url: `https://pay.example.com/confirm?e=${elicitationId}`, elicitationId }]);
+      }
+      return { content: [{ type: 'text', text: 'paid' }] };
+    });
+    return mcp;
+  };
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) {
+      chunks.push(c as Buffer);
+    }
+    const body: unknown = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+    const id = req.headers['mcp-session-id'];
+    let transport = typeof id === 'string' ? transports.get(id) : undefined;
+    if (!transport) {
+      const fresh = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: sid => void transports.set(sid, fresh) });
+      await build().connect(fresh);
+      transport = fresh;
+    }
+    await transport.handleRequest(req, res, body);
+  });
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`,
+    asked,
+    runs: () => runs,
+    complete: async elicitationId => {
+      consented.add(elicitationId);
+      await notifiers.get(elicitationId)?.();
+    },
+    close: async () => {
+      await Promise.allSettled([...transports.values()].map(t => t.close()));
+      await new Promise<void>(r => { server.closeAllConnections(); server.close(() => r()); });
+    }
+  };
+}
