@@ -24,11 +24,12 @@ export function checkAuthorizationUrl(value: string | URL): URL {
   throw new OAuthRefusedError('unsafe-url', `Refusing to open an authorization URL with scheme "${url.protocol}": only https (or http to this computer) is allowed.`);
 }
 
-/** Issuer identifiers compared as URLs, a trailing slash aside (RFC 8414 section 3.3, RFC 9207). */
+/**
+ * Issuer identifiers are compared as strings, exactly: RFC 8414 section 3.3 wants the
+ * metadata's issuer identical to the one its URL was built from, and RFC 9207 (and MCP
+ * 2026-07-28) an exact match for the authorization response's `iss` (A11, B3). A
+ * trailing-slash or case variant is another issuer.
+ */
 export function sameIssuer(a: string, b: string): boolean {
-  try {
-    return new URL(a).href.replace(/\/$/, '') === new URL(b).href.replace(/\/$/, '');
-  } catch {
-    return a === b;
-  }
+  return a === b;
 }

@@ -178,6 +178,24 @@ describe('OAuth client refusals', function () {
     assert.match(record.accessToken, /^at-/);
   });
 
+  it('compares iss exactly (A11): a trailing-slash variant of the issuer is refused, advertised or not', async () => {
+    for (const advertised of [true, false]) {
+      const client = await setup({
+        ...(advertised ? { metadata: () => ({ authorization_response_iss_parameter_supported: true }) } : {}),
+        redirectParams: q => ({ code: 'c', state: q.get('state') ?? undefined, iss: `${fake.origin}/as/` })
+      });
+      await assert.rejects(client.signIn(new URL(fake.serverUrl)), refusal('iss-mismatch'), `advertised: ${advertised}`);
+      assert.equal(fake.count('/as/token'), 0, 'the code was never redeemed');
+      await fake.close();
+    }
+  });
+
+  it('refuses metadata whose issuer differs from the discovered one only by a trailing slash (B3, RFC 8414 identical)', async () => {
+    const client = await setup({ issuer: o => `${o}/as/` });
+    await assert.rejects(client.signIn(new URL(fake.serverUrl)), refusal('issuer-mismatch'));
+    assert.equal(opened.length, 0);
+  });
+
   it('sends the same resource in the authorization, token and refresh requests', async () => {
     let now = 1_000_000;
     fake = await startFakeAs();
