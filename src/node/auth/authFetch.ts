@@ -213,7 +213,9 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
           throw new InsufficientScopeError('The server keeps asking for more scopes; stopped to avoid a loop.', c.scope);
         }
         const before = scopes;
-        scopes = [...new Set([...scopes, ...wanted])];
+        // A13: the new grant covers what the token already had (even scopes the
+        // authorization server chose itself) plus what the server asks for.
+        scopes = [...new Set([...scopes, ...token.scopes, ...wanted])];
         log.info(`403 insufficient_scope; stepping up to ${scopes.join(' ')}`);
         // Not a refresh: the token is valid, only narrower than the server wants.
         const narrow = token.token;

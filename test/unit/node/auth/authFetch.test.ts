@@ -187,6 +187,21 @@ describe('auth fetch middleware', () => {
     assert.deepEqual(f.currentScopes(), ['api://srv/mcp:tools', 'api://srv/mcp:admin']);
   });
 
+  it('step-up keeps the scopes the token was granted (A13): no configured scopes, granted mcp:profile, challenged mcp:write', async () => {
+    server.handler = narrowFirstToken(() => 'mcp:write');
+    const requests: TokenRequest[] = [];
+    const granted: TokenSource = {
+      getToken: async request => {
+        requests.push(request);
+        // The authorization server chose the first grant's scope itself (from scopes_supported).
+        return requests.length === 1 ? { token: 'tok-1', scopes: ['mcp:profile'] } : { token: 'tok-2', scopes: request.scopes };
+      }
+    };
+    const f = createAuthFetch({ serverUrl: server.url, tokens: granted, scopes: [], allowedScopes: ['mcp:write'], logger: quiet });
+    assert.equal((await f(server.url, post())).status, 200);
+    assert.deepEqual(requests[1]?.scopes, ['mcp:profile', 'mcp:write'], 'the step-up asks for the union, not the challenged scope alone');
+  });
+
   it('403 for a scope that is not allowed → refused without asking for a token', async () => {
     server.handler = (_req, res) => { res.writeHead(403, { 'www-authenticate': 'Bearer error="insufficient_scope", scope="https://graph.microsoft.com/.default"' }).end(); };
     const tokens = new CountingTokens();
