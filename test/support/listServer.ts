@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { readJson } from './http';
 
 export interface ListServerOptions {
   /** How many tools the server offers (named tool_0 …). */
@@ -40,11 +41,7 @@ export async function startListServer(options: ListServerOptions): Promise<{ url
     return server;
   };
   const httpServer = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) {
-      chunks.push(c as Buffer);
-    }
-    const body: unknown = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+    const body = await readJson(req);
     const method = (body as { method?: string } | undefined)?.method ?? req.method ?? '?';
     requests.set(method, (requests.get(method) ?? 0) + 1);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
