@@ -7,6 +7,7 @@ import {
   ElicitationCompleteNotificationSchema,
   ElicitRequestSchema,
   ErrorCode,
+  LATEST_PROTOCOL_VERSION,
   LoggingMessageNotificationSchema,
   McpError,
   ToolListChangedNotificationSchema,
@@ -62,6 +63,11 @@ export interface CallOptions {
 }
 
 const FALLBACK_STATUSES = new Set([400, 404, 405]);
+/** MCP 2026-07-28's answers to a request in the older shape: header mismatch, unsupported version. */
+const PROTOCOL_HEADER_MISMATCH = -32020;
+const UNSUPPORTED_PROTOCOL_VERSION = -32022;
+/** Bytes of a refused request's body read to find its JSON-RPC error. */
+const MAX_ERROR_BODY = 64 * 1024;
 /**
  * The SDK's Client checks a result's `structuredContent` against the tool's `outputSchema`
  * (docs/security.md E5) and throws a bare McpError, with codes a server's own JSON-RPC errors
@@ -328,8 +334,18 @@ export class McpSession {
 
   private async connectOnce(): Promise<Client> {
     const url = this.options.serverUrl;
+    // A JSON-RPC error in a refused initialize means the server speaks MCP, only not as we
+    // asked (another protocol revision, say): that is said as such, and no other transport is tried.
+    let refused: JsonRpcErrorBody | undefined;
+    const observing: FetchLike = async (input, init) => {
+      const response = await this.fetch(input, init);
+      if (!response.ok && (init?.method ?? 'GET').toUpperCase() === 'POST' && (response.headers.get('content-type') ?? '').toLowerCase().includes('application/json')) {
+        refused = await jsonRpcErrorOf(response.clone());
+      }
+      return response;
+    };
     const streamable = new StreamableHTTPClientTransport(url, {
-      fetch: this.fetch,
+      fetch: observing,
       reconnectionOptions: { initialReconnectionDelay: 1000, maxReconnectionDelay: 30_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 3 }
     });
     try {
@@ -337,6 +353,9 @@ export class McpSession {
       this.transportKind = 'streamable-http';
       return client;
     } catch (e) {
+      if (refused) {
+        throw this.refusedInitialize(refused, e);
+      }
       if (!(e instanceof StreamableHTTPError && e.code !== undefined && FALLBACK_STATUSES.has(e.code))) {
         throw e;
       }
@@ -346,6 +365,15 @@ export class McpSession {
     const client = await this.initialize(sse);
     this.transportKind = 'sse';
     return client;
+  }
+
+  private refusedInitialize(refused: JsonRpcErrorBody, cause: unknown): ProtocolError {
+    const said = this.redact(refused.message).replace(/\s+/g, ' ').slice(0, 200);
+    const newer = refused.code === PROTOCOL_HEADER_MISMATCH || refused.code === UNSUPPORTED_PROTOCOL_VERSION;
+    const hint = newer
+      ? ' It appears to speak only a newer revision of MCP (such as 2026-07-28), which this version of Secure MCP does not speak yet.'
+      : '';
+    return new ProtocolError(`The MCP server at ${this.options.serverUrl.href} refused to start an MCP ${LATEST_PROTOCOL_VERSION} session: JSON-RPC error ${refused.code} (${said}).${hint}`, { cause });
   }
 
   private async initialize(transport: Transport): Promise<Client> {
@@ -453,6 +481,41 @@ export class McpSession {
  * (server-everything among them) answer 400. Either status refuses the request before
  * running it, so while we hold a session id both mean: initialize again, then retry.
  */
+interface JsonRpcErrorBody {
+  readonly code: number;
+  readonly message: string;
+}
+
+/** The JSON-RPC error in a response body, reading at most MAX_ERROR_BODY bytes of it. */
+async function jsonRpcErrorOf(response: Response): Promise<JsonRpcErrorBody | undefined> {
+  const reader = response.body?.getReader();
+  if (!reader) {
+    return undefined;
+  }
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      parts.push(r.value);
+      size += r.value.byteLength;
+      if (size > MAX_ERROR_BODY) {
+        return undefined;
+      }
+    }
+  } catch {
+    return undefined;
+  } finally {
+    void reader.cancel().catch(() => undefined);
+  }
+  try {
+    const body = JSON.parse(new TextDecoder().decode(Buffer.concat(parts))) as { error?: { code?: unknown; message?: unknown } };
+    const { code, message } = body.error ?? {};
+    return typeof code === 'number' && typeof message === 'string' ? { code, message } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 interface UrlElicitation {
   readonly mode: 'url';
   readonly message: string;
