@@ -188,12 +188,18 @@ export class McpSession {
       try {
         return await call();
       } catch (e) {
-        if (!(e instanceof McpError && e.code === ErrorCode.UrlElicitationRequired)) {
+        if (!isUrlElicitationRequired(e)) {
           throw e;
         }
-        // The server needs a step in the browser first; once it confirms, the call is made once more.
+        // The server needs a step in the browser first; after it, the call is made once more.
         await this.completeUrlElicitations(name, e.data, options.signal);
-        return call();
+        try {
+          return await call();
+        } catch (again) {
+          throw isUrlElicitationRequired(again)
+            ? new ProtocolError(`The MCP server still needs the step in the browser before ${name} can run. Finish it there, then ask again.`, { cause: again })
+            : again;
+        }
       }
     }, name);
     return result as CallToolResult;
@@ -201,8 +207,9 @@ export class McpSession {
 
   /**
    * Shows each URL elicitation a -32042 error carries (through the same handler as a
-   * server's elicitation request: consent first, the full URL shown) and waits until the
-   * server sends notifications/elicitation/complete for it, within the call's hard limit.
+   * server's elicitation request: consent first, the full URL shown), then waits for the
+   * server's notifications/elicitation/complete. Servers need not send it (server-everything
+   * does not), so after the call's no-progress timeout the call is simply tried again.
    */
   private async completeUrlElicitations(tool: string, data: unknown, signal?: AbortSignal): Promise<void> {
     const list = (data as { elicitations?: unknown } | undefined)?.elicitations;
@@ -229,14 +236,15 @@ export class McpSession {
     }
   }
 
-  /** A promise for the server's notifications/elicitation/complete with this id, bounded by the call's hard limit. */
+  /** Resolves on the server's notifications/elicitation/complete with this id, or after the no-progress timeout. */
   private completion(elicitationId: string, signal?: AbortSignal): { promise: Promise<void>; cancel: () => void } {
     let cancel = () => undefined as void;
     const promise = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         cancel();
-        reject(new ServerUnreachableError(`The MCP server did not confirm within ${Math.round(this.options.callMaxTimeoutMs / 1000)} s that the step in the browser was completed.`));
-      }, this.options.callMaxTimeoutMs);
+        this.log.info(`no confirmation of the browser step within ${this.options.callTimeoutMs} ms; calling again`);
+        resolve();
+      }, this.options.callTimeoutMs);
       const onAbort = () => {
         cancel();
         reject(new DeclinedByUserError('The call was cancelled while waiting for the step in the browser.'));
@@ -514,6 +522,10 @@ async function jsonRpcErrorOf(response: Response): Promise<JsonRpcErrorBody | un
   } catch {
     return undefined;
   }
+}
+
+function isUrlElicitationRequired(e: unknown): e is McpError {
+  return e instanceof McpError && e.code === ErrorCode.UrlElicitationRequired;
 }
 
 interface UrlElicitation {

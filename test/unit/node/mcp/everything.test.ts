@@ -12,9 +12,9 @@ describe('MCP session against @modelcontextprotocol/server-everything', function
   before(async () => { everything = await startEverything(); });
   after(async () => { await everything?.close(); });
 
-  const session = () => {
+  const session = (extra: Partial<Parameters<typeof testSession>[0]> = {}) => {
     const logger = recordingLogger();
-    return { logger, s: testSession({ serverUrl: everything.url, tokens: new FixedToken('unused'), scope: 'api://srv/mcp:tools', logger }) };
+    return { logger, s: testSession({ serverUrl: everything.url, tokens: new FixedToken('unused'), scope: 'api://srv/mcp:tools', logger, ...extra }) };
   };
 
   it('connects, lists the tools and calls one', async () => {
@@ -34,6 +34,25 @@ describe('MCP session against @modelcontextprotocol/server-everything', function
     const catalog = buildToolCatalog([{ name: 'everything', tools }], { rules: OPENAI_TOOL_NAME_RULES, maxTools: 128, prompt: '' });
     assert.ok(!catalog.entries.some(e => e.tool.name === research.name), `${research.name} is not offered`);
     assert.ok(catalog.entries.some(e => e.tool.name === 'echo'));
+    await s.close();
+  });
+
+  it('-32042 from its URL-elicitation tool: the page is shown, and the call made again succeeds without a completion notice', async () => {
+    const shown: unknown[] = [];
+    const { s, logger } = session({
+      callTimeoutMs: 300,
+      elicitation: async request => {
+        shown.push(request);
+        return { action: 'accept' };
+      }
+    });
+    const result = await s.callTool('trigger-url-elicitation', { url: 'https://example.com/finish', errorPath: true });
+    assert.equal(result.isError ?? false, false, JSON.stringify(result.content));
+    // First the prerequisite the -32042 error carries, then (on the call made again) the tool's own page.
+    assert.equal(shown.length, 2, JSON.stringify(shown));
+    assert.match(JSON.stringify(shown[0]), /"mode":"url"/);
+    assert.match(JSON.stringify(shown[1]), /https:\/\/example\.com\/finish/);
+    assert.ok(logger.lines.some(l => /calling again/.test(l)), 'server-everything sends no completion notice, so the wait ended on the timeout');
     await s.close();
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DeclinedByUserError } from '../../../../src/common/errors';
+import { DeclinedByUserError, ProtocolError } from '../../../../src/common/errors';
 import type { ElicitationHandler } from '../../../../src/node/mcp/session';
 import { recordingLogger } from '../../../support/logger';
 import { FixedToken, testSession } from '../../../support/session';
@@ -11,8 +11,8 @@ describe('URL elicitation required (-32042)', function () {
   beforeEach(async () => { server = await startUrlElicitationServer(); });
   afterEach(async () => { await server.close(); });
 
-  const session = (elicitation?: ElicitationHandler) => testSession({
-    serverUrl: server.url, tokens: new FixedToken('t'), scope: 'api://srv/mcp:tools', logger: recordingLogger(),
+  const session = (elicitation?: ElicitationHandler, callTimeoutMs = 5000) => testSession({
+    serverUrl: server.url, tokens: new FixedToken('t'), scope: 'api://srv/mcp:tools', logger: recordingLogger(), callTimeoutMs,
     ...(elicitation ? { elicitation } : {})
   });
 
@@ -29,6 +29,13 @@ describe('URL elicitation required (-32042)', function () {
     assert.equal(shown.length, 1);
     assert.match(JSON.stringify(shown[0]), /"mode":"url".*pay\.example\.com/);
     assert.equal(server.runs(), 2, 'the tool ran again only after the step was completed');
+    await s.close();
+  });
+
+  it('a step not finished: the one further call fails with an error that says to finish it, and there is no loop', async () => {
+    const s = session(async () => ({ action: 'accept' }), 200);
+    await assert.rejects(s.callTool('pay', {}), (e: unknown) => e instanceof ProtocolError && /still needs the step in the browser/.test(e.message));
+    assert.equal(server.runs(), 2);
     await s.close();
   });
 
