@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { readJson } from './http';
 
 export interface ListServerOptions {
@@ -14,6 +14,8 @@ export interface ListServerOptions {
   readonly descriptionChars?: number;
   /** Whether the server declares the tools capability (default true). */
   readonly toolsCapability?: boolean;
+  /** A JSON-RPC error every tools/call is answered with, instead of a result. */
+  readonly callError?: { readonly code: number; readonly message: string };
 }
 
 /**
@@ -36,7 +38,12 @@ export async function startListServer(options: ListServerOptions): Promise<{ url
         const tools = Array.from({ length: end - start }, (_, k) => tool(start + k));
         return end < options.tools ? { tools, nextCursor: String(end) } : { tools };
       });
-      server.setRequestHandler(CallToolRequestSchema, request => ({ content: [{ type: 'text', text: `called ${request.params.name}` }] }));
+      server.setRequestHandler(CallToolRequestSchema, request => {
+        if (options.callError) {
+          throw new McpError(options.callError.code, options.callError.message);
+        }
+        return { content: [{ type: 'text', text: `called ${request.params.name}` }] };
+      });
     }
     return server;
   };

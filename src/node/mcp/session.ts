@@ -96,6 +96,8 @@ export class McpSession {
   private readonly fetch: FetchLike;
   private readonly redact: (text: string) => string;
   transportKind: 'streamable-http' | 'sse' | undefined;
+  /** Clients whose connection closed: a -32000 on them is the SDK's own "connection closed". */
+  private readonly closedClients = new WeakSet<Client>();
   /** Waiters for notifications/elicitation/complete, by elicitation id. */
   private readonly completions = new Map<string, () => void>();
 
@@ -293,7 +295,7 @@ export class McpSession {
       return await op(client);
     } catch (e) {
       if (!isSessionGone(e, client)) {
-        throw this.translate(e, tool);
+        throw this.translate(e, tool, client);
       }
       this.log.info('the server no longer knows this session; initializing a new one');
       if (this.client === client) {
@@ -305,7 +307,7 @@ export class McpSession {
       try {
         return await op(fresh);
       } catch (again) {
-        throw this.translate(again, tool);
+        throw this.translate(again, tool, fresh);
       }
     }
   }
@@ -391,6 +393,7 @@ export class McpSession {
     );
     client.onerror = e => this.log.debug(`transport: ${this.describe(e)}`);
     client.onclose = () => {
+      this.closedClients.add(client);
       if (this.client === client) {
         this.client = undefined;
         this.toolCache = undefined;
@@ -438,14 +441,20 @@ export class McpSession {
     return client;
   }
 
-  /** Every error the session hands out passes here: typed, and masked down its causes. `tool`: the call's tool, if any. */
-  private translate(e: unknown, tool?: string): Error {
-    return maskError(this.classify(e, tool), this.redact);
+  /**
+   * Every error the session hands out passes here: typed, and masked down its causes.
+   * `tool`: the call's tool, if any; `client`: the client the request went through.
+   */
+  private translate(e: unknown, tool?: string, client?: Client): Error {
+    return maskError(this.classify(e, tool, client), this.redact);
   }
 
-  private classify(e: unknown, tool?: string): Error {
+  private classify(e: unknown, tool?: string, client?: Client): Error {
     if (e instanceof SecureMcpError) {
       return e;
+    }
+    if (e instanceof McpError && client && this.sentByServer(e, client)) {
+      return new ProtocolError(`The MCP server answered with JSON-RPC error ${e.code}: ${this.describe(e).replace(/^MCP error -?\d+: /, '')}`, { cause: e });
     }
     if (e instanceof McpError && OUTPUT_SCHEMA_VIOLATION.test(e.message)) {
       const detail = this.describe(e).replace(/^MCP error -?\d+: (Structured content does not match the tool's output schema: )?/, '');
@@ -468,6 +477,23 @@ export class McpSession {
       return new ServerUnreachableError(`Cannot reach the MCP server at ${this.options.serverUrl.href} (${this.describe(e)}).`, { cause: e });
     }
     return e instanceof Error ? e : new ProtocolError(String(e));
+  }
+
+  /**
+   * The SDK reports its own timeout and a closed connection with JSON-RPC codes -32001 and
+   * -32000, which servers use for their own errors too. Its timeout carries the limit in
+   * `data`; a closed connection closed the client first. Anything else with those codes
+   * came from the server.
+   */
+  private sentByServer(e: McpError, client: Client): boolean {
+    if (e.code === ErrorCode.RequestTimeout) {
+      const data = e.data as { timeout?: unknown; maxTotalTimeout?: unknown } | undefined;
+      return typeof data?.timeout !== 'number' && typeof data?.maxTotalTimeout !== 'number';
+    }
+    if (e.code === ErrorCode.ConnectionClosed) {
+      return !this.closedClients.has(client);
+    }
+    return false;
   }
 
   /** `describe()` masked, without markup, and capped: it may quote a whole error page the server chose. */
