@@ -1,12 +1,12 @@
 import { discoverAuthorizationServerMetadata, discoverOAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { AuthorizationServerMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { FetchLike } from '../auth/authFetch';
-import { bearerChallenge, type BearerChallenge } from '../../common/auth/challenge';
+import type { BearerChallenge } from '../../common/auth/challenge';
 import { mask, scoped, type Logger } from '../../common/log';
+import { probeServer } from './probe';
 import { BlockedUrlError } from './safeFetch';
+import { checkIssuer, checkPkce, checkResource } from '../../common/discovery/checks';
 import { entraAuthority, isFullScope, type DiscoveryResult, type Finding } from '../../common/discovery/result';
-
-const sameUrl = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 
 export interface DiscoverOptions {
   /** Must be the B5-safe fetch: discovery talks to URLs a server chose. */
@@ -30,14 +30,9 @@ export async function discover(serverUrl: URL, options: DiscoverOptions): Promis
   let probeStatus: number | undefined;
   let challenge: BearerChallenge | undefined;
   try {
-    const response = await options.fetch(serverUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'secure-mcp-probe', version: '0' } } })
-    });
-    probeStatus = response.status;
-    challenge = bearerChallenge(response.headers.get('www-authenticate'));
-    await response.body?.cancel();
+    const answer = await probeServer(options.fetch, serverUrl);
+    probeStatus = answer.status;
+    challenge = answer.challenge;
   } catch (e) {
     findings.push(e instanceof BlockedUrlError
       ? { level: 'error', code: 'blocked-url', message: mask(e.message) }
@@ -64,8 +59,9 @@ export async function discover(serverUrl: URL, options: DiscoverOptions): Promis
   }
 
   const result = { ...base, probeStatus, ...(challenge ? { challenge } : {}), resourceMetadata };
-  if (!sameUrl(resourceMetadata.resource, serverUrl.href)) {
-    findings.push({ level: 'error', code: 'resource-mismatch', message: `The Protected Resource Metadata is for ${resourceMetadata.resource}, not for ${serverUrl.href}; it cannot be trusted for this server.`, fix: 'Use the exact server URL the metadata names, or ask the server owner to fix "resource".' });
+  const resourceRefused = checkResource(serverUrl, resourceMetadata.resource);
+  if (resourceRefused) {
+    findings.push({ level: 'error', code: resourceRefused.refusal, message: resourceRefused.message, fix: 'Use the exact server URL the metadata names, or ask the server owner to fix "resource".' });
     return result;
   }
   const authorizationServer = resourceMetadata.authorization_servers?.[0];
@@ -91,12 +87,15 @@ export async function discover(serverUrl: URL, options: DiscoverOptions): Promis
     findings.push({ level: 'error', code: 'no-as-metadata', message: `${authorizationServer} publishes neither OAuth nor OpenID Connect metadata.` });
     return withAs;
   }
-  if (!sameUrl(metadata.issuer, authorizationServer)) {
-    findings.push({ level: 'error', code: 'issuer-mismatch', message: `The authorization server's metadata says its issuer is ${metadata.issuer}, not ${authorizationServer}; refusing it.` });
+  const issuerRefused = checkIssuer(metadata.issuer, authorizationServer);
+  if (issuerRefused) {
+    findings.push({ level: 'error', code: issuerRefused.refusal, message: issuerRefused.message });
     return withAs;
   }
-  if (!entra && !(metadata.code_challenge_methods_supported ?? []).includes('S256')) {
-    findings.push({ level: 'error', code: 'no-pkce', message: 'The authorization server does not advertise PKCE with S256; Secure MCP will not sign in to it.' });
+  // Entra is signed in to by VS Code's Microsoft provider, not by our OAuth client.
+  const pkceRefused = entra ? undefined : checkPkce(metadata, authorizationServer);
+  if (pkceRefused) {
+    findings.push({ level: 'error', code: pkceRefused.refusal, message: pkceRefused.message });
   }
 
   const supported = resourceMetadata.scopes_supported ?? (challenge?.scope ? challenge.scope.split(/\s+/) : []);

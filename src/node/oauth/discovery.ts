@@ -3,12 +3,13 @@
  * it is used (docs/security.md B1–B3, A4).
  */
 import { discoverAuthorizationServerMetadata, discoverOAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/client/auth.js';
-import { checkResourceAllowed } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
 import type { AuthorizationServerMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { bearerChallenge, type BearerChallenge } from '../../common/auth/challenge';
+import type { BearerChallenge } from '../../common/auth/challenge';
 import { ProtocolError } from '../../common/errors';
 import { OAuthRefusedError, refuseInvalidMetadata } from '../../common/oauth/errors';
-import { checkAuthorizationUrl, sameIssuer } from '../../common/oauth/urls';
+import { checkIssuer, checkPkce, checkResource, type DiscoveryVerdict } from '../../common/discovery/checks';
+import { checkAuthorizationUrl } from '../../common/oauth/urls';
+import { probeServer } from '../discovery/probe';
 import { BlockedUrlError } from '../discovery/safeFetch';
 import type { OAuthContext } from './options';
 
@@ -48,10 +49,7 @@ export async function discoverServer(ctx: DiscoveryContext, serverUrl: URL, chal
 
   let issuer: string;
   if (resourceMetadata) {
-    // B2: metadata for another resource cannot speak for this server.
-    if (!checkResourceAllowed({ requestedResource: serverUrl, configuredResource: resourceMetadata.resource })) {
-      throw new OAuthRefusedError('resource-mismatch', `The Protected Resource Metadata is for ${resourceMetadata.resource}, not for ${server}; refusing to sign in.`);
-    }
+    refuse(checkResource(serverUrl, resourceMetadata.resource));
     const first = resourceMetadata.authorization_servers?.[0];
     if (!first) {
       throw new OAuthRefusedError('no-authorization-server', `The Protected Resource Metadata of ${server} names no authorization server.`);
@@ -84,13 +82,12 @@ export async function discoverServer(ctx: DiscoveryContext, serverUrl: URL, chal
   }
   // B3: the document must name the issuer it was fetched for. In the legacy layout the AS
   // was never named by anyone, so it only has to live on the server's origin.
-  const issuerOk = resourceMetadata ? sameIssuer(metadata.issuer, issuer) : sameOrigin(metadata.issuer, serverUrl.origin);
-  if (!issuerOk) {
-    throw new OAuthRefusedError('issuer-mismatch', `The authorization server metadata names issuer ${metadata.issuer}, not ${issuer}; refusing it.`);
+  if (resourceMetadata) {
+    refuse(checkIssuer(metadata.issuer, issuer));
+  } else if (!sameOrigin(metadata.issuer, serverUrl.origin)) {
+    throw new OAuthRefusedError('issuer-mismatch', `The authorization server metadata names issuer ${metadata.issuer}, which is not on ${serverUrl.origin}; refusing it.`);
   }
-  if (!(metadata.code_challenge_methods_supported ?? []).includes('S256')) {
-    throw new OAuthRefusedError('no-pkce', `${issuer} does not advertise PKCE with S256; Secure MCP will not sign in to it.`);
-  }
+  refuse(checkPkce(metadata, issuer));
   checkAuthorizationUrl(metadata.authorization_endpoint);
   return {
     serverUrl: server,
@@ -105,19 +102,20 @@ export async function discoverServer(ctx: DiscoveryContext, serverUrl: URL, chal
 /** One unauthenticated initialize, only to read the 401 challenge (resource_metadata, scope). */
 export async function probeChallenge(ctx: Pick<OAuthContext, 'log' | 'safeFetch'>, serverUrl: URL, signal: AbortSignal | undefined): Promise<BearerChallenge | undefined> {
   try {
-    const response = await ctx.safeFetch(serverUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'secure-mcp-probe', version: '0' } } }),
-      ...(signal ? { signal } : {})
-    });
-    return response.status === 401 || response.status === 403 ? bearerChallenge(response.headers.get('www-authenticate')) : undefined;
+    const { status, challenge } = await probeServer(ctx.safeFetch, serverUrl, signal);
+    return status === 401 || status === 403 ? challenge : undefined;
   } catch (e) {
     if (e instanceof BlockedUrlError) {
       throw e;
     }
     ctx.log.debug(`probe of ${serverUrl.href} failed: ${e instanceof Error ? e.message : String(e)}`);
     return undefined;
+  }
+}
+
+function refuse(verdict: DiscoveryVerdict | undefined): void {
+  if (verdict) {
+    throw new OAuthRefusedError(verdict.refusal, verdict.message);
   }
 }
 
