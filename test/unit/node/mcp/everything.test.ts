@@ -26,6 +26,54 @@ describe('MCP session against @modelcontextprotocol/server-everything', function
     await s.close();
   });
 
+  it('calls every tool it offers this client, with every content type, progress and elicitation', async () => {
+    const elicited: string[] = [];
+    const { s } = session({
+      elicitation: async request => {
+        elicited.push(request.mode ?? 'form');
+        const content: Record<string, string | number | boolean | string[]> = {};
+        const schema = 'requestedSchema' in request ? request.requestedSchema : undefined;
+        for (const [name, prop] of Object.entries(schema?.properties ?? {})) {
+          const value = (prop as { default?: unknown }).default;
+          if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || Array.isArray(value)) {
+            content[name] = value as string | number | boolean | string[];
+          }
+        }
+        return request.mode === 'url' ? { action: 'accept' } : { action: 'accept', content };
+      }
+    });
+    const tools = await s.listTools();
+    const catalog = buildToolCatalog([{ name: 'everything', tools }], { rules: OPENAI_TOOL_NAME_RULES, maxTools: 128, prompt: '' });
+    // Arguments a user would give; everything else comes from the schema's defaults.
+    const given: Record<string, Record<string, unknown>> = {
+      echo: { message: 'hello' },
+      'get-sum': { a: 2, b: 3 },
+      'trigger-long-running-operation': { duration: 1, steps: 3 },
+      'gzip-file-as-resource': { name: 'hello.txt.gz', data: 'data:text/plain;base64,aGVsbG8gd29ybGQ=', outputType: 'resource' },
+      'trigger-url-elicitation': { url: 'https://example.com/finish' },
+      'get-annotated-message': { messageType: 'success' },
+      'get-structured-content': { location: 'Chicago' }
+    };
+    const contentTypes = new Set<string>();
+    const progress: number[] = [];
+    const called: string[] = [];
+    for (const { tool } of catalog.entries) {
+      const result = await s.callTool(tool.name, given[tool.name] ?? {}, { onProgress: p => progress.push(p.progress) });
+      assert.notEqual(result.isError, true, `${tool.name}: ${JSON.stringify(result.content).slice(0, 300)}`);
+      for (const c of result.content) {
+        contentTypes.add(c.type);
+      }
+      called.push(tool.name);
+    }
+    assert.ok(called.length >= 12, `called ${called.join(', ')}`);
+    for (const type of ['text', 'image', 'resource', 'resource_link']) {
+      assert.ok(contentTypes.has(type), `a ${type} result was seen (${[...contentTypes].join(', ')})`);
+    }
+    assert.ok(progress.length >= 2, `progress was reported (${progress.join(', ')})`);
+    assert.ok(elicited.includes('form') && elicited.includes('url'), `form and URL elicitation were answered (${elicited.join(', ')})`);
+    await s.close();
+  });
+
   it('keeps its task-only tool out of what the model is offered', async () => {
     const { s } = session();
     const tools = await s.listTools();
