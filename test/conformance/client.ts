@@ -8,28 +8,16 @@
 import { createAuthFetch, type FetchLike } from '../../src/node/auth/authFetch';
 import { bearerChallenge } from '../../src/common/auth/challenge';
 import type { Logger } from '../../src/common/log';
-import { McpSession, type ElicitationHandler, type Tool } from '../../src/node/mcp/session';
+import { McpSession, type Tool } from '../../src/node/mcp/session';
 import { OAuthClient } from '../../src/node/oauth';
 import { createHeadlessBrowser } from '../world/headless';
+import { acceptDefaults } from '../support/elicitation';
 
 /** The URL the suite's CIMD scenarios expect as client id; it stands for our published document. */
 const CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json';
 
 const write = (level: string) => (m: string | Error) => process.stderr.write(`${new Date().toISOString()} ${level} ${m instanceof Error ? `${m.name}: ${m.message}` : m}\n`);
 const logger: Logger = { trace: () => undefined, debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
-
-/** SEP-1034: accept with every default the requested schema declares. */
-const acceptDefaults: ElicitationHandler = async request => {
-  const content: Record<string, string | number | boolean | string[]> = {};
-  const schema = 'requestedSchema' in request ? request.requestedSchema : undefined;
-  for (const [name, prop] of Object.entries(schema?.properties ?? {})) {
-    const value = (prop as { default?: unknown }).default;
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || Array.isArray(value)) {
-      content[name] = value as string | number | boolean | string[];
-    }
-  }
-  return { action: 'accept', content };
-};
 
 function sampleArguments(tool: Tool): Record<string, unknown> {
   const args: Record<string, unknown> = {};

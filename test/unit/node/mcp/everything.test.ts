@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { buildToolCatalog } from '../../../../src/common/chat/tools';
 import { OPENAI_TOOL_NAME_RULES } from '../../../../src/common/llm/types';
+import { acceptDefaults } from '../../../support/elicitation';
 import { recordingLogger } from '../../../support/logger';
 import { startEverything, type Everything } from '../../../support/everything';
 import { FixedToken, testSession } from '../../../support/session';
@@ -29,17 +30,9 @@ describe('MCP session against @modelcontextprotocol/server-everything', function
   it('calls every tool it offers this client, with every content type, progress and elicitation', async () => {
     const elicited: string[] = [];
     const { s } = session({
-      elicitation: async request => {
+      elicitation: async (request, signal) => {
         elicited.push(request.mode ?? 'form');
-        const content: Record<string, string | number | boolean | string[]> = {};
-        const schema = 'requestedSchema' in request ? request.requestedSchema : undefined;
-        for (const [name, prop] of Object.entries(schema?.properties ?? {})) {
-          const value = (prop as { default?: unknown }).default;
-          if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || Array.isArray(value)) {
-            content[name] = value as string | number | boolean | string[];
-          }
-        }
-        return request.mode === 'url' ? { action: 'accept' } : { action: 'accept', content };
+        return acceptDefaults(request, signal);
       }
     });
     const tools = await s.listTools();
