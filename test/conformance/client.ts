@@ -7,6 +7,7 @@
  */
 import { createAuthFetch, type FetchLike } from '../../src/node/auth/authFetch';
 import { bearerChallenge } from '../../src/common/auth/challenge';
+import type { TokenSource } from '../../src/common/auth/tokenSource';
 import type { Logger } from '../../src/common/log';
 import { McpSession, type Tool } from '../../src/node/mcp/session';
 import { OAuthClient } from '../../src/node/oauth';
@@ -62,8 +63,11 @@ async function main(): Promise<void> {
       ...(context.client_id ? { preRegisteredClient: { clientId: context.client_id, ...(context.client_secret ? { clientSecret: context.client_secret } : {}) } } : {})
     });
     const holder: { authFetch?: ReturnType<typeof createAuthFetch> } = {};
-    const tokens = oauth.tokenSource(serverUrl, { interactive: true, challenge: () => holder.authFetch?.lastChallenge() });
-    holder.authFetch = createAuthFetch({ serverUrl, tokens, scopes: [], allowedScopes: allowed, fetch: base, logger });
+    const oauthTokens = oauth.tokenSource(serverUrl, { interactive: true, challenge: () => holder.authFetch?.lastChallenge() });
+    // Sign in on demand, as the spec describes: nothing until the server's first 401 says
+    // which scope it wants (a server may let initialize through without a token).
+    const tokens: TokenSource = { getToken: request => holder.authFetch?.lastChallenge() ? oauthTokens.getToken(request) : Promise.resolve(undefined) };
+    holder.authFetch = createAuthFetch({ serverUrl, tokens, scopes: [], allowedScopes: allowed, fetch: base, logger, anonymousUntilChallenged: true });
     fetchFn = holder.authFetch;
   }
 

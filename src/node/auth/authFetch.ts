@@ -38,6 +38,14 @@ export interface AuthFetchOptions {
   readonly onAuthRequired?: (error: AuthRequiredError | InsufficientScopeError) => void;
   /** Told whenever the token in use changes (account, expiry), for the status bar. */
   readonly onToken?: (token: AccessToken) => void;
+  /**
+   * While the source has no token and the server has not yet challenged, send requests
+   * without one (only to the server's origin), as the MCP authorization spec expects of a
+   * client that signs in on demand: the first 401 names the scope, the source is asked
+   * again and the request retried once. Off in the product, whose providers are asked
+   * for the configured scopes up front.
+   */
+  readonly anonymousUntilChallenged?: boolean;
 }
 
 export interface AuthFetch extends FetchLike {
@@ -125,13 +133,20 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     return pending;
   }
 
-  async function send(url: URL, init: RequestInit, token: string): Promise<Response> {
-    remember(token);
+  /** Sends to the server's origin, with the token, or with no credentials at all when there is none. */
+  async function send(url: URL, init: RequestInit, token: string | undefined): Promise<Response> {
+    if (token !== undefined) {
+      remember(token);
+    }
     let target = url;
     let request = init;
     for (let hop = 0; ; hop++) {
       const headers = new Headers(request.headers);
-      headers.set('Authorization', `Bearer ${token}`);
+      if (token === undefined) {
+        headers.delete('authorization');
+      } else {
+        headers.set('Authorization', `Bearer ${token}`);
+      }
       const response = await base(target, { method: request.method, body: request.body, signal: request.signal, headers, redirect: 'manual' })
         .catch((e: unknown) => { throw maskError(e, redact); });
       if (!REDIRECTS.has(response.status)) {
@@ -178,6 +193,16 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
 
     // Fast path without an extra await: the token is fresh.
     let token = current && !isExpiring(current) && !pending ? current : await acquire(undefined, signal);
+    if (!token && options.anonymousUntilChallenged && !challenge) {
+      const anonymous = await send(url, requestInit, undefined);
+      if (anonymous.status !== 401) {
+        return anonymous;
+      }
+      challenge = bearerChallenge(anonymous.headers.get('www-authenticate'));
+      await anonymous.body?.cancel();
+      log.info(`401 without a token (${challenge?.scope ? `scope ${challenge.scope}` : 'no scope named'}); signing in`);
+      token = await acquire(undefined, signal);
+    }
     if (!token) {
       throw notSignedIn();
     }

@@ -202,6 +202,42 @@ describe('auth fetch middleware', () => {
     assert.deepEqual(requests[1]?.scopes, ['mcp:profile', 'mcp:write'], 'the step-up asks for the union, not the challenged scope alone');
   });
 
+  it('anonymousUntilChallenged: no token yet → the request goes without one; a 401 then brings a sign-in for the challenged scope, and one retry', async () => {
+    let challenged = false;
+    server.handler = (req, res, body) => {
+      if (!req.headers.authorization && JSON.parse(body || '{}').method === 'initialize') {
+        ok(req, res, body);
+      } else if (!req.headers.authorization) {
+        challenged = true;
+        res.writeHead(401, { 'www-authenticate': 'Bearer scope="mcp:basic"' }).end();
+      } else {
+        ok(req, res, body);
+      }
+    };
+    const requests: TokenRequest[] = [];
+    const f: ReturnType<typeof createAuthFetch> = createAuthFetch({
+      serverUrl: server.url,
+      // A source that signs in only once the server has said what it wants.
+      tokens: { getToken: async request => { requests.push(request); return f.lastChallenge() ? { token: 'tok-basic', scopes: ['mcp:basic'] } : undefined; } },
+      scopes: [],
+      allowedScopes: [],
+      anonymousUntilChallenged: true,
+      logger: quiet
+    });
+    assert.equal((await f(server.url, post('{"jsonrpc":"2.0","id":0,"method":"initialize"}'))).status, 200);
+    assert.equal(server.seen[0]?.authorization, undefined, 'initialize went without a token');
+    assert.equal((await f(server.url, post('{"jsonrpc":"2.0","id":1,"method":"tools/list"}'))).status, 200);
+    assert.ok(challenged);
+    assert.deepEqual(server.seen.map(r => r.authorization), [undefined, undefined, 'Bearer tok-basic']);
+    assert.equal(f.lastChallenge()?.scope, 'mcp:basic');
+  });
+
+  it('without anonymousUntilChallenged, no token means no request at all (the product default)', async () => {
+    const f = createAuthFetch({ serverUrl: server.url, tokens: { getToken: async () => undefined }, scopes: [], allowedScopes: [], logger: quiet });
+    await assert.rejects(f(server.url, post()), AuthRequiredError);
+    assert.equal(server.seen.length, 0);
+  });
+
   it('403 for a scope that is not allowed → refused without asking for a token', async () => {
     server.handler = (_req, res) => { res.writeHead(403, { 'www-authenticate': 'Bearer error="insufficient_scope", scope="https://graph.microsoft.com/.default"' }).end(); };
     const tokens = new CountingTokens();
