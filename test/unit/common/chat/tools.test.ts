@@ -184,3 +184,17 @@ describe('tool catalog: tools this client cannot call', () => {
     assert.equal(unusableReason(tool('echo')), undefined);
   });
 });
+
+describe('argument validation that cannot throw (docs/security.md E8)', () => {
+  it('refuses arguments nested 20,000 deep against a self-referencing schema, instead of throwing', () => {
+    const recursive = tool('tree', '', {
+      type: 'object',
+      properties: { node: { $ref: '#/$defs/node' } },
+      $defs: { node: { type: 'object', properties: { child: { $ref: '#/$defs/node' } } } }
+    } as Tool['inputSchema']);
+    const deep = `{"node":${'{"child":'.repeat(20_000)}{}${'}'.repeat(20_000)}}`;
+    const result = new ArgumentValidator().check(recursive, deep);
+    assert.equal(result.ok, false);
+    assert.match(result.ok ? '' : result.reason, /nested too deeply|cannot be checked/);
+  });
+});
