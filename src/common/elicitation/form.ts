@@ -252,7 +252,9 @@ export function validateForm(model: FormModel, values: FormValues): FormValidati
 }
 
 function validateField(f: FormField, raw: FormValues[string], content: FormContent): string | undefined {
-  const empty = raw === undefined || raw === '' || (Array.isArray(raw) && raw.length === 0 && f.kind !== 'multiEnum');
+  // An empty list is "nothing chosen": fine for an optional multi-select whatever its
+  // minItems, which only bounds a list the user did choose; a required one is checked below.
+  const empty = raw === undefined || raw === '' || (Array.isArray(raw) && raw.length === 0 && !(f.kind === 'multiEnum' && f.required));
   if (f.kind === 'boolean') {
     if (raw === undefined) {
       if (f.required) {

@@ -104,6 +104,14 @@ describe('elicitation form validation', () => {
     assert.equal(validateForm(f, { d: ['z'] }).ok, false);
   });
 
+  it('lets an optional multi-select with minItems be left empty; only a chosen list is held to minItems', () => {
+    const f = model({ type: 'object', properties: { d: { type: 'array', items: { enum: ['a', 'b', 'c'] }, minItems: 2 } } });
+    assert.deepEqual(validateForm(f, { d: [] }), { ok: true, content: {} });
+    assert.deepEqual(validateForm(f, {}), { ok: true, content: {} });
+    assert.equal(validateForm(f, { d: ['a'] }).ok, false, 'one chosen is fewer than minItems');
+    assert.deepEqual(validateForm(f, { d: ['a', 'c'] }), { ok: true, content: { d: ['a', 'c'] } });
+  });
+
   it('does not let __proto__ or constructor keys through', () => {
     const values = JSON.parse('{"__proto__": "x", "reason": "r", "priority": "low"}') as Record<string, string>;
     assert.equal(validateForm(m, values).ok, false);
