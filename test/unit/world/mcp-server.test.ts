@@ -127,6 +127,24 @@ describe('world MCP server', function () {
       assert.equal(both.status, 400);
     });
 
+    it('two Authorization headers → 400 invalid_request, even when the first is valid (C9)', async () => {
+      const token = await idp.mintToken();
+      const res = await new Promise<{ status: number; challenge: string | undefined }>((resolve, reject) => {
+        // fetch would merge the two; node:http sends each as given.
+        const req = http.request(server.url, {
+          method: 'POST',
+          headers: ['host', new URL(server.url).host, 'content-type', 'application/json', 'accept', 'application/json, text/event-stream', 'authorization', `Bearer ${token}`, 'authorization', 'Bearer someone-elses-token']
+        }, r => {
+          r.resume();
+          resolve({ status: r.statusCode ?? 0, challenge: r.headers['www-authenticate'] });
+        });
+        req.on('error', reject);
+        req.end(INIT_BODY);
+      });
+      assert.equal(res.status, 400);
+      assert.match(res.challenge ?? '', /error="invalid_request"/);
+    });
+
     it('expired within the 5 minute skew is still accepted', async () => {
       const t = now();
       const res = await post(server.url, bearer(await idp.mintToken({ iat: t - 3600, nbf: t - 3600, exp: t - 60 })));

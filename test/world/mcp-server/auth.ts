@@ -52,6 +52,12 @@ export function createAuthenticator(context: {
       jsonRpcError(res, 400, -32000, 'Bad Request: access_token in the URL is not accepted');
       return;
     }
+    if (req.rawHeaders.filter((_, i) => i % 2 === 0 && req.rawHeaders[i]!.toLowerCase() === 'authorization').length > 1) {
+      // C9: Node keeps only the first; which one the client meant is unknowable (RFC 6750 section 3.1).
+      res.set('WWW-Authenticate', buildChallenge({ error: 'invalid_request', description: 'more than one Authorization header', resourceMetadata }));
+      jsonRpcError(res, 400, -32000, 'Bad Request: more than one Authorization header');
+      return;
+    }
     const header = req.headers.authorization;
     const match = header ? /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header) : null;
     if (!match) {
