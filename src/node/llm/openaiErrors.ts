@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import { SecureMcpError } from '../../common/errors';
 import { mask } from '../../common/log';
 import { LlmAuthError, LlmCancelledError, LlmContextLengthError, LlmRateLimitError, LlmRequestError, LlmServerError, LlmUnavailableError } from '../../common/llm/errors';
+import { retryAfterMs } from '../../common/retryAfter';
 
 /** What a failed request to the model `label` means for the user; `signal` tells a cancel from a failure. */
 export function translateError(e: unknown, signal: AbortSignal | undefined, label: string): SecureMcpError {
@@ -50,24 +51,6 @@ export function translateError(e: unknown, signal: AbortSignal | undefined, labe
     return new LlmUnavailableError(`Cannot use ${label}: ${mask(e.message).slice(0, 300)}`, undefined, { cause: e });
   }
   return new LlmUnavailableError(`Cannot use ${label}: ${String(e)}`);
-}
-
-/** `retry-after-ms` (OpenAI), then `Retry-After` in seconds or as an HTTP date. */
-export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
-  const ms = Number.parseFloat(headers?.get('retry-after-ms') ?? '');
-  if (Number.isFinite(ms) && ms >= 0) {
-    return Math.ceil(ms);
-  }
-  const raw = headers?.get('retry-after');
-  if (!raw) {
-    return undefined;
-  }
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds) && seconds >= 0) {
-    return Math.ceil(seconds * 1000);
-  }
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** The service's own explanation, masked (it can echo part of a key) and kept short. */

@@ -20,6 +20,7 @@ import {
 import type { AuthFetch, FetchLike } from '../auth/authFetch';
 import { AuthRequiredError, DeclinedByUserError, InsufficientScopeError, ProtocolError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
 import { mask, maskError, scoped, type Logger } from '../../common/log';
+import { retryAfterMs } from '../../common/retryAfter';
 import { limitResponseBytes, RESULT_TOO_LARGE } from './limits';
 
 export type { CallToolResult, Tool };
@@ -96,6 +97,8 @@ export class McpSession {
   private readonly fetch: FetchLike;
   private readonly redact: (text: string) => string;
   transportKind: 'streamable-http' | 'sse' | undefined;
+  /** The Retry-After of the last 503/429 answer to a connection attempt, in ms. */
+  private retryAfter: number | undefined;
   /** Clients whose connection closed: a -32000 on them is the SDK's own "connection closed". */
   private readonly closedClients = new WeakSet<Client>();
   /** Waiters for notifications/elicitation/complete, by elicitation id. */
@@ -331,7 +334,10 @@ export class McpSession {
           throw error;
         }
         if (attempt < r.attempts) {
-          const delay = Math.min(r.maxDelayMs, r.initialDelayMs * 2 ** (attempt - 1));
+          // F10: the server's Retry-After (on a 503 or 429) when it asks for longer, within the bound.
+          const backoff = r.initialDelayMs * 2 ** (attempt - 1);
+          const delay = Math.min(r.maxDelayMs, Math.max(backoff, this.retryAfter ?? 0));
+          this.retryAfter = undefined;
           this.log.warn(`cannot reach ${this.options.serverUrl.origin} (attempt ${attempt}/${r.attempts}): ${this.describe(e)}; retrying in ${delay} ms`);
           await sleep(delay);
         }
@@ -349,6 +355,9 @@ export class McpSession {
     let refused: JsonRpcErrorBody | undefined;
     const observing: FetchLike = async (input, init) => {
       const response = await this.fetch(input, init);
+      if (response.status === 503 || response.status === 429) {
+        this.retryAfter = retryAfterMs(response.headers);
+      }
       if (!response.ok && (init?.method ?? 'GET').toUpperCase() === 'POST' && (response.headers.get('content-type') ?? '').toLowerCase().includes('application/json')) {
         refused = await jsonRpcErrorOf(response.clone());
       }

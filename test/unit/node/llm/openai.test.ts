@@ -12,7 +12,7 @@ import {
 import { createAzureOpenAiChatModel } from '../../../../src/node/llm/azure';
 import type { CommonLlmOptions } from '../../../../src/node/llm/chatModel';
 import { createOpenAiChatModel } from '../../../../src/node/llm/openai';
-import { retryAfterMs } from '../../../../src/node/llm/openaiErrors';
+import { retryAfterMs } from '../../../../src/common/retryAfter';
 import type { LlmRequest, LlmRetryInfo } from '../../../../src/common/llm/types';
 import { startScriptedLlm, steps, type ScriptedLlm } from '../../../world';
 import { recordingLogger } from '../../../support/logger';

@@ -241,6 +241,27 @@ describe('MCP session against the world server', function () {
     server = await startSecureMcpServer({ issuer: idp.issuer, audience: idp.apiClientId, requiredScope: idp.scope });
   });
 
+  it('503 with Retry-After: the reconnect waits what the server asked, within the bound (F10)', async () => {
+    let refused = 0;
+    const front = await frontOf(server, (req, res) => {
+      if (req.method === 'POST' && refused < 2) {
+        refused++;
+        res.writeHead(503, { 'retry-after': refused === 1 ? '3' : '60', 'content-type': 'text/plain' }).end('busy');
+        return true;
+      }
+      return false;
+    });
+    try {
+      const delays: number[] = [];
+      const { s } = session({ sleep: async ms => { delays.push(ms); }, reconnect: { attempts: 4, initialDelayMs: 100, maxDelayMs: 10_000 } }, new IdpTokens(idp), `${front.origin}/mcp`);
+      assert.ok((await s.listTools()).length > 0);
+      assert.deepEqual(delays, [3000, 10_000], 'Retry-After 3 s is waited; 60 s is capped at the bound');
+      await s.close();
+    } finally {
+      await front.close();
+    }
+  });
+
   it('a token the server refuses surfaces as "sign in", not as a retry loop or a server error', async () => {
     const tokens = new IdpTokens(idp, { aud: 'api://someone-else' });
     const { s } = session({}, tokens);
