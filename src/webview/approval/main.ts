@@ -1,10 +1,10 @@
-import '../shared/base.css';
+import '../lib/base.css';
 import './main.css';
 import type { ApprovalChoice, ApprovalView } from '../../common/approval/messages';
 import { hasInvisible } from '../../common/approval/reveal';
-import { el, isRecord, untrusted, untrustedEl } from '../shared/dom';
-import { handleTestCommand } from '../shared/testHooks';
-import { vscodeApi } from '../shared/vscodeApi';
+import { el, isRecord, untrusted, untrustedEl } from '../lib/dom';
+import { handleTestCommand } from '../lib/testHooks';
+import { vscodeApi } from '../lib/vscodeApi';
 
 const api = vscodeApi();
 const root = document.getElementById('root') as HTMLElement;

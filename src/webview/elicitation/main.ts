@@ -1,11 +1,11 @@
-import '../shared/base.css';
+import '../lib/base.css';
 import './main.css';
 import { hasInvisible } from '../../common/approval/reveal';
 import type { ElicitationAction, ElicitationView } from '../../common/elicitation/messages';
 import { validateForm, type FormField, type FormValues } from '../../common/elicitation/form';
-import { el, isRecord, untrusted, untrustedEl } from '../shared/dom';
-import { handleTestCommand } from '../shared/testHooks';
-import { vscodeApi } from '../shared/vscodeApi';
+import { el, isRecord, untrusted, untrustedEl } from '../lib/dom';
+import { handleTestCommand } from '../lib/testHooks';
+import { vscodeApi } from '../lib/vscodeApi';
 
 const api = vscodeApi();
 const root = document.getElementById('root') as HTMLElement;

@@ -39,7 +39,7 @@ describe('layering rules (docs/architecture.md)', function () {
 
   it('keeps vscode and the webviews out of src/node', async () => {
     await refused('src/node/probe.ts', "import * as vscode from 'vscode';\nexport const x = vscode.version;\n", IMPORT);
-    await refused('src/node/mcp/probe.ts', "import { vscodeApi } from '../../webview/shared/vscodeApi';\nexport const x = vscodeApi;\n", IMPORT);
+    await refused('src/node/mcp/probe.ts', "import { vscodeApi } from '../../webview/lib/vscodeApi';\nexport const x = vscodeApi;\n", IMPORT);
     await allowed('src/node/probe.ts', "import { createHash } from 'node:crypto';\nexport const x = createHash;\n");
   });
 
