@@ -1,4 +1,4 @@
-import type { ElicitationHandler } from '../../src/node/mcp/session';
+import type { ElicitationHandler } from '../../src/node/mcp/elicitation';
 
 /** Accepts every elicitation: a form with each default its schema declares, a URL as opened. */
 export const acceptDefaults: ElicitationHandler = async request => {

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { ProtocolError, SecureMcpError } from '../../common/errors';
 import { isLoopbackHost, isSecureTransport } from '../../common/settings';
 import type { FetchLike } from '../auth/authFetch';
+import { readAtMost } from '../http/body';
 
 /** A metadata URL that docs/security.md B5 forbids fetching. Not a TypeError, so the SDK's CORS retry never swallows it. */
 export class BlockedUrlError extends SecureMcpError {
@@ -63,31 +64,11 @@ export function createSafeFetch(options: SafeFetchOptions = {}): FetchLike {
 }
 
 async function readCapped(response: Response, maxBytes: number, url: URL): Promise<Uint8Array<ArrayBuffer>> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  if (!response.body) {
-    return new Uint8Array();
+  const body = await readAtMost(response, maxBytes);
+  if (!body) {
+    throw new ProtocolError(`${url.href} sent more than ${maxBytes} bytes; metadata is limited to that.`);
   }
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) {
-      break;
-    }
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new ProtocolError(`${url.href} sent more than ${maxBytes} bytes; metadata is limited to that.`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  return body;
 }
 
 /**

@@ -214,17 +214,9 @@ export function capEvents(body: ReadableStream<Uint8Array>, maxBytes: number): R
   });
 }
 
+/** The parts as one array; a single part is handed on without a copy. */
 function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) {
-    return parts[0]!;
-  }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
 function lastBytes(tail: Uint8Array, more: Uint8Array): Uint8Array {

@@ -6,26 +6,22 @@ import {
   CallToolResultSchema,
   ElicitationCompleteNotificationSchema,
   ElicitRequestSchema,
-  ErrorCode,
-  LATEST_PROTOCOL_VERSION,
   LoggingMessageNotificationSchema,
-  McpError,
   ToolListChangedNotificationSchema,
   type CallToolResult,
-  type ElicitRequest,
-  type ElicitResult,
   type Progress,
   type Tool
 } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthFetch, FetchLike } from '../auth/authFetch';
-import { AuthRequiredError, DeclinedByUserError, InsufficientScopeError, ProtocolError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
+import { ProtocolError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
 import { mask, maskError, scoped, type Logger } from '../../common/log';
 import { retryAfterMs } from '../../common/retryAfter';
-import { limitResponseBytes, RESULT_TOO_LARGE } from './limits';
+import { isUrlElicitationRequired, UrlElicitationSteps, type ElicitationHandler } from './elicitation';
+import { isSessionGone, isTransient, jsonRpcErrorOf, SessionErrors, type JsonRpcErrorBody } from './errors';
+import { limitResponseBytes } from './limits';
 
 export type { CallToolResult, Tool };
 export type SessionState = 'disconnected' | 'connecting' | 'connected' | 'failed' | 'closed';
-export type ElicitationHandler = (request: ElicitRequest['params'], signal: AbortSignal) => Promise<ElicitResult>;
 
 export interface McpSessionOptions {
   readonly serverUrl: URL;
@@ -64,22 +60,8 @@ export interface CallOptions {
 }
 
 const FALLBACK_STATUSES = new Set([400, 404, 405]);
-/** MCP 2026-07-28's answers to a request in the older shape: header mismatch, unsupported version. */
-const PROTOCOL_HEADER_MISMATCH = -32020;
-const UNSUPPORTED_PROTOCOL_VERSION = -32022;
-/** Bytes of a refused request's body read to find its JSON-RPC error. */
-const MAX_ERROR_BODY = 64 * 1024;
-/**
- * The SDK's Client checks a result's `structuredContent` against the tool's `outputSchema`
- * (docs/security.md E5) and throws a bare McpError, with codes a server's own JSON-RPC errors
- * use too; only the SDK's wording tells its check apart.
- */
-const OUTPUT_SCHEMA_VIOLATION = /^MCP error -?\d+: (Structured content does not match the tool's output schema|Tool .* has an output schema but did not return structured content|Failed to validate structured content)/;
 const DEFAULT_MAX_TOOLS = 10_000;
 const DEFAULT_MAX_LIST_BYTES = 16 * 1_048_576;
-
-// Characters of an error's own text quoted in a message; an HTML error page can be far longer.
-const MAX_DESCRIBED = 300;
 
 /**
  * One MCP connection: Streamable HTTP with legacy SSE fallback, bounded reconnects,
@@ -99,16 +81,16 @@ export class McpSession {
   transportKind: 'streamable-http' | 'sse' | undefined;
   /** The Retry-After of the last 503/429 answer to a connection attempt, in ms. */
   private retryAfter: number | undefined;
-  /** Clients whose connection closed: a -32000 on them is the SDK's own "connection closed". */
-  private readonly closedClients = new WeakSet<Client>();
-  /** Waiters for notifications/elicitation/complete, by elicitation id. */
-  private readonly completions = new Map<string, () => void>();
+  private readonly errors: SessionErrors;
+  private readonly urlSteps: UrlElicitationSteps;
 
   constructor(private readonly options: McpSessionOptions) {
     this.log = scoped(options.logger, 'mcp');
     this.fetch = limitResponseBytes(options.fetch, { maxBytes: options.maxResultBytes, maxListBytes: options.maxListBytes ?? DEFAULT_MAX_LIST_BYTES });
     const own = (options.fetch as Partial<AuthFetch>).redact;
     this.redact = options.redact ?? (typeof own === 'function' ? own : text => mask(text));
+    this.errors = new SessionErrors(options.serverUrl, this.redact);
+    this.urlSteps = new UrlElicitationSteps(options.elicitation, options.callTimeoutMs, this.log);
   }
 
   get state(): SessionState {
@@ -197,7 +179,7 @@ export class McpSession {
           throw e;
         }
         // The server needs a step in the browser first; after it, the call is made once more.
-        await this.completeUrlElicitations(name, e.data, options.signal);
+        await this.urlSteps.run(name, e.data, options.signal);
         try {
           return await call();
         } catch (again) {
@@ -208,66 +190,6 @@ export class McpSession {
       }
     }, name);
     return result as CallToolResult;
-  }
-
-  /**
-   * Shows each URL elicitation a -32042 error carries (through the same handler as a
-   * server's elicitation request: consent first, the full URL shown), then waits for the
-   * server's notifications/elicitation/complete. Servers need not send it (server-everything
-   * does not), so after the call's no-progress timeout the call is simply tried again.
-   */
-  private async completeUrlElicitations(tool: string, data: unknown, signal?: AbortSignal): Promise<void> {
-    const list = (data as { elicitations?: unknown } | undefined)?.elicitations;
-    const elicitations = Array.isArray(list) ? list.filter(isUrlElicitation) : [];
-    const handler = this.options.elicitation;
-    if (!elicitations.length || !handler) {
-      throw new ProtocolError(`The MCP server needs a step in the browser before ${tool} can run (URL elicitation), and ${elicitations.length ? 'this session cannot show it' : 'it did not say which page'}.`);
-    }
-    for (const elicitation of elicitations) {
-      const completed = this.completion(elicitation.elicitationId, signal);
-      const abort = new AbortController();
-      const forward = () => abort.abort();
-      signal?.addEventListener('abort', forward, { once: true });
-      try {
-        const answer = await handler({ ...elicitation }, abort.signal);
-        if (answer.action !== 'accept') {
-          throw new DeclinedByUserError(`The server's page for ${tool} was not opened (${answer.action}), so the tool was not called again.`);
-        }
-        await completed.promise;
-      } finally {
-        completed.cancel();
-        signal?.removeEventListener('abort', forward);
-      }
-    }
-  }
-
-  /** Resolves on the server's notifications/elicitation/complete with this id, or after the no-progress timeout. */
-  private completion(elicitationId: string, signal?: AbortSignal): { promise: Promise<void>; cancel: () => void } {
-    let cancel = () => undefined as void;
-    const promise = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        cancel();
-        this.log.info(`no confirmation of the browser step within ${this.options.callTimeoutMs} ms; calling again`);
-        resolve();
-      }, this.options.callTimeoutMs);
-      const onAbort = () => {
-        cancel();
-        reject(new DeclinedByUserError('The call was cancelled while waiting for the step in the browser.'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.completions.set(elicitationId, () => {
-        cancel();
-        resolve();
-      });
-      cancel = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.completions.delete(elicitationId);
-      };
-    });
-    // Nobody may wait on it (a declined step): a rejection then is not an error.
-    promise.catch(() => undefined);
-    return { promise, cancel };
   }
 
   async close(): Promise<void> {
@@ -298,7 +220,7 @@ export class McpSession {
       return await op(client);
     } catch (e) {
       if (!isSessionGone(e, client)) {
-        throw this.translate(e, tool, client);
+        throw this.errors.translate(e, tool, client);
       }
       this.log.info('the server no longer knows this session; initializing a new one');
       if (this.client === client) {
@@ -310,7 +232,7 @@ export class McpSession {
       try {
         return await op(fresh);
       } catch (again) {
-        throw this.translate(again, tool, fresh);
+        throw this.errors.translate(again, tool, fresh);
       }
     }
   }
@@ -329,7 +251,7 @@ export class McpSession {
       } catch (e) {
         lastError = e;
         if (!isTransient(e)) {
-          const error = this.translate(e);
+          const error = this.errors.translate(e);
           this.setState('failed', error);
           throw error;
         }
@@ -338,12 +260,12 @@ export class McpSession {
           const backoff = r.initialDelayMs * 2 ** (attempt - 1);
           const delay = Math.min(r.maxDelayMs, Math.max(backoff, this.retryAfter ?? 0));
           this.retryAfter = undefined;
-          this.log.warn(`cannot reach ${this.options.serverUrl.origin} (attempt ${attempt}/${r.attempts}): ${this.describe(e)}; retrying in ${delay} ms`);
+          this.log.warn(`cannot reach ${this.options.serverUrl.origin} (attempt ${attempt}/${r.attempts}): ${this.errors.describe(e)}; retrying in ${delay} ms`);
           await sleep(delay);
         }
       }
     }
-    const error = maskError(new ServerUnreachableError(`Cannot reach the MCP server at ${this.options.serverUrl.href} after ${r.attempts} attempts (${this.describe(lastError)}). Check that it is running and the URL is right, then reconnect.`, { cause: lastError }), this.redact);
+    const error = maskError(new ServerUnreachableError(`Cannot reach the MCP server at ${this.options.serverUrl.href} after ${r.attempts} attempts (${this.errors.describe(lastError)}). Check that it is running and the URL is right, then reconnect.`, { cause: lastError }), this.redact);
     this.setState('failed', error);
     throw error;
   }
@@ -373,7 +295,7 @@ export class McpSession {
       return client;
     } catch (e) {
       if (refused) {
-        throw this.refusedInitialize(refused, e);
+        throw this.errors.refusedInitialize(refused, e);
       }
       if (!(e instanceof StreamableHTTPError && e.code !== undefined && FALLBACK_STATUSES.has(e.code))) {
         throw e;
@@ -386,23 +308,14 @@ export class McpSession {
     return client;
   }
 
-  private refusedInitialize(refused: JsonRpcErrorBody, cause: unknown): ProtocolError {
-    const said = this.redact(refused.message).replace(/\s+/g, ' ').slice(0, 200);
-    const newer = refused.code === PROTOCOL_HEADER_MISMATCH || refused.code === UNSUPPORTED_PROTOCOL_VERSION;
-    const hint = newer
-      ? ' It appears to speak only a newer revision of MCP (such as 2026-07-28), which this version of Secure MCP does not speak yet.'
-      : '';
-    return new ProtocolError(`The MCP server at ${this.options.serverUrl.href} refused to start an MCP ${LATEST_PROTOCOL_VERSION} session: JSON-RPC error ${refused.code} (${said}).${hint}`, { cause });
-  }
-
   private async initialize(transport: Transport): Promise<Client> {
     const client = new Client(
       { name: this.options.clientInfo.name, version: this.options.clientInfo.version },
       { capabilities: this.options.elicitation ? { elicitation: { form: {}, url: {} } } : {} }
     );
-    client.onerror = e => this.log.debug(`transport: ${this.describe(e)}`);
+    client.onerror = e => this.log.debug(`transport: ${this.errors.describe(e)}`);
     client.onclose = () => {
-      this.closedClients.add(client);
+      this.errors.closedClients.add(client);
       if (this.client === client) {
         this.client = undefined;
         this.toolCache = undefined;
@@ -418,7 +331,7 @@ export class McpSession {
         this.log.info(`tool list changed: ${tools.length} tools`);
         this.options.onToolsChanged?.(tools);
       } catch (e) {
-        this.log.warn(`could not refresh the tool list: ${this.describe(e)}`);
+        this.log.warn(`could not refresh the tool list: ${this.errors.describe(e)}`);
       }
     });
     client.setNotificationHandler(LoggingMessageNotificationSchema, n => {
@@ -437,7 +350,7 @@ export class McpSession {
     const elicitation = this.options.elicitation;
     if (elicitation) {
       client.setRequestHandler(ElicitRequestSchema, (request, extra) => elicitation(request.params, extra.signal));
-      client.setNotificationHandler(ElicitationCompleteNotificationSchema, n => this.completions.get(n.params.elicitationId)?.());
+      client.setNotificationHandler(ElicitationCompleteNotificationSchema, n => this.urlSteps.completed(n.params.elicitationId));
     }
     try {
       await client.connect(transport, { timeout: this.options.connectTimeoutMs });
@@ -450,66 +363,6 @@ export class McpSession {
     return client;
   }
 
-  /**
-   * Every error the session hands out passes here: typed, and masked down its causes.
-   * `tool`: the call's tool, if any; `client`: the client the request went through.
-   */
-  private translate(e: unknown, tool?: string, client?: Client): Error {
-    return maskError(this.classify(e, tool, client), this.redact);
-  }
-
-  private classify(e: unknown, tool?: string, client?: Client): Error {
-    if (e instanceof SecureMcpError) {
-      return e;
-    }
-    if (e instanceof McpError && client && this.sentByServer(e, client)) {
-      return new ProtocolError(`The MCP server answered with JSON-RPC error ${e.code}: ${this.describe(e).replace(/^MCP error -?\d+: /, '')}`, { cause: e });
-    }
-    if (e instanceof McpError && OUTPUT_SCHEMA_VIOLATION.test(e.message)) {
-      const detail = this.describe(e).replace(/^MCP error -?\d+: (Structured content does not match the tool's output schema: )?/, '');
-      return new ProtocolError(`The result of ${tool ?? 'the tool'} does not match the tool's output schema, so it was not used: ${detail}.`, { cause: e });
-    }
-    if (e instanceof McpError && (e.data as { reason?: unknown } | undefined)?.reason === RESULT_TOO_LARGE) {
-      return new ProtocolError(e.message.replace(/^MCP error -?\d+: /, ''), { cause: e });
-    }
-    if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) {
-      return new ServerUnreachableError(`The MCP server did not answer in time: ${e.message}`, { cause: e });
-    }
-    if (e instanceof StreamableHTTPError && (e.code === undefined || e.code < 100)) {
-      // Not an HTTP status: the SDK could not read the answer (an HTML page from a proxy, say).
-      return new ProtocolError(`The MCP server's answer is not MCP: ${this.describe(e)}. Check the server URL, and any proxy in between.`, { cause: e });
-    }
-    if (e instanceof StreamableHTTPError) {
-      return new ProtocolError(`The MCP server answered with an error (HTTP ${e.code}).`, { cause: e });
-    }
-    if (isTransient(e)) {
-      return new ServerUnreachableError(`Cannot reach the MCP server at ${this.options.serverUrl.href} (${this.describe(e)}).`, { cause: e });
-    }
-    return e instanceof Error ? e : new ProtocolError(String(e));
-  }
-
-  /**
-   * The SDK reports its own timeout and a closed connection with JSON-RPC codes -32001 and
-   * -32000, which servers use for their own errors too. Its timeout carries the limit in
-   * `data`; a closed connection closed the client first. Anything else with those codes
-   * came from the server.
-   */
-  private sentByServer(e: McpError, client: Client): boolean {
-    if (e.code === ErrorCode.RequestTimeout) {
-      const data = e.data as { timeout?: unknown; maxTotalTimeout?: unknown } | undefined;
-      return typeof data?.timeout !== 'number' && typeof data?.maxTotalTimeout !== 'number';
-    }
-    if (e.code === ErrorCode.ConnectionClosed) {
-      return !this.closedClients.has(client);
-    }
-    return false;
-  }
-
-  /** `describe()` masked, without markup, and capped: it may quote a whole error page the server chose. */
-  private describe(e: unknown): string {
-    return this.redact(describe(e)).replace(/<\/?[a-z!][^>]*>/gi, ' ').replace(/\s+/g, ' ').trim().slice(0, MAX_DESCRIBED);
-  }
-
   private setState(state: SessionState, error?: Error): void {
     if (this.stateValue === 'closed') {
       return;
@@ -517,94 +370,4 @@ export class McpSession {
     this.stateValue = state;
     this.options.onStateChange?.(state, error);
   }
-}
-
-/**
- * The spec's answer to an unknown session id is 404; servers built on older SDK examples
- * (server-everything among them) answer 400. Either status refuses the request before
- * running it, so while we hold a session id both mean: initialize again, then retry.
- */
-interface JsonRpcErrorBody {
-  readonly code: number;
-  readonly message: string;
-}
-
-/** The JSON-RPC error in a response body, reading at most MAX_ERROR_BODY bytes of it. */
-async function jsonRpcErrorOf(response: Response): Promise<JsonRpcErrorBody | undefined> {
-  const reader = response.body?.getReader();
-  if (!reader) {
-    return undefined;
-  }
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      parts.push(r.value);
-      size += r.value.byteLength;
-      if (size > MAX_ERROR_BODY) {
-        return undefined;
-      }
-    }
-  } catch {
-    return undefined;
-  } finally {
-    void reader.cancel().catch(() => undefined);
-  }
-  try {
-    const body = JSON.parse(new TextDecoder().decode(Buffer.concat(parts))) as { error?: { code?: unknown; message?: unknown } };
-    const { code, message } = body.error ?? {};
-    return typeof code === 'number' && typeof message === 'string' ? { code, message } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isUrlElicitationRequired(e: unknown): e is McpError {
-  return e instanceof McpError && e.code === ErrorCode.UrlElicitationRequired;
-}
-
-interface UrlElicitation {
-  readonly mode: 'url';
-  readonly message: string;
-  readonly url: string;
-  readonly elicitationId: string;
-}
-
-function isUrlElicitation(v: unknown): v is UrlElicitation {
-  const e = v as Partial<UrlElicitation> | null;
-  return typeof e === 'object' && e !== null && e.mode === 'url' && typeof e.message === 'string' && typeof e.url === 'string' && typeof e.elicitationId === 'string';
-}
-
-function isSessionGone(e: unknown, client: Client): boolean {
-  if (!(e instanceof StreamableHTTPError)) {
-    return false;
-  }
-  const heldSession = client.transport instanceof StreamableHTTPClientTransport && client.transport.sessionId !== undefined;
-  return e.code === 404 || (e.code === 400 && heldSession);
-}
-
-/** Network failures and 5xx/429 answers are worth retrying; auth and protocol errors are not. */
-function isTransient(e: unknown): boolean {
-  if (e instanceof AuthRequiredError || e instanceof InsufficientScopeError || e instanceof ProtocolError) {
-    return false;
-  }
-  if (e instanceof StreamableHTTPError) {
-    return e.code !== undefined && (e.code >= 500 || e.code === 429);
-  }
-  if (e instanceof McpError && e.code === ErrorCode.ConnectionClosed) {
-    return true;
-  }
-  const text = describe(e);
-  return /fetch failed|ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|other side closed|SSE error/i.test(text);
-}
-
-function describe(e: unknown): string {
-  if (e instanceof Error) {
-    const cause = (e as { cause?: unknown }).cause;
-    const code = cause && typeof cause === 'object' && 'code' in cause ? ` ${String((cause as { code: unknown }).code)}` : '';
-    // The status first: what follows is the server's body, and may be cut.
-    const status = e instanceof StreamableHTTPError && e.code !== undefined && e.code > 0 ? `HTTP ${e.code}: ` : '';
-    return `${status}${e.message}${code}`;
-  }
-  return String(e);
 }

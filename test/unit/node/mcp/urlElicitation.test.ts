@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DeclinedByUserError, ProtocolError } from '../../../../src/common/errors';
-import type { ElicitationHandler } from '../../../../src/node/mcp/session';
+import type { ElicitationHandler } from '../../../../src/node/mcp/elicitation';
 import { recordingLogger } from '../../../support/logger';
 import { FixedToken, testSession } from '../../../support/session';
 import { startUrlElicitationServer } from '../../../support/urlElicitationServer';
