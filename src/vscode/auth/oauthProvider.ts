@@ -5,7 +5,6 @@ import type { Logger } from '../../common/log';
 import { grantCovers } from '../../common/settings';
 
 export const OAUTH_PROVIDER_ID = 'secure-mcp-oauth';
-export const OAUTH_PROVIDER_LABEL = 'Secure MCP (OAuth)';
 /**
  * A scope of this form names the MCP server to sign in to, overriding the configured one,
  * the way `VSCODE_TENANT:` steers the Microsoft provider. It is never sent to a server.
