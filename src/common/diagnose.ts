@@ -18,7 +18,7 @@ export interface DiagnoseInput {
     /** An error the provider or the server reported, e.g. one carrying an AADSTS code. */
     readonly error?: string;
   };
-  readonly connection?: { readonly ok: boolean; readonly tools?: number; readonly transport?: string; readonly error?: string };
+  readonly connection?: { readonly ok: boolean; readonly tools?: number; readonly transport?: string; readonly protocol?: string; readonly error?: string };
   /** Epoch milliseconds, injected so reports are testable. */
   readonly now: number;
 }
@@ -80,7 +80,7 @@ export function diagnose(input: DiagnoseInput): Finding[] {
 
   const conn = input.connection;
   if (conn?.ok) {
-    out.push({ level: 'info', code: 'connected', message: `Connected over ${conn.transport ?? 'HTTP'}; the server offers ${conn.tools ?? 0} tools.` });
+    out.push({ level: 'info', code: 'connected', message: `Connected with MCP ${conn.protocol ?? '(unknown revision)'} over ${conn.transport ?? 'HTTP'}; the server offers ${conn.tools ?? 0} tools.` });
   } else if (conn?.error) {
     out.push({ level: 'error', code: 'connect-failed', message: `Connecting failed: ${conn.error}` });
   }

@@ -35,6 +35,11 @@ export class ProtocolError extends SecureMcpError {
   override readonly name: string = 'ProtocolError';
 }
 
+/** The user stopped the request; never a fault of the server. */
+export class CancelledError extends SecureMcpError {
+  override readonly name: string = 'CancelledError';
+}
+
 /** The user said no (or let the approval time out). */
 export class DeclinedByUserError extends SecureMcpError {
   override readonly name: string = 'DeclinedByUserError';

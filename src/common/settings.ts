@@ -1,4 +1,5 @@
 import type { SettingProblem } from './errors';
+import { PROTOCOL_SETTINGS, type ProtocolSetting } from './protocol';
 
 export type LlmProvider = 'auto' | 'vscode' | 'openai' | 'azureOpenAI';
 export type AzureAuth = 'entra' | 'apiKey';
@@ -33,6 +34,8 @@ export interface Settings {
     readonly trustedServers: readonly string[];
     readonly allowReadOnlyFromTrustedServers: boolean;
   };
+  /** Which MCP revision to speak to the server. */
+  readonly protocol: { readonly version: ProtocolSetting };
   readonly timeouts: { readonly connectSeconds: number; readonly toolCallSeconds: number; readonly toolCallMaxSeconds: number };
   readonly chat: { readonly maxToolRounds: number };
   readonly limits: { readonly maxResultBytes: number; readonly maxResultCharsForModel: number; readonly maxTools: number; readonly maxListBytes: number };
@@ -47,6 +50,7 @@ export const DEFAULT_SETTINGS: Settings = {
     azure: { endpoint: '', deployment: '', apiVersion: '2024-10-21', auth: 'entra', authProviderId: 'microsoft' }
   },
   approval: { timeoutSeconds: 300, rememberAcrossSessions: false, trustedServers: [], allowReadOnlyFromTrustedServers: false },
+  protocol: { version: 'auto' },
   timeouts: { connectSeconds: 30, toolCallSeconds: 60, toolCallMaxSeconds: 600 },
   chat: { maxToolRounds: 8 },
   limits: { maxResultBytes: 1_048_576, maxResultCharsForModel: 20_000, maxTools: 10_000, maxListBytes: 16_777_216 }
@@ -184,6 +188,7 @@ export function readSettings(read: SettingReader): ReadSettingsResult {
       trustedServers: value('approval.trustedServers', d.approval.trustedServers, list(url)),
       allowReadOnlyFromTrustedServers: value('approval.allowReadOnlyFromTrustedServers', d.approval.allowReadOnlyFromTrustedServers, bool)
     },
+    protocol: { version: value('protocol.version', d.protocol.version, oneOf(PROTOCOL_SETTINGS)) as ProtocolSetting },
     timeouts: {
       connectSeconds: value('timeouts.connectSeconds', d.timeouts.connectSeconds, int(1, 300)),
       toolCallSeconds: value('timeouts.toolCallSeconds', d.timeouts.toolCallSeconds, int(1, 3600)),

@@ -3,7 +3,7 @@
 // 1,000 tools. Prints medians and ratios against baselines measured in this same run.
 // Never fails on a number; it fails only when it cannot measure.
 //   npx tsx test/bench/loop.ts            SAMPLES=51 npx tsx test/bench/loop.ts
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import type { HistoryTurn } from '../../src/common/chat/history';
 import { prepareTurn } from '../../src/common/chat/turn';
 import { OPENAI_MAX_TOOLS, OPENAI_TOOL_NAME_RULES, type ChatModel } from '../../src/common/llm/types';

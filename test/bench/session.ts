@@ -7,18 +7,18 @@
 // when it cannot measure (sign-in impossible, a call failing, calls not reaching the server).
 //   npx tsx test/bench/session.ts
 //   CALLS=1000 ROUNDS=2 BLOCK=100 CONCURRENCY=10 WARMUP=50 npx tsx test/bench/session.ts
+//   WIRE=2026-07-28 npx tsx test/bench/session.ts   (the wire both speak; default 2025-11-25)
 //   NULL_TEST=1 npx tsx test/bench/session.ts      (A against A: how far apart equals look here)
 import * as diagnostics from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import { createAuthFetch } from '../../src/node/auth/authFetch';
 import type { AccessToken, TokenRequest, TokenSource } from '../../src/common/auth/tokenSource';
 import { silentLogger as silent } from '../support/logger';
 import { limitResponseBytes } from '../../src/node/mcp/limits';
+import { negotiationMode, type ProtocolVersion } from '../../src/node/mcp/protocol';
 import { McpSession } from '../../src/node/mcp/session';
 import { refreshHeadless, signInHeadless, startWorld, type HeadlessTokens, type Idp, type World } from '../world';
 
@@ -29,6 +29,8 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 10);
 const WARMUP = Number(process.env.WARMUP ?? 50);
 const TARGET_RATIO = 1.05;
 const TOOL = 'get_date';
+/** The MCP revision both contenders speak to the (dual) world server. */
+const WIRE = (process.env.WIRE ?? '2025-11-25') as ProtocolVersion;
 /** B becomes a second copy of A, so the ratios show the noise floor of this machine. */
 const NULL_TEST = process.env.NULL_TEST === '1';
 
@@ -88,6 +90,7 @@ async function productPath(world: World, tokens: TokenSource): Promise<Contender
     fetch: createAuthFetch({ serverUrl, tokens, scopes: [world.fullScope], allowedScopes: [world.fullScope], logger: silent }),
     logger: silent,
     clientInfo: { name: 'secure-mcp-bench', version: '0.0.0' },
+    protocol: WIRE,
     connectTimeoutMs: 5000,
     callTimeoutMs: 10_000,
     callMaxTimeoutMs: 30_000,
@@ -99,12 +102,12 @@ async function productPath(world: World, tokens: TokenSource): Promise<Contender
 }
 
 async function bareSdk(world: World, token: string): Promise<Contender> {
-  const client = new Client({ name: 'secure-mcp-bench-raw', version: '0.0.0' }, { capabilities: {} });
+  const client = new Client({ name: 'secure-mcp-bench-raw', version: '0.0.0' }, { capabilities: {}, versionNegotiation: { mode: negotiationMode(WIRE) } });
   const transport = new StreamableHTTPClientTransport(new URL(world.urls.mcp), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
   await client.connect(transport, { timeout: 5000 });
   return {
     label: 'B raw SDK, static bearer',
-    call: () => client.callTool({ name: TOOL, arguments: {} }, CallToolResultSchema, { timeout: 10_000 }) as Promise<CallToolResult>,
+    call: () => client.callTool({ name: TOOL, arguments: {} }, { timeout: 10_000 }),
     close: () => client.close()
   };
 }
@@ -352,7 +355,7 @@ async function main(): Promise<void> {
     const paired = (mode: 'seq' | 'conc', of: (r: Run) => number) => median(ta.blocks[mode].map((r, i) => of(r) / of(tb.blocks[mode][i]!)));
     const pairs = ta.blocks.seq.length;
 
-    console.log(`secure-mcp session bench: node ${process.version}, ${calls} calls of ${TOOL} per client and mode, A/B alternating in blocks of ${BLOCK}, concurrency ${CONCURRENCY}`);
+    console.log(`secure-mcp session bench: node ${process.version}, MCP ${WIRE}, ${calls} calls of ${TOOL} per client and mode, A/B alternating in blocks of ${BLOCK}, concurrency ${CONCURRENCY}`);
     row('', a.label, b.label, 'ratio A/B');
     row('sequential: median per call', `${fmt(seqUs(ta))} µs`, `${fmt(seqUs(tb))} µs`, ratio(seqUs(ta), seqUs(tb)));
     row('sequential: p90 per call', `${fmt(percentile(ta.seq.latencies, 0.9))} µs`, `${fmt(percentile(tb.seq.latencies, 0.9))} µs`, ratio(percentile(ta.seq.latencies, 0.9), percentile(tb.seq.latencies, 0.9)));

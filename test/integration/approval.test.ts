@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import * as vscode from 'vscode';
 import type { ApprovalDecision, PendingToolCall } from '../../src/common/approval/gate';
 import { MementoPinStore } from '../../src/common/approval/pins';

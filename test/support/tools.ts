@@ -1,4 +1,4 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import type { PendingToolCall } from '../../src/common/approval/gate';
 
 export const SERVER = 'https://mcp.contoso.example/mcp';

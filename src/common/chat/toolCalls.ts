@@ -2,7 +2,7 @@
  * The tool calls of one round: each is validated, approved through the gate and sent,
  * and its outcome goes back to the model as text and to the chat view as an event.
  */
-import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/client';
 import type { ApprovalDecision, ApprovalGate, CallContext } from '../approval/gate';
 import { asError } from '../errors';
 import type { LlmMessage, LlmToolCall } from '../llm/types';

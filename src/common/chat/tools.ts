@@ -1,4 +1,4 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import type { LlmToolSpec, ToolNameRules } from '../llm/types';
 
 /** One server's tools as the catalog sees them. */

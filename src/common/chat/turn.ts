@@ -1,4 +1,4 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import type { ChatModel, LlmMessage, LlmToolSpec } from '../llm/types';
 import { historyMessages, SYSTEM_PROMPT, type HistoryTurn } from './history';
 import { buildToolCatalog, toolKey, toToolSpec, type ToolCatalog } from './tools';

@@ -1,4 +1,4 @@
-import { checkResourceAllowed } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
+import { checkResourceAllowed } from '@modelcontextprotocol/client';
 import { sameIssuer } from '../oauth/urls';
 
 /**

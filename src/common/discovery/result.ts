@@ -1,4 +1,4 @@
-import type { AuthorizationServerMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { AuthorizationServerMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/client';
 import type { BearerChallenge } from '../auth/challenge';
 
 export type FindingLevel = 'error' | 'warning' | 'info';

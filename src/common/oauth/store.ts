@@ -1,4 +1,4 @@
-import type { OAuthClientInformationMixed } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { OAuthClientInformationMixed } from '@modelcontextprotocol/client';
 
 /** The subset of VS Code's `SecretStorage` the OAuth client needs (docs/security.md A9). */
 export interface SecretStore {

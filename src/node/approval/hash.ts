@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import { canonicalJson, toolDefinition, type ToolDefinition } from '../../common/approval/canonical';
 
 export function sha256Hex(text: string): string {

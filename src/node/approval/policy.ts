@@ -1,4 +1,4 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import { canonicalJsonPretty, toolDefinition, type ToolDefinition } from '../../common/approval/canonical';
 import { definitionHash } from './hash';
 import { lineDiff, type DiffLine } from '../../common/approval/diff';

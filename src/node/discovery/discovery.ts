@@ -1,5 +1,5 @@
-import { discoverAuthorizationServerMetadata, discoverOAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { AuthorizationServerMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { discoverAuthorizationServerMetadata, discoverOAuthProtectedResourceMetadata } from '@modelcontextprotocol/client';
+import type { AuthorizationServerMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/client';
 import type { FetchLike } from '../auth/authFetch';
 import type { BearerChallenge } from '../../common/auth/challenge';
 import { mask, scoped, type Logger } from '../../common/log';
@@ -78,7 +78,8 @@ export async function discover(serverUrl: URL, options: DiscoverOptions): Promis
 
   let metadata: AuthorizationServerMetadata | undefined;
   try {
-    metadata = await discoverAuthorizationServerMetadata(authorizationServer, { fetchFn: options.fetch });
+    // The issuer echo (B3) is checked below by checkIssuer, the one verdict Diagnose and sign-in share.
+    metadata = await discoverAuthorizationServerMetadata(authorizationServer, { fetchFn: options.fetch, skipIssuerValidation: true });
   } catch (e) {
     findings.push({ level: 'error', code: 'as-metadata-failed', message: `Cannot read the authorization server's metadata at ${authorizationServer}: ${messageOf(e)}` });
     return withAs;

@@ -1,4 +1,4 @@
-import { ErrorCode, McpError, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError as McpProtocolError, ProtocolErrorCode, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/client';
 import { DeclinedByUserError, ProtocolError } from '../../common/errors';
 import type { Logger } from '../../common/log';
 
@@ -6,8 +6,8 @@ import type { Logger } from '../../common/log';
 export type ElicitationHandler = (request: ElicitRequest['params'], signal: AbortSignal) => Promise<ElicitResult>;
 
 /** -32042: the server needs a step in the browser before the request can run. */
-export function isUrlElicitationRequired(e: unknown): e is McpError {
-  return e instanceof McpError && e.code === ErrorCode.UrlElicitationRequired;
+export function isUrlElicitationRequired(e: unknown): e is McpProtocolError {
+  return e instanceof McpProtocolError && e.code === ProtocolErrorCode.UrlElicitationRequired;
 }
 
 interface UrlElicitation {

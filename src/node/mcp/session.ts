@@ -1,26 +1,27 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
-  CallToolResultSchema,
-  ElicitationCompleteNotificationSchema,
-  ElicitRequestSchema,
-  LoggingMessageNotificationSchema,
-  ToolListChangedNotificationSchema,
+  Client,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
   type CallToolResult,
+  type PriorDiscovery,
   type Progress,
-  type Tool
-} from '@modelcontextprotocol/sdk/types.js';
+  type Tool,
+  type Transport
+} from '@modelcontextprotocol/client';
 import type { AuthFetch, FetchLike } from '../auth/authFetch';
 import { ProtocolError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
 import { mask, maskError, scoped, type Logger } from '../../common/log';
 import { retryAfterMs } from '../../common/retryAfter';
 import { isUrlElicitationRequired, UrlElicitationSteps, type ElicitationHandler } from './elicitation';
 import { isSessionGone, isTransient, jsonRpcErrorOf, SessionErrors, type JsonRpcErrorBody } from './errors';
+import { negotiationMode, PROTOCOL_VERSIONS, type ProtocolSetting } from './protocol';
 import { limitResponseBytes } from './limits';
 
 export type { CallToolResult, Tool };
+export type { ProtocolSetting };
 export type SessionState = 'disconnected' | 'connecting' | 'connected' | 'failed' | 'closed';
 
 export interface McpSessionOptions {
@@ -35,6 +36,11 @@ export interface McpSessionOptions {
   readonly redact?: (text: string) => string;
   readonly logger: Logger;
   readonly clientInfo: { readonly name: string; readonly version: string };
+  /**
+   * Which MCP revision to speak: `auto` asks the server (`server/discover`) and falls back
+   * to the 2025-11-25 `initialize`; a version pins it. Default `auto`.
+   */
+  readonly protocol?: ProtocolSetting;
   readonly connectTimeoutMs: number;
   /** A call that makes no progress for this long is cancelled. */
   readonly callTimeoutMs: number;
@@ -63,22 +69,32 @@ const FALLBACK_STATUSES = new Set([400, 404, 405]);
 const DEFAULT_MAX_TOOLS = 10_000;
 const DEFAULT_MAX_LIST_BYTES = 16 * 1_048_576;
 
+/** What the connection speaks, once connected. */
+export interface ConnectionInfo {
+  /** The negotiated MCP revision, e.g. `2026-07-28`. */
+  readonly protocolVersion: string;
+  readonly transport: 'streamable-http' | 'sse';
+  readonly server: { readonly name: string; readonly version: string } | undefined;
+}
+
 /**
- * One MCP connection: Streamable HTTP with legacy SSE fallback, bounded reconnects,
- * a tool list cache kept fresh by `tools/list_changed`, and tool calls with progress,
- * cancellation, timeouts and a byte cap.
+ * One MCP connection at either MCP generation: 2026-07-28 (stateless, negotiated with
+ * `server/discover`) or 2025-11-25 (`initialize`, a session, with the legacy SSE transport
+ * as fallback); bounded reconnects; a tool list cache kept fresh by list-changed
+ * notifications and the server's `ttlMs`; and tool calls with progress, cancellation,
+ * timeouts and a byte cap.
  */
 export class McpSession {
   private client: Client | undefined;
-  /** Clients that have read the tool list, so the SDK validates their structured results. */
-  private readonly listed = new WeakSet<Client>();
   private connecting: Promise<Client> | undefined;
-  private toolCache: Tool[] | undefined;
+  private toolCache: { readonly tools: Tool[]; readonly byName: Map<string, Tool>; readonly expiresAt: number } | undefined;
   private stateValue: SessionState = 'disconnected';
   private readonly log: Logger;
   private readonly fetch: FetchLike;
   private readonly redact: (text: string) => string;
   transportKind: 'streamable-http' | 'sse' | undefined;
+  /** The era the server chose last time, so a reconnect need not ask again. */
+  private prior: PriorDiscovery | undefined;
   /** The Retry-After of the last 503/429 answer to a connection attempt, in ms. */
   private retryAfter: number | undefined;
   private readonly errors: SessionErrors;
@@ -101,6 +117,16 @@ export class McpSession {
     return this.client?.getServerVersion();
   }
 
+  /** The negotiated protocol and transport, while connected. */
+  get connection(): ConnectionInfo | undefined {
+    const client = this.client;
+    const protocolVersion = client?.getNegotiatedProtocolVersion();
+    if (!client || !protocolVersion || !this.transportKind) {
+      return undefined;
+    }
+    return { protocolVersion, transport: this.transportKind, server: client.getServerVersion() };
+  }
+
   /** Connects if needed; concurrent callers share one attempt. */
   connect(): Promise<Client> {
     if (this.stateValue === 'closed') {
@@ -114,60 +140,64 @@ export class McpSession {
   }
 
   async listTools(signal?: AbortSignal): Promise<readonly Tool[]> {
-    if (this.toolCache) {
+    return (await this.withSessionRecovery(client => this.cachedTools(client, signal), undefined, signal)).tools;
+  }
+
+  /** The tool list, from the cache while the server's `ttlMs` (if it gave one) has not run out. */
+  private async cachedTools(client: Client, signal?: AbortSignal): Promise<NonNullable<McpSession['toolCache']>> {
+    if (this.toolCache && Date.now() < this.toolCache.expiresAt) {
       return this.toolCache;
     }
-    const tools = await this.withSessionRecovery(client => this.listAll(client, signal));
-    this.toolCache = tools;
-    return tools;
+    const { tools, ttlMs } = await this.listAll(client, signal);
+    const cache = { tools, byName: new Map(tools.map(t => [t.name, t])), expiresAt: ttlMs === undefined ? Infinity : Date.now() + ttlMs };
+    if (this.client === client) {
+      this.toolCache = cache;
+    }
+    return cache;
   }
 
   /**
-   * Every page of the tool list from `client`. The SDK checks a tool's structured results
-   * against its outputSchema (E5) only on a client that has listed the tools, so each new
-   * client lists them before its first call.
+   * Every page of the tool list from `client`, walked by the SDK within a page bound, so a
+   * list that never ends is an error, never a silent cut. A tool whose `x-mcp-header`
+   * annotations are invalid is dropped by the SDK on the 2026-07-28 wire (it could not be
+   * called correctly). `ttlMs`: the cache lifetime the server gave, if any.
    */
-  private async listAll(client: Client, signal?: AbortSignal): Promise<Tool[]> {
+  private async listAll(client: Client, signal?: AbortSignal): Promise<{ tools: Tool[]; ttlMs: number | undefined }> {
     if (!client.getServerCapabilities()?.tools) {
       this.log.info('the server does not declare the tools capability; it offers no tools');
-      this.listed.add(client);
-      return [];
+      return { tools: [], ttlMs: undefined };
     }
-    const max = this.options.maxTools ?? DEFAULT_MAX_TOOLS;
-    const tooMany = (why: string) => new ProtocolError(`The MCP server lists more than ${max} tools (${why}); none were taken. Raise secureMcp.limits.maxTools if the server really offers that many.`);
-    const all: Tool[] = [];
-    const cursors = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const r = await client.listTools(cursor ? { cursor } : {}, { ...(signal ? { signal } : {}), timeout: this.options.connectTimeoutMs });
-      all.push(...r.tools);
-      cursor = r.nextCursor;
-      if (all.length > max) {
-        throw tooMany(`${all.length} so far`);
-      }
-      if (cursor !== undefined && (cursors.has(cursor) || cursors.size >= max)) {
-        // A cursor seen before, or more pages than tools allowed: the list would never end.
-        throw tooMany(`page ${cursors.size + 1} repeats a cursor or pages never end`);
-      }
-      if (cursor !== undefined) {
-        cursors.add(cursor);
-      }
-    } while (cursor !== undefined);
-    this.listed.add(client);
-    return all;
+    const max = this.maxTools;
+    const tooMany = (why: string, cause?: unknown) => new ProtocolError(`The MCP server lists more than ${max} tools (${why}); none were taken. Raise secureMcp.limits.maxTools if the server really offers that many.`, { cause });
+    let listed;
+    try {
+      listed = await client.listTools(undefined, { ...(signal ? { signal } : {}), timeout: this.options.connectTimeoutMs, cacheMode: 'bypass' });
+    } catch (e) {
+      throw e instanceof SdkError && e.code === SdkErrorCode.ListPaginationExceeded ? tooMany(`its pages never end: more than ${max}`, e) : e;
+    }
+    if (listed.tools.length > max) {
+      throw tooMany(`${listed.tools.length}`);
+    }
+    const ttl = (listed as { ttlMs?: unknown }).ttlMs;
+    return { tools: listed.tools, ttlMs: typeof ttl === 'number' && Number.isFinite(ttl) ? Math.max(0, ttl) : undefined };
+  }
+
+  private get maxTools(): number {
+    return this.options.maxTools ?? DEFAULT_MAX_TOOLS;
   }
 
   async callTool(name: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
-    const result = await this.withSessionRecovery(async client => {
-      if (!this.listed.has(client)) {
-        this.toolCache = await this.listAll(client, options.signal);
-      }
+    return this.withSessionRecovery(async client => {
       if (!client.getServerCapabilities()?.tools) {
         throw new ProtocolError(`The MCP server offers no tools (it does not declare the tools capability), so ${name} cannot be called.`);
       }
-      const call = () => client.callTool({ name, arguments: args }, CallToolResultSchema, {
+      // The listed definition drives the SDK's output-schema check (docs/security.md E5) and,
+      // on 2026-07-28, the Mcp-Param-* headers it mirrors from the arguments.
+      const definition = (await this.cachedTools(client, options.signal)).byName.get(name);
+      const call = () => client.callTool({ name, arguments: args }, {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProgress ? { onprogress: options.onProgress } : {}),
+        ...(definition ? { toolDefinition: definition } : {}),
         timeout: this.options.callTimeoutMs,
         resetTimeoutOnProgress: true,
         maxTotalTimeout: this.options.callMaxTimeoutMs
@@ -188,51 +218,49 @@ export class McpSession {
             : again;
         }
       }
-    }, name);
-    return result as CallToolResult;
+    }, name, options.signal);
   }
 
   async close(): Promise<void> {
     this.setState('closed');
-    const client = this.client;
-    this.client = undefined;
-    this.toolCache = undefined;
-    await client?.close().catch(() => undefined);
+    await this.drop();
   }
 
-  /** Drops the connection so the next use connects again (settings or sign-in changed). */
+  /** Drops the connection so the next use connects again (settings or sign-in changed), and asks the server its protocol again. */
   async reset(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    this.toolCache = undefined;
+    this.prior = undefined;
     this.setState('disconnected');
+    await this.drop();
+  }
+
+  private async drop(client = this.client): Promise<void> {
+    if (this.client === client) {
+      this.client = undefined;
+      this.toolCache = undefined;
+    }
     await client?.close().catch(() => undefined);
   }
 
   /**
-   * Runs `op`; when the server has forgotten our session, the session is re-initialized
+   * Runs `op`; when the server has forgotten our 2025-11-25 session, a new one is started
    * once and `op` retried. The server never ran the first attempt in that case, so
    * nothing runs twice. No sign-in prompt either way.
    */
-  private async withSessionRecovery<T>(op: (client: Client) => Promise<T>, tool?: string): Promise<T> {
+  private async withSessionRecovery<T>(op: (client: Client) => Promise<T>, tool?: string, signal?: AbortSignal): Promise<T> {
     const client = await this.connect();
     try {
       return await op(client);
     } catch (e) {
       if (!isSessionGone(e, client)) {
-        throw this.errors.translate(e, tool, client);
+        throw this.errors.translate(e, tool, signal);
       }
       this.log.info('the server no longer knows this session; initializing a new one');
-      if (this.client === client) {
-        this.client = undefined;
-        this.toolCache = undefined;
-        await client.close().catch(() => undefined);
-      }
+      await this.drop(client);
       const fresh = await this.connect();
       try {
         return await op(fresh);
       } catch (again) {
-        throw this.errors.translate(again, tool, fresh);
+        throw this.errors.translate(again, tool, signal);
       }
     }
   }
@@ -272,7 +300,8 @@ export class McpSession {
 
   private async connectOnce(): Promise<Client> {
     const url = this.options.serverUrl;
-    // A JSON-RPC error in a refused initialize means the server speaks MCP, only not as we
+    const setting = this.options.protocol ?? 'auto';
+    // A JSON-RPC error in a refused handshake means the server speaks MCP, only not as we
     // asked (another protocol revision, say): that is said as such, and no other transport is tried.
     let refused: JsonRpcErrorBody | undefined;
     const observing: FetchLike = async (input, init) => {
@@ -290,32 +319,42 @@ export class McpSession {
       reconnectionOptions: { initialReconnectionDelay: 1000, maxReconnectionDelay: 30_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 3 }
     });
     try {
-      const client = await this.initialize(streamable);
+      const client = await this.handshake(streamable, setting);
       this.transportKind = 'streamable-http';
       return client;
     } catch (e) {
+      this.prior = undefined;
       if (refused) {
-        throw this.errors.refusedInitialize(refused, e);
+        throw this.errors.refusedHandshake(refused, setting === 'auto' ? PROTOCOL_VERSIONS.join(' or ') : setting, e);
       }
-      if (!(e instanceof StreamableHTTPError && e.code !== undefined && FALLBACK_STATUSES.has(e.code))) {
+      // Only a 2025-11-25 server may offer the legacy transport.
+      if (setting === '2026-07-28' || !(e instanceof SdkHttpError && FALLBACK_STATUSES.has(e.status))) {
         throw e;
       }
-      this.log.info(`the server answered ${e.code} to the initialize POST; trying the legacy SSE transport`);
+      this.log.info(`the server answered ${e.status} to the handshake POST; trying the legacy SSE transport`);
     }
     const sse = new SSEClientTransport(url, { fetch: this.fetch });
-    const client = await this.initialize(sse);
+    const client = await this.handshake(sse, '2025-11-25');
     this.transportKind = 'sse';
     return client;
   }
 
-  private async initialize(transport: Transport): Promise<Client> {
+  private async handshake(transport: Transport, setting: ProtocolSetting): Promise<Client> {
+    const elicitation = this.options.elicitation;
     const client = new Client(
       { name: this.options.clientInfo.name, version: this.options.clientInfo.version },
-      { capabilities: this.options.elicitation ? { elicitation: { form: {}, url: {} } } : {} }
+      {
+        capabilities: elicitation ? { elicitation: { form: {}, url: {} } } : {},
+        versionNegotiation: { mode: negotiationMode(setting) },
+        // One mechanism at both wires: unsolicited notifications on 2025-11-25, a
+        // subscriptions/listen stream the SDK opens on 2026-07-28.
+        // At least one tool per page: more pages than tools allowed means the list never ends.
+        listMaxPages: this.maxTools,
+        listChanged: { tools: { autoRefresh: false, debounceMs: 0, onChanged: () => void this.toolsChanged(client) } }
+      }
     );
     client.onerror = e => this.log.debug(`transport: ${this.errors.describe(e)}`);
     client.onclose = () => {
-      this.errors.closedClients.add(client);
       if (this.client === client) {
         this.client = undefined;
         this.toolCache = undefined;
@@ -324,17 +363,7 @@ export class McpSession {
         }
       }
     };
-    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
-      this.toolCache = undefined;
-      try {
-        const tools = await this.listTools();
-        this.log.info(`tool list changed: ${tools.length} tools`);
-        this.options.onToolsChanged?.(tools);
-      } catch (e) {
-        this.log.warn(`could not refresh the tool list: ${this.errors.describe(e)}`);
-      }
-    });
-    client.setNotificationHandler(LoggingMessageNotificationSchema, n => {
+    client.setNotificationHandler('notifications/message', n => {
       const { level, logger, data } = n.params;
       const text = this.redact(`server${logger ? `/${logger}` : ''}: ${typeof data === 'string' ? data : JSON.stringify(data)}`).slice(0, 2000);
       if (level === 'debug') {
@@ -347,20 +376,38 @@ export class McpSession {
         this.log.error(text);
       }
     });
-    const elicitation = this.options.elicitation;
     if (elicitation) {
-      client.setRequestHandler(ElicitRequestSchema, (request, extra) => elicitation(request.params, extra.signal));
-      client.setNotificationHandler(ElicitationCompleteNotificationSchema, n => this.urlSteps.completed(n.params.elicitationId));
+      // On 2026-07-28 the SDK answers a result's input_required through this same handler,
+      // then retries the call with the answers and the server's requestState.
+      client.setRequestHandler('elicitation/create', (request, ctx) => elicitation(request.params, ctx.mcpReq.signal));
+      client.setNotificationHandler('notifications/elicitation/complete', n => this.urlSteps.completed(n.params.elicitationId));
     }
+    const prior = transport instanceof SSEClientTransport ? undefined : this.prior;
     try {
-      await client.connect(transport, { timeout: this.options.connectTimeoutMs });
+      await client.connect(transport, { timeout: this.options.connectTimeoutMs, ...(prior ? { prior } : {}) });
     } catch (e) {
       await client.close().catch(() => undefined);
       throw e;
     }
+    const discover = client.getDiscoverResult();
+    this.prior = client.getProtocolEra() === 'modern' && discover ? { kind: 'modern', discover } : { kind: 'legacy' };
     const v = client.getServerVersion();
-    this.log.info(`connected to ${this.options.serverUrl.href} (${v?.name ?? '?'} ${v?.version ?? ''}) over ${transport instanceof SSEClientTransport ? 'legacy SSE' : 'Streamable HTTP'}`);
+    this.log.info(`connected to ${this.options.serverUrl.href} (${v?.name ?? '?'} ${v?.version ?? ''}) with MCP ${client.getNegotiatedProtocolVersion() ?? '?'} over ${transport instanceof SSEClientTransport ? 'legacy SSE' : 'Streamable HTTP'}`);
     return client;
+  }
+
+  private async toolsChanged(client: Client): Promise<void> {
+    if (this.client !== client) {
+      return;
+    }
+    this.toolCache = undefined;
+    try {
+      const tools = await this.listTools();
+      this.log.info(`tool list changed: ${tools.length} tools`);
+      this.options.onToolsChanged?.(tools);
+    } catch (e) {
+      this.log.warn(`could not refresh the tool list: ${this.errors.describe(e)}`);
+    }
   }
 
   private setState(state: SessionState, error?: Error): void {

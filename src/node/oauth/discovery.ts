@@ -2,8 +2,8 @@
  * Finding a server's authorization server and checking what it publishes before any of
  * it is used (docs/security.md B1–B3, A4).
  */
-import { discoverAuthorizationServerMetadata, discoverOAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { AuthorizationServerMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { discoverAuthorizationServerMetadata, discoverOAuthProtectedResourceMetadata } from '@modelcontextprotocol/client';
+import type { AuthorizationServerMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/client';
 import type { BearerChallenge } from '../../common/auth/challenge';
 import { ProtocolError } from '../../common/errors';
 import { OAuthRefusedError, refuseInvalidMetadata } from '../../common/oauth/errors';
@@ -59,7 +59,8 @@ export async function discoverServer(ctx: DiscoveryContext, serverUrl: URL, chal
     issuer = serverUrl.origin;
   }
 
-  const found = await discoverAuthorizationServerMetadata(issuer, { fetchFn: ctx.safeFetch })
+  // The issuer echo (B3) is checked below by checkIssuer, the one verdict Diagnose and sign-in share.
+  const found = await discoverAuthorizationServerMetadata(issuer, { fetchFn: ctx.safeFetch, skipIssuerValidation: true })
     .catch((e: unknown) => { throw refuseInvalidMetadata(e, `The authorization server metadata of ${issuer}`); });
   let metadata: AuthorizationServerMetadata;
   if (found) {

@@ -3,8 +3,8 @@
  * that `OAuthClient` hands the SDK for a sign-in or a refresh.
  */
 import * as crypto from 'node:crypto';
-import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/client';
+import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/client';
 import { AuthRequiredError, DeclinedByUserError, ProtocolError } from '../../common/errors';
 import type { VerifiedDiscovery } from './discovery';
 import { OAuthRefusedError } from '../../common/oauth/errors';

@@ -3,8 +3,8 @@
  * and the record a token response becomes.
  */
 import * as crypto from 'node:crypto';
-import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { auth } from '@modelcontextprotocol/client';
+import type { OAuthTokens } from '@modelcontextprotocol/client';
 import { decodeClaims } from '../../common/auth/claims';
 import type { AccessToken } from '../../common/auth/tokenSource';
 import { AuthRequiredError } from '../../common/errors';

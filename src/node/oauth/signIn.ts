@@ -1,6 +1,5 @@
 /** The interactive sign-in: client identity, scope, browser, loopback redirect, code redemption. */
-import { auth, registerClient } from '@modelcontextprotocol/sdk/client/auth.js';
-import { InvalidClientMetadataError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { auth, registerClient, RegistrationRejectedError } from '@modelcontextprotocol/client';
 import type { BearerChallenge } from '../../common/auth/challenge';
 import { ProtocolError } from '../../common/errors';
 import { normalizeScope, type TokenRecord } from '../../common/oauth/store';
@@ -33,7 +32,7 @@ export async function signInInteractively(ctx: OAuthContext, serverUrl: URL, dis
     await auth(flow, { serverUrl, ...(scope ? { scope } : {}), fetchFn: ctx.endpointFetch });
     const response = await listener.response;
     flow.checkResponse(response);
-    await auth(flow, { serverUrl, ...(scope ? { scope } : {}), authorizationCode: response.code as string, fetchFn: ctx.endpointFetch });
+    await auth(flow, { serverUrl, ...(scope ? { scope } : {}), authorizationCode: response.code as string, ...(response.iss !== undefined ? { iss: response.iss } : {}), fetchFn: ctx.endpointFetch });
     const tokens = flow.savedTokens;
     if (!tokens) {
       throw new ProtocolError('The authorization server returned no tokens.');
@@ -68,7 +67,7 @@ async function ensureRegistered(ctx: OAuthContext, flow: FlowProvider, discovery
   try {
     info = await register(scope);
   } catch (e) {
-    if (!(e instanceof InvalidClientMetadataError) || !scope) {
+    if (!isInvalidClientMetadata(e) || !scope) {
       throw e;
     }
     ctx.log.info(`${discovery.issuer} refused the scope in the registration; registering without it`);
@@ -86,4 +85,16 @@ function selectScope(ctx: OAuthContext, discovery: VerifiedDiscovery, requested:
     scope = `${scope} offline_access`;
   }
   return scope;
+}
+
+/** RFC 7591's refusal of the submitted metadata: 400 with error `invalid_client_metadata`. */
+function isInvalidClientMetadata(e: unknown): boolean {
+  if (!(e instanceof RegistrationRejectedError) || e.status !== 400) {
+    return false;
+  }
+  try {
+    return (JSON.parse(e.body) as { error?: unknown }).error === 'invalid_client_metadata';
+  } catch {
+    return false;
+  }
 }

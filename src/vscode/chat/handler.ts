@@ -339,7 +339,7 @@ async function renderStatus(stream: vscode.ChatResponseStream, deps: Participant
   const state = connection.state;
   const rows: [string, string][] = [
     [vscode.l10n.t('Server'), s.serverUrl || vscode.l10n.t('not configured')],
-    [vscode.l10n.t('Connection'), state.kind === 'connected' ? vscode.l10n.t('connected, {0} tools ({1})', state.tools, connection.transport ?? 'http') : state.kind === 'error' ? state.message : state.kind],
+    [vscode.l10n.t('Connection'), state.kind === 'connected' ? vscode.l10n.t('connected, {0} tools (MCP {1} over {2})', state.tools, connection.protocolVersion ?? '?', connection.transport ?? 'http') : state.kind === 'error' ? state.message : state.kind],
     [vscode.l10n.t('Authentication provider'), s.auth.providerId],
     [vscode.l10n.t('Account'), token?.account?.label ?? vscode.l10n.t('not signed in')],
     [vscode.l10n.t('Tenant'), claims?.tid ?? (s.auth.tenant || vscode.l10n.t('provider default'))],

@@ -87,7 +87,7 @@ export async function diagnoseCommand(deps: CommandDeps): Promise<CommandResult>
         if (token && !missingRequiredScopes(settings) && !problems.length) {
           try {
             const tools = await deps.connection.reconnect();
-            input.connection = { ok: true, tools: tools.length, ...(deps.connection.transport ? { transport: deps.connection.transport } : {}) };
+            input.connection = { ok: true, tools: tools.length, ...(deps.connection.transport ? { transport: deps.connection.transport } : {}), ...(deps.connection.protocolVersion ? { protocol: deps.connection.protocolVersion } : {}) };
           } catch (e) {
             input.connection = { ok: false, error: e instanceof Error ? e.message : String(e) };
           }

@@ -14,7 +14,7 @@ export type ConnectionState =
   | { readonly kind: 'settingsProblem'; readonly count: number }
   | { readonly kind: 'signedOut'; readonly server: string; readonly reason?: string }
   | { readonly kind: 'connecting'; readonly server: string }
-  | { readonly kind: 'connected'; readonly server: string; readonly tools: number; readonly account?: string }
+  | { readonly kind: 'connected'; readonly server: string; readonly tools: number; readonly account?: string; readonly protocol?: string }
   | { readonly kind: 'error'; readonly server: string; readonly message: string };
 
 export interface ConnectionDeps {
@@ -87,6 +87,11 @@ export class ConnectionService implements vscode.Disposable {
     return this.session?.transportKind;
   }
 
+  /** The MCP revision in use, while connected. */
+  get protocolVersion(): string | undefined {
+    return this.session?.connection?.protocolVersion;
+  }
+
   /** Connects (silently) and returns the tools; throws typed errors after updating the state. */
   async listTools(signal?: AbortSignal): Promise<readonly Tool[]> {
     const session = this.ensureSession();
@@ -96,7 +101,8 @@ export class ConnectionService implements vscode.Disposable {
     }
     try {
       const tools = await session.listTools(signal);
-      this.setState({ kind: 'connected', server, tools: tools.length, ...(this.lastToken?.account ? { account: this.lastToken.account.label } : {}) });
+      const protocol = session.connection?.protocolVersion;
+      this.setState({ kind: 'connected', server, tools: tools.length, ...(this.lastToken?.account ? { account: this.lastToken.account.label } : {}), ...(protocol ? { protocol } : {}) });
       return tools;
     } catch (e) {
       throw this.fail(e);
@@ -195,6 +201,7 @@ export class ConnectionService implements vscode.Disposable {
       fetch,
       logger: this.deps.logger,
       clientInfo: { name: 'secure-mcp-vscode', version: this.deps.version },
+      protocol: s.protocol.version,
       connectTimeoutMs: s.timeouts.connectSeconds * 1000,
       callTimeoutMs: s.timeouts.toolCallSeconds * 1000,
       callMaxTimeoutMs: s.timeouts.toolCallMaxSeconds * 1000,

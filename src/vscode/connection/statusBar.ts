@@ -41,8 +41,8 @@ export class StatusBar implements vscode.Disposable {
         break;
       case 'connected':
         this.set('$(shield)', vscode.l10n.t('MCP: {0} tools', s.tools), s.account
-          ? vscode.l10n.t('Secure MCP: connected to {0} as {1}. Click to show the tools.', s.server, s.account)
-          : vscode.l10n.t('Secure MCP: connected to {0}. Click to show the tools.', s.server), 'secureMcp.showTools');
+          ? vscode.l10n.t('Secure MCP: connected to {0} as {1} (MCP {2}). Click to show the tools.', s.server, s.account, s.protocol ?? '?')
+          : vscode.l10n.t('Secure MCP: connected to {0} (MCP {1}). Click to show the tools.', s.server, s.protocol ?? '?'), 'secureMcp.showTools');
         break;
       case 'error':
         this.set('$(error)', vscode.l10n.t('MCP: error'), vscode.l10n.t('Secure MCP: {0}. Click to diagnose.', s.message), 'secureMcp.diagnose');

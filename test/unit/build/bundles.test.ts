@@ -80,7 +80,7 @@ describe('bundles (esbuild metafile)', function () {
 
   it('keeps the MCP SDK and openai in dist/runtime.js only', () => {
     const inputs = (file: string) => Object.keys(dev.host.metafile.outputs[file]?.inputs ?? {});
-    assert.ok(inputs('dist/runtime.js').some(i => i.includes('node_modules/@modelcontextprotocol/sdk/')));
+    assert.ok(inputs('dist/runtime.js').some(i => i.includes('node_modules/@modelcontextprotocol/client/')));
     assert.ok(inputs('dist/runtime.js').some(i => i.includes('node_modules/openai/')));
     assert.deepEqual(inputs('dist/extension.js').filter(i => i.includes('node_modules')), []);
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import type { ToolSession } from '../../../../src/common/chat/toolCalls';
 import { runToolLoop, type ToolLoopEvent, type ToolLoopOptions } from '../../../../src/common/chat/toolLoop';
 import { LlmAuthError, LlmContextLengthError, LlmRateLimitError } from '../../../../src/common/llm/errors';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import { historyMessages } from '../../../../src/common/chat/history';
 import { capText, resultToText, wrapUntrusted } from '../../../../src/common/chat/results';
 import { buildToolCatalog, relevanceScores, sanitizeName, toToolSpec, tokenize, unusableReason } from '../../../../src/common/chat/tools';
