@@ -67,13 +67,15 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
   const sessionful = sessionfulStreamableHttp(sessionContext);
   const modern = createModernEndpoint({ createToolServer: (user) => createToolServer(shared, user, 'streamable-http-2026', () => undefined), log });
   const jsonBody = express.json({ limit: '4mb' });
-  const checked = [guardOrigin(log), auth.authenticate(MCP_PATH)];
+  const originGuard = guardOrigin(log);
+  // Origin, token and step-up are checked before the protocol is even looked at: both wires get the same gate.
+  const checked = [originGuard, auth.authenticate(MCP_PATH)];
   app.route(MCP_PATH)
     .post(...checked, jsonBody, stepUp.guard(MCP_PATH), byProtocol(protocol, sessionful.post, modern.handle))
     .get(...checked, byProtocol(protocol, sessionful.existing, modern.handle))
     .delete(...checked, byProtocol(protocol, sessionful.existing, modern.handle));
   if (protocol !== '2026-07-28') {
-    serveSse(app, { ...sessionContext, guardOrigin: guardOrigin(log), authenticate: auth.authenticate, jsonBody, stepUp: stepUp.guard });
+    serveSse(app, { ...sessionContext, guardOrigin: originGuard, authenticate: auth.authenticate, jsonBody, stepUp: stepUp.guard });
   }
   app.use(internalError(log));
 
