@@ -1,8 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { ProtocolError, Server, type Tool } from '@modelcontextprotocol/server';
 import { readJson } from './http';
 
 export interface ListServerOptions {
@@ -19,8 +18,9 @@ export interface ListServerOptions {
 }
 
 /**
- * A real MCP SDK server (low-level `Server`, stateless Streamable HTTP, no auth) that
- * pages its tool list the way the options say. Requests are counted by method.
+ * A real MCP SDK server (stateless 2025-era Streamable HTTP, no auth) that pages its tool
+ * list the way the options say. Requests are counted by method. The low-level `Server`,
+ * because `McpServer` answers tools/list in one page.
  */
 export async function startListServer(options: ListServerOptions): Promise<{ url: string; requests: Map<string, number>; close: () => Promise<void> }> {
   const requests = new Map<string, number>();
@@ -32,15 +32,15 @@ export async function startListServer(options: ListServerOptions): Promise<{ url
   const build = () => {
     const server = new Server({ name: 'list-server', version: '1.0.0' }, { capabilities: options.toolsCapability === false ? {} : { tools: {} } });
     if (options.toolsCapability !== false) {
-      server.setRequestHandler(ListToolsRequestSchema, request => {
+      server.setRequestHandler('tools/list', request => {
         const start = Number(request.params?.cursor ?? 0);
         const end = options.pageSize === undefined ? options.tools : Math.min(options.tools, start + options.pageSize);
         const tools = Array.from({ length: end - start }, (_, k) => tool(start + k));
         return end < options.tools ? { tools, nextCursor: String(end) } : { tools };
       });
-      server.setRequestHandler(CallToolRequestSchema, request => {
+      server.setRequestHandler('tools/call', request => {
         if (options.callError) {
-          throw new McpError(options.callError.code, options.callError.message);
+          throw new ProtocolError(options.callError.code, options.callError.message);
         }
         return { content: [{ type: 'text', text: `called ${request.params.name}` }] };
       });
@@ -51,7 +51,7 @@ export async function startListServer(options: ListServerOptions): Promise<{ url
     const body = await readJson(req);
     const method = (body as { method?: string } | undefined)?.method ?? req.method ?? '?';
     requests.set(method, (requests.get(method) ?? 0) + 1);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     const server = build();
     res.on('close', () => {
       void transport.close();

@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { UrlElicitationRequiredError } from '@modelcontextprotocol/sdk/types.js';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { McpServer, UrlElicitationRequiredError } from '@modelcontextprotocol/server';
 import { readJson } from './http';
 
 /**
- * A real MCP SDK server (stateful Streamable HTTP, no auth) with one tool, `pay`, that
- * first answers -32042 (URL elicitation required), as the SDK's URL-elicitation example
- * does. `complete(id)` stands for the user finishing the page: it marks the consent and
+ * A real MCP SDK server (stateful 2025-era Streamable HTTP, no auth) with one tool, `pay`,
+ * that first answers -32042 (URL elicitation required), as the SDK's URL-elicitation example
+ * does; the error exists only on the 2025 wire, which is why this server speaks nothing else. `complete(id)` stands for the user finishing the page: it marks the consent and
  * sends notifications/elicitation/complete; then `pay` succeeds.
  */
 export async function startUrlElicitationServer(): Promise<{
@@ -24,7 +23,7 @@ export async function startUrlElicitationServer(): Promise<{
   const asked: string[] = [];
   const consented = new Set<string>();
   const notifiers = new Map<string, () => Promise<void>>();
-  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const transports = new Map<string, NodeStreamableHTTPServerTransport>();
   let runs = 0;
   const build = () => {
     const mcp = new McpServer({ name: 'url-elicitation', version: '1.0.0' });
@@ -45,7 +44,7 @@ export async function startUrlElicitationServer(): Promise<{
     const id = req.headers['mcp-session-id'];
     let transport = typeof id === 'string' ? transports.get(id) : undefined;
     if (!transport) {
-      const fresh = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: sid => void transports.set(sid, fresh) });
+      const fresh = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: sid => void transports.set(sid, fresh) });
       await build().connect(fresh);
       transport = fresh;
     }

@@ -7,12 +7,12 @@ import { startScriptedLlm, type LlmServerOptions, type ScriptedLlm } from './llm
 import { startSecureMcpServer, type SecureMcpServer, type SecureMcpServerOptions } from './mcp-server';
 
 export { ADMIN_SCOPE, startIdp, type Idp, type IdpOptions, type DemoUser, type MintOptions } from './idp';
-export { startSecureMcpServer, weatherFor, type SecureMcpServer, type SecureMcpServerOptions, type ToolCallRecord } from './mcp-server';
+export { isProtocolMode, PROTOCOL_MODES, startSecureMcpServer, weatherFor, type ProtocolMode, type SecureMcpServer, type SecureMcpServerOptions, type ToolCallRecord } from './mcp-server';
 export { startScriptedLlm, steps, defaultReply, type LlmStep, type ScriptedLlm, type RecordedLlmRequest } from './llm';
 
 export interface WorldOptions {
   idp?: IdpOptions;
-  /** Merged over the settings derived from the IdP (issuer, audience, scope, tenant). */
+  /** Merged over the settings derived from the IdP (issuer, audience, scope, tenant); `protocol` picks the MCP revisions served. */
   mcp?: SecureMcpServerOptions;
   llm?: LlmServerOptions;
   /** Run the MCP server against real Entra instead of the local IdP (the IdP still starts). */

@@ -1,10 +1,11 @@
 /**
  * `npm run world`: starts the local world and prints what a person (or the demo script)
  * needs to point the extension at it. Ports come from WORLD_IDP_PORT, WORLD_MCP_PORT and
- * WORLD_LLM_PORT (0 or unset = ephemeral).
+ * WORLD_LLM_PORT (0 or unset = ephemeral); the MCP revisions served from WORLD_MCP_PROTOCOL
+ * (dual, 2026-07-28 or 2025-11-25; unset = dual).
  */
 import { parseArgs } from 'node:util';
-import { startWorld, type WorldOptions } from './index';
+import { isProtocolMode, PROTOCOL_MODES, startWorld, type ProtocolMode, type WorldOptions } from './index';
 
 function portFromEnv(name: string): number {
   const raw = process.env[name];
@@ -16,6 +17,17 @@ function portFromEnv(name: string): number {
     throw new Error(`${name} must be a port number (0-65535), got ${raw}`);
   }
   return port;
+}
+
+function protocolFromEnv(): ProtocolMode {
+  const raw = process.env.WORLD_MCP_PROTOCOL;
+  if (!raw) {
+    return 'dual';
+  }
+  if (!isProtocolMode(raw)) {
+    throw new Error(`WORLD_MCP_PROTOCOL must be one of ${PROTOCOL_MODES.join(', ')}, got ${raw}`);
+  }
+  return raw;
 }
 
 async function main(): Promise<void> {
@@ -39,7 +51,7 @@ async function main(): Promise<void> {
   }
   const options: WorldOptions = {
     idp: { port: portFromEnv('WORLD_IDP_PORT') },
-    mcp: { port: portFromEnv('WORLD_MCP_PORT'), log: (line) => console.log(line) },
+    mcp: { port: portFromEnv('WORLD_MCP_PORT'), protocol: protocolFromEnv(), log: (line) => console.log(line) },
     llm: { port: portFromEnv('WORLD_LLM_PORT') },
     ...(tenant && clientId ? { entra: { tenantId: tenant, clientId, allowV1Issuer: values['entra-allow-v1'] } } : {})
   };
@@ -49,7 +61,8 @@ async function main(): Promise<void> {
     'Secure MCP local world is running.',
     '',
     `  MCP server (Streamable HTTP)  ${world.urls.mcp}`,
-    `  MCP server (legacy SSE)       ${world.urls.mcpSse}`,
+    `  MCP revisions served          ${world.mcp.protocol === 'dual' ? '2026-07-28 and 2025 (dual)' : world.mcp.protocol}`,
+    ...(world.mcp.protocol === '2026-07-28' ? [] : [`  MCP server (legacy SSE)       ${world.urls.mcpSse}`]),
     `  Protected Resource Metadata   ${world.urls.resourceMetadata}`,
     tenant
       ? `  Token validation              real Entra ID: ${world.mcp.issuers.join(', ')}`

@@ -1,8 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startWorld, type World } from '../../world/index';
 import { Browser } from '../../world/headless';
 

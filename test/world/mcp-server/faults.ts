@@ -1,7 +1,5 @@
 /** Faults tests switch on to make the server misbehave the way a broken one would on the wire. */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { isJSONRPCResultResponse, McpServer, type Implementation, type McpServerOptions, type RequestId, type Transport } from '@modelcontextprotocol/server';
 
 /** Server-wide switches, flipped through the `SecureMcpServer` handle. */
 export interface Faults {
@@ -12,30 +10,34 @@ export interface Faults {
 const BROKEN_FORECAST = { city: 42, days: 'sunny all week' };
 
 /**
- * One per session. The SDK's server checks a handler's structured output against its schema,
- * so a broken one can only be made after it, in the transport.
+ * A tool server that can break the structured output of chosen responses. The SDK's server
+ * checks a handler's structured output against its schema, so a broken one can only be made
+ * after it, in the transport. Overriding `connect` reaches every transport the server is given:
+ * a 2025 session's, and the single-exchange one `createMcpHandler` connects per 2026-07-28 request.
  */
-export class OutputBreaker {
+export class BreakableMcpServer extends McpServer {
   // Responses to these requests leave with BROKEN_FORECAST as their structuredContent.
   private readonly marked = new Set<RequestId>();
 
-  constructor(private readonly faults: Faults) {}
+  constructor(serverInfo: Implementation, options: McpServerOptions, private readonly faults: Faults) {
+    super(serverInfo, options);
+  }
 
   /** For the tool handling `requestId`; does nothing while the fault is off. */
-  mark(requestId: RequestId): void {
+  breakOutputOf(requestId: RequestId): void {
     if (this.faults.structuredOutputBroken) {
       this.marked.add(requestId);
     }
   }
 
-  async connect(mcp: McpServer, transport: Transport): Promise<void> {
+  override async connect(transport: Transport): Promise<void> {
     const send = transport.send.bind(transport);
-    transport.send = (message: JSONRPCMessage, sendOptions) => {
+    transport.send = (message, sendOptions) => {
       if (isJSONRPCResultResponse(message) && this.marked.delete(message.id)) {
         return send({ ...message, result: { ...message.result, structuredContent: BROKEN_FORECAST } }, sendOptions);
       }
       return send(message, sendOptions);
     };
-    await mcp.connect(transport);
+    await super.connect(transport);
   }
 }

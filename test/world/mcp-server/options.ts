@@ -37,11 +37,26 @@ export interface SecureMcpServerOptions {
   clockToleranceSeconds?: number;
   /** Milliseconds per "second" of `slow_task`, so tests need not wait in real time. Default 1000. */
   slowTaskTickMs?: number;
+  /**
+   * Which MCP revisions `/mcp` serves. `dual` (default): 2026-07-28 (stateless, `server/discover`)
+   * and the 2025 era (sessionful Streamable HTTP, plus legacy HTTP+SSE at `/sse`). `2026-07-28`:
+   * only the new revision; 2025-era requests get the SDK's unsupported-protocol-version error and
+   * `/sse` is not served. `2025-11-25`: only the 2025 era, as a server that predates 2026-07-28.
+   */
+  protocol?: ProtocolMode;
   /** Optional diagnostics sink; never receives tokens. */
   log?: (line: string) => void;
 }
 
-export type TransportKind = 'streamable-http' | 'sse';
+export const PROTOCOL_MODES = ['dual', '2026-07-28', '2025-11-25'] as const;
+export type ProtocolMode = typeof PROTOCOL_MODES[number];
+
+export function isProtocolMode(value: string): value is ProtocolMode {
+  return (PROTOCOL_MODES as readonly string[]).includes(value);
+}
+
+/** `streamable-http-2026` is the stateless 2026-07-28 wire: no session, so no `sessionId` either. */
+export type TransportKind = 'streamable-http' | 'sse' | 'streamable-http-2026';
 
 export interface ToolCallRecord {
   tool: string;
@@ -56,9 +71,11 @@ export interface ToolCallRecord {
 }
 
 export interface SecureMcpServer {
+  /** The revisions served (see `SecureMcpServerOptions.protocol`). */
+  protocol: ProtocolMode;
   /** Streamable HTTP endpoint, `http://127.0.0.1:<port>/mcp`; also the PRM `resource`. */
   url: string;
-  /** Legacy SSE endpoint (GET), `http://127.0.0.1:<port>/sse`. */
+  /** Legacy SSE endpoint (GET), `http://127.0.0.1:<port>/sse`; not served in `2026-07-28` mode. */
   sseUrl: string;
   origin: string;
   /** RFC 9728 metadata URL of `url` (path-inserted). */
@@ -70,12 +87,15 @@ export interface SecureMcpServer {
   readonly calls: ToolCallRecord[];
   /** Tool calls refused with 403 `insufficient_scope` for lacking a `toolScopes` scope. */
   readonly stepUpChallenges: number;
-  /** Live sessions (both transports). */
+  /** Live 2025-era sessions (Streamable HTTP and SSE); the 2026-07-28 wire has none. */
   readonly sessionCount: number;
   readonly jwksFetches: number;
   /** Names of the registered tools. */
   readonly toolNames: string[];
-  /** Changes a tool's description in every session and future ones, emitting `notifications/tools/list_changed`. */
+  /**
+   * Changes a tool's description in every session and future ones, emitting `notifications/tools/list_changed`
+   * on each 2025-era session and on every open 2026-07-28 `subscriptions/listen` stream.
+   */
   changeToolDefinition(name: string, newDescription: string): void;
   /** Rejects (401 invalid_token) every token accepted so far, as a revocation or a password reset would. */
   revokeTokensSeenSoFar(): void;

@@ -1,16 +1,14 @@
 /**
- * The transports clients reach a session's tool server through: Streamable HTTP, and the
- * legacy HTTP+SSE (2024-11-05) for clients' fallback path.
+ * The 2025-era Streamable HTTP wire: an `initialize` opens a session, its id travels in
+ * `Mcp-Session-Id`, and each session has a tool server of its own.
  */
 import * as crypto from 'node:crypto';
-import express from 'express';
-import type { RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type express from 'express';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { isInitializeRequest, type RegisteredTool } from '@modelcontextprotocol/server';
 import type { AuthenticatedUser } from '../bearer';
 import { userOf } from './auth';
-import { jsonRpcError, MCP_PATH, MESSAGES_PATH, SSE_PATH } from './http';
+import { jsonRpcError } from './http';
 import type { TransportKind } from './options';
 import type { ToolServer } from './tool-server';
 
@@ -23,34 +21,36 @@ export interface Session {
   tools: Map<string, RegisteredTool>;
 }
 
-export interface TransportContext {
+export interface SessionContext {
   sessions: Map<string, Session>;
-  guardOrigin: express.RequestHandler;
-  authenticate(metadataPath: string): express.RequestHandler;
-  /** Needs the parsed body. */
-  stepUp(metadataPath: string): express.RequestHandler;
   createToolServer(user: AuthenticatedUser, kind: TransportKind, getSessionId: () => string | undefined): ToolServer;
 }
 
-export function serveTransports(app: express.Express, context: TransportContext): void {
-  const { sessions, guardOrigin, authenticate, stepUp, createToolServer } = context;
-  const jsonBody = express.json({ limit: '4mb' });
+/** A session answers only to the user who created it; others get the same 404 as a stale id. */
+export function sessionFor(sessions: Map<string, Session>, id: string | undefined, user: AuthenticatedUser, kind: TransportKind): Session | undefined {
+  const session = id ? sessions.get(id) : undefined;
+  if (!session || session.kind !== kind || session.oid !== user.oid || session.tid !== user.tid) {
+    return undefined;
+  }
+  return session;
+}
 
-  /** A session answers only to the user who created it; others get the same 404 as a stale id. */
-  const sessionFor = (id: string | undefined, user: AuthenticatedUser, kind: TransportKind): Session | undefined => {
-    const session = id ? sessions.get(id) : undefined;
-    if (!session || session.kind !== kind || session.oid !== user.oid || session.tid !== user.tid) {
-      return undefined;
-    }
-    return session;
-  };
+export interface SessionfulHandlers {
+  /** POST, after authentication, the parsed body and the step-up check: `initialize`, or a message of a session. */
+  post: express.RequestHandler;
+  /** GET (the session's event stream) and DELETE (its end), after authentication. */
+  existing: express.RequestHandler;
+}
 
-  app.post(MCP_PATH, guardOrigin, authenticate(MCP_PATH), jsonBody, stepUp(MCP_PATH), async (req, res, next) => {
+export function sessionfulStreamableHttp(context: SessionContext): SessionfulHandlers {
+  const { sessions, createToolServer } = context;
+
+  const post: express.RequestHandler = async (req, res, next) => {
     try {
       const user = userOf(res);
       const sessionId = req.headers['mcp-session-id'];
       if (typeof sessionId === 'string') {
-        const session = sessionFor(sessionId, user, 'streamable-http');
+        const session = sessionFor(sessions, sessionId, user, 'streamable-http');
         if (!session) {
           jsonRpcError(res, 404, -32001, 'Session not found');
           return;
@@ -58,14 +58,16 @@ export function serveTransports(app: express.Express, context: TransportContext)
         await session.handle(req, res);
         return;
       }
+      // Also what a 2026-07-28 `server/discover` probe gets in 2025-11-25 mode: a plain 400,
+      // which negotiating clients read as "a 2025 server" and answer with `initialize`.
       if (!isInitializeRequest(req.body)) {
         jsonRpcError(res, 400, -32000, 'Bad Request: no session id, and not an initialize request');
         return;
       }
       // A CSPRNG id (B8), chosen up front so the tool server can record it.
       const newSessionId = crypto.randomUUID();
-      const { mcp, tools, connect } = createToolServer(user, 'streamable-http', () => newSessionId);
-      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      const { mcp, tools } = createToolServer(user, 'streamable-http', () => newSessionId);
+      const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
         sessionIdGenerator: () => newSessionId,
         onsessioninitialized: (id) => {
           sessions.set(id, {
@@ -76,16 +78,17 @@ export function serveTransports(app: express.Express, context: TransportContext)
         }
       });
       transport.onclose = () => void sessions.delete(newSessionId);
-      await connect(transport);
+      await mcp.connect(transport);
       await transport.handleRequest(req, res, req.body);
     } catch (err) {
       next(err);
     }
-  });
-  const existingSession: express.RequestHandler = async (req, res, next) => {
+  };
+
+  const existing: express.RequestHandler = async (req, res, next) => {
     try {
       const sessionId = req.headers['mcp-session-id'];
-      const session = sessionFor(typeof sessionId === 'string' ? sessionId : undefined, userOf(res), 'streamable-http');
+      const session = sessionFor(sessions, typeof sessionId === 'string' ? sessionId : undefined, userOf(res), 'streamable-http');
       if (!session) {
         jsonRpcError(res, typeof sessionId === 'string' ? 404 : 400, -32000, typeof sessionId === 'string' ? 'Session not found' : 'Bad Request: no session id');
         return;
@@ -95,36 +98,6 @@ export function serveTransports(app: express.Express, context: TransportContext)
       next(err);
     }
   };
-  app.get(MCP_PATH, guardOrigin, authenticate(MCP_PATH), existingSession);
-  app.delete(MCP_PATH, guardOrigin, authenticate(MCP_PATH), existingSession);
 
-  app.get(SSE_PATH, guardOrigin, authenticate(SSE_PATH), async (_req, res, next) => {
-    try {
-      const user = userOf(res);
-      const transport = new SSEServerTransport(MESSAGES_PATH, res);
-      const { mcp, tools, connect } = createToolServer(user, 'sse', () => transport.sessionId);
-      sessions.set(transport.sessionId, {
-        oid: user.oid, tid: user.tid, kind: 'sse', tools,
-        handle: (rq, rs) => transport.handlePostMessage(rq, rs, rq.body),
-        close: () => mcp.close()
-      });
-      transport.onclose = () => void sessions.delete(transport.sessionId);
-      await connect(transport);
-    } catch (err) {
-      next(err);
-    }
-  });
-  app.post(MESSAGES_PATH, guardOrigin, authenticate(SSE_PATH), jsonBody, stepUp(SSE_PATH), async (req, res, next) => {
-    try {
-      const id = typeof req.query.sessionId === 'string' ? req.query.sessionId : undefined;
-      const session = sessionFor(id, userOf(res), 'sse');
-      if (!session) {
-        jsonRpcError(res, 404, -32001, 'Session not found');
-        return;
-      }
-      await session.handle(req, res);
-    } catch (err) {
-      next(err);
-    }
-  });
+  return { post, existing };
 }

@@ -1,14 +1,12 @@
-/** The MCP SDK server behind one session, with the world's tools registered on it. */
-import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+/** The MCP SDK server behind one 2025 session or one 2026-07-28 request, with the world's tools on it. */
+import { isInputRequiredResult, type McpServer, type RegisteredTool, type ServerContext } from '@modelcontextprotocol/server';
 import type { AuthenticatedUser } from '../bearer';
-import { OutputBreaker, type Faults } from './faults';
+import { BreakableMcpServer, type Faults } from './faults';
 import type { ToolCallRecord, TransportKind } from './options';
 import { WORLD_TOOLS } from './tools';
-import type { ToolExtra, ToolHandler } from './tools/tool';
+import type { ToolHandler, ToolResult } from './tools/tool';
 
-/** What every session's tool server shares with the rest of the server. */
+/** What every tool server shares with the rest of the server. */
 export interface ToolServerShared {
   calls: ToolCallRecord[];
   /** Current descriptions by tool name; `changeToolDefinition` replaces them. */
@@ -21,7 +19,6 @@ export interface ToolServerShared {
 export interface ToolServer {
   mcp: McpServer;
   tools: Map<string, RegisteredTool>;
-  connect(transport: Transport): Promise<void>;
 }
 
 export function createToolServer(
@@ -30,26 +27,33 @@ export function createToolServer(
   kind: TransportKind,
   getSessionId: () => string | undefined
 ): ToolServer {
-  const mcp = new McpServer(
+  const mcp = new BreakableMcpServer(
     { name: 'secure-mcp-world', version: '1.0.0' },
-    { capabilities: { tools: { listChanged: true }, logging: {} } }
+    { capabilities: { tools: { listChanged: true }, logging: {} } },
+    shared.faults
   );
-  const breaker = new OutputBreaker(shared.faults);
 
   /** Records the call before the handler runs, so tests can prove it reached the server. */
   const recorder = (name: string) => <A extends Record<string, unknown>>(fn: ToolHandler<A>) =>
-    async (args: A, extra: ToolExtra): Promise<CallToolResult> => {
+    async (args: A, ctx: ServerContext): Promise<ToolResult> => {
+      const { signal } = ctx.mcpReq;
       const record: ToolCallRecord = {
         tool: name, args: { ...args }, oid: user.oid, tid: user.tid,
         sessionId: getSessionId(), transport: kind, at: new Date(), outcome: 'pending'
       };
       shared.calls.push(record);
       try {
-        const result = await fn(args, extra.signal, extra);
-        record.outcome = extra.signal.aborted ? 'cancelled' : result.isError ? 'error' : 'ok';
+        const result = await fn(args, signal, ctx);
+        if (isInputRequiredResult(result)) {
+          // Only a round that asked the client for input: the call is recorded again when it
+          // is retried with the answer, so one call stays one record.
+          shared.calls.splice(shared.calls.indexOf(record), 1);
+          return result;
+        }
+        record.outcome = signal.aborted ? 'cancelled' : result.isError ? 'error' : 'ok';
         return result;
       } catch (err) {
-        record.outcome = extra.signal.aborted ? 'cancelled' : 'error';
+        record.outcome = signal.aborted ? 'cancelled' : 'error';
         throw err;
       }
     };
@@ -61,8 +65,8 @@ export function createToolServer(
     recorded: recorder(tool.name),
     origin: shared.origin,
     slowTaskTickMs: shared.slowTaskTickMs,
-    breakStructuredOutput: (requestId) => breaker.mark(requestId)
+    breakStructuredOutput: (requestId) => mcp.breakOutputOf(requestId)
   })]));
 
-  return { mcp, tools, connect: (transport) => breaker.connect(mcp, transport) };
+  return { mcp, tools };
 }

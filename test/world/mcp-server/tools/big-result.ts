@@ -8,7 +8,7 @@ export const bigResult: WorldTool = {
   register: ({ mcp, name, description, recorded }) => mcp.registerTool(name, {
     title: 'Big result',
     description,
-    inputSchema: { bytes: z.number().int().min(0).max(64 * 1024 * 1024).describe('Size of the result in bytes') },
+    inputSchema: z.object({ bytes: z.number().int().min(0).max(64 * 1024 * 1024).describe('Size of the result in bytes') }),
     annotations: { readOnlyHint: true, openWorldHint: false }
   }, recorded(async ({ bytes }: { bytes: number }) => {
     const line = 'lorem ipsum dolor sit amet 0123456789\n';

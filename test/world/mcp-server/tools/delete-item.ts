@@ -8,7 +8,7 @@ export const deleteItem: WorldTool = {
   register: ({ mcp, name, description, recorded }) => mcp.registerTool(name, {
     title: 'Delete item',
     description,
-    inputSchema: { id: z.string().min(1).max(200).describe('Id of the item to delete') },
+    inputSchema: z.object({ id: z.string().min(1).max(200).describe('Id of the item to delete') }),
     annotations: { destructiveHint: true, readOnlyHint: false, idempotentHint: true, openWorldHint: false }
   }, recorded(async ({ id }: { id: string }) => text(`Deleted item ${id}.`)))
 };

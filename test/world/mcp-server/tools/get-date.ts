@@ -1,6 +1,6 @@
 import { text, type WorldTool } from './tool';
 
-/** The one tool without arguments: the SDK calls it with `extra` alone. */
+/** The one tool without arguments: the SDK calls it with the context alone. */
 export const getDate: WorldTool = {
   name: 'get_date',
   description: 'Returns the current date and time on the server, in ISO 8601 (UTC).',
@@ -8,5 +8,5 @@ export const getDate: WorldTool = {
     title: 'Current date',
     description,
     annotations: { readOnlyHint: true, openWorldHint: false }
-  }, (extra) => recorded(async () => text(new Date().toISOString()))({}, extra))
+  }, (ctx) => recorded(async () => text(new Date().toISOString()))({}, ctx))
 };

@@ -9,17 +9,17 @@ export const getForecast: WorldTool = {
   register: ({ mcp, name, description, recorded, breakStructuredOutput }) => mcp.registerTool(name, {
     title: 'Forecast',
     description,
-    inputSchema: {
+    inputSchema: z.object({
       city: z.string().min(1).max(100).describe('City name'),
       days: z.number().int().min(1).max(7).default(3).describe('Number of days (1–7)')
-    },
-    outputSchema: {
+    }),
+    outputSchema: z.object({
       city: z.string(),
       days: z.array(z.object({ date: z.string(), condition: z.string(), highC: z.number(), lowC: z.number() }))
-    },
+    }),
     annotations: { readOnlyHint: true, openWorldHint: true }
-  }, recorded(async ({ city, days }: { city: string; days: number }, _signal, extra) => {
-    breakStructuredOutput(extra.requestId);
+  }, recorded(async ({ city, days }: { city: string; days: number }, _signal, ctx) => {
+    breakStructuredOutput(ctx.mcpReq.id);
     const start = Date.now();
     const forecast = {
       city,

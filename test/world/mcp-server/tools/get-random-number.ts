@@ -8,7 +8,7 @@ export const getRandomNumber: WorldTool = {
   register: ({ mcp, name, description, recorded }) => mcp.registerTool(name, {
     title: 'Random number',
     description,
-    inputSchema: { min: z.number().int().describe('Smallest allowed value'), max: z.number().int().describe('Largest allowed value') },
+    inputSchema: z.object({ min: z.number().int().describe('Smallest allowed value'), max: z.number().int().describe('Largest allowed value') }),
     annotations: { readOnlyHint: true, openWorldHint: false }
   }, recorded(async ({ min, max }: { min: number; max: number }) => {
     if (min > max) {

@@ -8,7 +8,7 @@ export const getWeather: WorldTool = {
   register: ({ mcp, name, description, recorded }) => mcp.registerTool(name, {
     title: 'Weather',
     description,
-    inputSchema: { city: z.string().min(1).max(100).describe('City name, e.g. "Paris"') },
+    inputSchema: z.object({ city: z.string().min(1).max(100).describe('City name, e.g. "Paris"') }),
     annotations: { readOnlyHint: true, openWorldHint: true }
   }, recorded(async ({ city }: { city: string }) => {
     const w = weatherFor(city);

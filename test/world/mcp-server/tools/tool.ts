@@ -1,20 +1,19 @@
-/** The shape of one world tool: a definition that registers itself on a session's tool server. */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, RequestId, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+/** The shape of one world tool: a definition that registers itself on a tool server. */
+import type { CallToolResult, InputRequiredResult, McpServer, RegisteredTool, RequestId, ServerContext } from '@modelcontextprotocol/server';
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/** A handler's answer: a result, or (multi round-trip) a request for input from the client first. */
+export type ToolResult = CallToolResult | InputRequiredResult;
 
-export type ToolHandler<A> = (args: A, signal: AbortSignal, extra: ToolExtra) => Promise<CallToolResult>;
+export type ToolHandler<A> = (args: A, signal: AbortSignal, ctx: ServerContext) => Promise<ToolResult>;
 
-/** What a tool gets from the session it is registered on. */
+/** What a tool gets from the tool server it is registered on. */
 export interface ToolContext {
   mcp: McpServer;
   name: string;
   /** Not necessarily the initial one: `changeToolDefinition` may have replaced it. */
   description: string;
   /** Adapts a handler to the SDK's callback, recording each call in `SecureMcpServer.calls`. */
-  recorded<A extends Record<string, unknown>>(fn: ToolHandler<A>): (args: A, extra: ToolExtra) => Promise<CallToolResult>;
+  recorded<A extends Record<string, unknown>>(fn: ToolHandler<A>): (args: A, ctx: ServerContext) => Promise<ToolResult>;
   /** The server's origin, for pages of ours a tool sends the user to. */
   origin: string;
   /** Milliseconds per "second" of `slow_task`. */
@@ -25,7 +24,7 @@ export interface ToolContext {
 
 export interface WorldTool {
   name: string;
-  /** What every session starts with. */
+  /** What every tool server starts with. */
   description: string;
   register(context: ToolContext): RegisteredTool;
 }
