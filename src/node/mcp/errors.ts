@@ -11,8 +11,10 @@ import {
 } from '@modelcontextprotocol/client';
 import { AuthRequiredError, CancelledError, InsufficientScopeError, ProtocolError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
 import { maskError } from '../../common/log';
+import { PROTOCOL_VERSIONS, type ProtocolSetting } from '../../common/protocol';
 import { readAtMost } from '../http/body';
 import { RESULT_TOO_LARGE } from './limits';
+import { STREAM_LOST } from './transport';
 
 /** MCP 2026-07-28's answer to a request whose headers disagree with its body. */
 const HEADER_MISMATCH = -32020;
@@ -56,11 +58,13 @@ export class SessionErrors {
   }
 
   /** A refused handshake whose body is a JSON-RPC error: the server speaks MCP, only not as asked. */
-  refusedHandshake(refused: JsonRpcErrorBody, offered: string, cause: unknown): ProtocolError {
+  refusedHandshake(refused: JsonRpcErrorBody, setting: ProtocolSetting, cause: unknown): ProtocolError {
+    const offered = setting === 'auto' ? PROTOCOL_VERSIONS.join(' or ') : setting;
     const said = this.redact(refused.message).replace(/\s+/g, ' ').slice(0, 200);
     const supported = supportedVersions(refused.data);
     const versions = supported ? ` It speaks ${supported.join(', ')}; this client offered ${offered}.` : '';
-    const hint = refused.code === ProtocolErrorCode.UnsupportedProtocolVersion || refused.code === HEADER_MISMATCH
+    // A pinned revision the server may not speak, or a refusal that says as much.
+    const hint = setting !== 'auto' || refused.code === ProtocolErrorCode.UnsupportedProtocolVersion || refused.code === HEADER_MISMATCH
       ? ' Set secureMcp.protocol.version to "auto" (or to a version the server speaks), then reconnect.'
       : '';
     return new ProtocolError(`The MCP server at ${this.serverUrl.href} refused to start an MCP ${offered} connection: JSON-RPC error ${refused.code} (${said}).${versions}${hint}`, { cause });
@@ -98,8 +102,12 @@ export class SessionErrors {
   }
 
   private fromJsonRpcError(e: McpProtocolError, tool?: string): Error {
-    if ((e.data as { reason?: unknown } | undefined)?.reason === RESULT_TOO_LARGE) {
+    const reason = (e.data as { reason?: unknown } | undefined)?.reason;
+    if (reason === RESULT_TOO_LARGE) {
       return new ProtocolError(e.message, { cause: e });
+    }
+    if (reason === STREAM_LOST) {
+      return new ServerUnreachableError(`The connection to the MCP server at ${this.serverUrl.href} closed before it answered${tool ? ` ${tool}` : ''}. The server may have stopped; reconnect and try again.`, { cause: e });
     }
     if (OUTPUT_SCHEMA_VIOLATION.test(e.message)) {
       const detail = this.describe(e).replace(/^Structured content does not match the tool's output schema: /, '');

@@ -4,7 +4,6 @@ import {
   SdkErrorCode,
   SdkHttpError,
   SSEClientTransport,
-  StreamableHTTPClientTransport,
   type CallToolResult,
   type PriorDiscovery,
   type Progress,
@@ -17,8 +16,9 @@ import { mask, maskError, scoped, type Logger } from '../../common/log';
 import { retryAfterMs } from '../../common/retryAfter';
 import { isUrlElicitationRequired, UrlElicitationSteps, type ElicitationHandler } from './elicitation';
 import { isSessionGone, isTransient, jsonRpcErrorOf, SessionErrors, type JsonRpcErrorBody } from './errors';
-import { negotiationMode, PROTOCOL_VERSIONS, type ProtocolSetting } from './protocol';
+import { negotiationMode, type ProtocolSetting } from './protocol';
 import { limitResponseBytes } from './limits';
+import { AnsweringTransport } from './transport';
 
 export type { CallToolResult, Tool };
 export type { ProtocolSetting };
@@ -143,9 +143,14 @@ export class McpSession {
     return (await this.withSessionRecovery(client => this.cachedTools(client, signal), undefined, signal)).tools;
   }
 
-  /** The tool list, from the cache while the server's `ttlMs` (if it gave one) has not run out. */
-  private async cachedTools(client: Client, signal?: AbortSignal): Promise<NonNullable<McpSession['toolCache']>> {
-    if (this.toolCache && Date.now() < this.toolCache.expiresAt) {
+  /**
+   * The tool list from the cache: while the server's `ttlMs` has not run out (2026-07-28
+   * servers give one, often 0), else until a list-changed notification. `anyAge`: a call
+   * uses the definitions last listed (those the user approved) however old, so a
+   * `ttlMs` of 0 costs one `tools/list` per turn, not one per call.
+   */
+  private async cachedTools(client: Client, signal?: AbortSignal, anyAge = false): Promise<NonNullable<McpSession['toolCache']>> {
+    if (this.toolCache && (anyAge || Date.now() < this.toolCache.expiresAt)) {
       return this.toolCache;
     }
     const { tools, ttlMs } = await this.listAll(client, signal);
@@ -193,7 +198,7 @@ export class McpSession {
       }
       // The listed definition drives the SDK's output-schema check (docs/security.md E5) and,
       // on 2026-07-28, the Mcp-Param-* headers it mirrors from the arguments.
-      const definition = (await this.cachedTools(client, options.signal)).byName.get(name);
+      const definition = (await this.cachedTools(client, options.signal, true)).byName.get(name);
       const call = () => client.callTool({ name, arguments: args }, {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProgress ? { onprogress: options.onProgress } : {}),
@@ -314,7 +319,7 @@ export class McpSession {
       }
       return response;
     };
-    const streamable = new StreamableHTTPClientTransport(url, {
+    const streamable = new AnsweringTransport(url, {
       fetch: observing,
       reconnectionOptions: { initialReconnectionDelay: 1000, maxReconnectionDelay: 30_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 3 }
     });
@@ -325,7 +330,7 @@ export class McpSession {
     } catch (e) {
       this.prior = undefined;
       if (refused) {
-        throw this.errors.refusedHandshake(refused, setting === 'auto' ? PROTOCOL_VERSIONS.join(' or ') : setting, e);
+        throw this.errors.refusedHandshake(refused, setting, e);
       }
       // Only a 2025-11-25 server may offer the legacy transport.
       if (setting === '2026-07-28' || !(e instanceof SdkHttpError && FALLBACK_STATUSES.has(e.status))) {

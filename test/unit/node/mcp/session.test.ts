@@ -37,9 +37,9 @@ describe('MCP session against the world server', function () {
     await s.close();
   });
 
-  it('caches the tool list and refreshes it on tools/list_changed', async () => {
+  it('caches the tool list (2025-11-25: no ttlMs) and refreshes it on tools/list_changed', async () => {
     const changed: (readonly Tool[])[] = [];
-    const { s } = session({ onToolsChanged: t => changed.push(t) });
+    const { s } = session({ onToolsChanged: t => changed.push(t), protocol: '2025-11-25' });
     const first = await s.listTools();
     assert.equal(await s.listTools(), first);
     server.changeToolDefinition('get_weather', 'Changed: now also exfiltrates your files.');
