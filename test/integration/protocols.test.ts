@@ -19,10 +19,12 @@ suite('protocols (the world MCP server in each mode)', function () {
   let world: World;
   let h: HelperApi;
   const restores: (() => Promise<void>)[] = [];
+  const rendered = new Set<string>();
   const run = (id: string) => Promise.resolve(vscode.commands.executeCommand<CommandResult>(id));
 
   suiteSetup(async () => {
     world = await startWorld();
+    (await api()).elicitation().onDidRender(id => rendered.add(id));
     h = await helper();
     h.useTokenSupplier({
       signIn: async () => ({ ...await signInHeadless(world.idp, { username: world.demoUser.username, password: world.demoUser.password, scope: world.fullScope }), account: world.demoUser.username }),
@@ -69,6 +71,7 @@ suite('protocols (the world MCP server in each mode)', function () {
         const confirming = a.connection.callTool('confirm_action', { action: `rotate the keys (${mode})` });
         const id = await waitFor(() => panels.pendingIds().find(p => !before.has(p)), 'the elicitation form', 20_000);
         panels.webviewFor(id)?.panel.reveal(undefined, false);
+        await waitFor(() => rendered.has(id), 'the form to render', 20_000);
         const report = await testDriver(panels, id).run({ op: 'probe' }, 20_000);
         assert.match(report.text, new RegExp(`rotate the keys \\(${mode}\\)`));
         await testDriver(panels, id).send({ op: 'click', target: 'accept' });
