@@ -18,9 +18,10 @@ describe('MCP session against @modelcontextprotocol/server-everything', function
     return { logger, s: testSession({ serverUrl: everything.url, tokens: new FixedToken('unused'), scope: 'api://srv/mcp:tools', logger, ...extra }) };
   };
 
-  it('connects, lists the tools and calls one', async () => {
+  it('connects (asked, it speaks only 2025-11-25: the published package is built on the v1 SDK), lists the tools and calls one', async () => {
     const { s } = session();
     const tools = await s.listTools();
+    assert.equal(s.connection?.protocolVersion, '2025-11-25');
     assert.ok(tools.some(t => t.name === 'echo'), tools.map(t => t.name).join(', '));
     const result = await s.callTool('echo', { message: 'hello' });
     assert.match(JSON.stringify(result.content), /hello/);
