@@ -15,6 +15,7 @@ async function until(done: () => boolean): Promise<void> {
   }
 }
 
+/** docs/security.md B13: the revision is negotiated, or pinned and refused with both sides named. */
 describe('both MCP generations against the world server in each of its modes', function () {
   this.timeout(30_000);
   let idp: Idp;
