@@ -27,6 +27,8 @@ const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const BLOCK = Number(process.env.BLOCK ?? 100);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 10);
 const WARMUP = Number(process.env.WARMUP ?? 50);
+/** New clients per contender for the cold start: connect and first call. */
+const COLD = Number(process.env.COLD ?? 15);
 const TARGET_RATIO = 1.05;
 const TOOL = 'get_date';
 /** The MCP revision both contenders speak to the (dual) world server. */
@@ -79,6 +81,8 @@ class RequestCounter {
 
 interface Contender {
   readonly label: string;
+  /** The tool list, as a client that offers tools to a model reads it before its first call. */
+  list(): Promise<unknown>;
   call(): Promise<CallToolResult>;
   close(): Promise<void>;
 }
@@ -98,7 +102,7 @@ async function productPath(world: World, tokens: TokenSource): Promise<Contender
     reconnect: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 }
   });
   await session.connect();
-  return { label: 'A McpSession+authFetch', call: () => session.callTool(TOOL, {}), close: () => session.close() };
+  return { label: 'A McpSession+authFetch', list: () => session.listTools(), call: () => session.callTool(TOOL, {}), close: () => session.close() };
 }
 
 async function bareSdk(world: World, token: string): Promise<Contender> {
@@ -107,6 +111,7 @@ async function bareSdk(world: World, token: string): Promise<Contender> {
   await client.connect(transport, { timeout: 5000 });
   return {
     label: 'B raw SDK, static bearer',
+    list: () => client.listTools(),
     call: () => client.callTool({ name: TOOL, arguments: {} }, { timeout: 10_000 }),
     close: () => client.close()
   };
@@ -325,6 +330,30 @@ async function main(): Promise<void> {
     }
     const measuredMs = performance.now() - started;
 
+    // Cold start: a new client connects (probe or initialize), lists the tools as a client that
+    // offers them to a model must, and makes its first call; A and B taking turns.
+    const cold = new Map<Contender, number[]>(contenders.map(c => [c, []]));
+    const makers = new Map<Contender, () => Promise<Contender>>([[a, () => productPath(world, tokens)], [b, NULL_TEST ? () => productPath(world, tokens) : () => bareSdk(world, signedIn.accessToken)]]);
+    for (let i = 0; i < COLD; i++) {
+      for (const c of i % 2 ? [...contenders].reverse() : contenders) {
+        const start = performance.now();
+        const fresh = await makers.get(c)!();
+        await fresh.list();
+        check(await fresh.call());
+        cold.get(c)!.push(performance.now() - start);
+        await fresh.close();
+      }
+    }
+    const mcpPerCold = async (c: Contender) => {
+      const before = counter.total(world.urls.mcp, '/mcp');
+      const fresh = await makers.get(c)!();
+      await fresh.list();
+      await fresh.call();
+      await fresh.close();
+      return counter.total(world.urls.mcp, '/mcp') - before;
+    };
+    const coldRequests = new Map<Contender, number>([[a, await mcpPerCold(a)], [b, await mcpPerCold(b)]]);
+
     // Heap: each client alone, CALLS sequential then CALLS concurrent, collected before and after.
     const heap = new Map<Contender, { before: number; after: number }>();
     for (const c of contenders) {
@@ -370,6 +399,9 @@ async function main(): Promise<void> {
     row('wrapper JS alone (stub fetch)', `${fmt(wrapper.wrappedUs)} µs`, `${fmt(wrapper.plainUs)} µs`, `+${fmt(wrapper.wrappedUs - wrapper.plainUs)} µs per call`);
     row('HTTP requests to /mcp per call', fmt(ta.mcpRequests / (2 * calls), 3), fmt(tb.mcpRequests / (2 * calls), 3), '');
     row(`heap, ${CALLS} seq + ${CALLS} conc (gc'd)`, heapOf(a), heapOf(b), `gc via ${how}`);
+    const coldMs = (c: Contender) => median(cold.get(c)!);
+    row('cold start to first result, median', `${fmt(coldMs(a))} ms`, `${fmt(coldMs(b))} ms`, ratio(coldMs(a), coldMs(b)));
+    row('cold start: HTTP requests to /mcp', String(coldRequests.get(a)), String(coldRequests.get(b)), 'connect, list, first call (+ close)');
     row('abort-listener warnings (undici)', String(warnings.count(a.label)), String(warnings.count(b.label)), 'transport signal, freed only by GC');
     console.log(`token source calls: ${tokenCallsAfterWarmup} through warm-up (connect + first call), ${tokens.calls - tokenCallsAfterWarmup} after it, ${tokens.refreshes} refreshes (target 0)`);
     console.log(`IdP requests: ${idpAfterSignIn} for sign-in (token endpoint ${tokenEndpointAfterSignIn}), ${idpAfterWarmup - idpAfterSignIn} during warm-up, ${idpDuringRun} after it (target 0); token endpoint in total ${counter.total(world.idp.url, '/token')}`);
