@@ -100,6 +100,13 @@ describe('diagnose', function () {
     assert.ok(codes(i).includes('token-expired'));
   });
 
+  it('names the MCP revision and transport of a working connection', async () => {
+    const i = { ...await input({ 'auth.scopes': [world.fullScope], 'auth.tenant': TENANT }, {}), connection: { ok: true, tools: 7, transport: 'streamable-http', protocol: '2026-07-28' } };
+    const connected = diagnose(i).find(f => f.code === 'connected');
+    assert.match(connected?.message ?? '', /MCP 2026-07-28 over streamable-http; the server offers 7 tools/);
+    assert.match(renderReport(i, diagnose(i)), /MCP 2026-07-28/);
+  });
+
   it('explains settings problems and missing configuration', () => {
     const r = settings({ serverUrl: 'http://evil.example/mcp' });
     const found = diagnose({ settings: r.settings, problems: r.problems, now: Date.now() });

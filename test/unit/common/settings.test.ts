@@ -78,7 +78,8 @@ describe('settings', () => {
       'auth.tenant': 'not a tenant',
       'auth.clientId': 'has space',
       'llm.provider': 'gemini',
-      'auth.providerId': 'has spaces'
+      'auth.providerId': 'has spaces',
+      'protocol.version': '2024-11-05'
     }));
     assert.equal(r.settings.chat.maxToolRounds, 8);
     assert.equal(r.settings.approval.timeoutSeconds, 300);
@@ -87,9 +88,10 @@ describe('settings', () => {
     assert.equal(r.settings.auth.clientId, '');
     assert.equal(r.settings.llm.provider, 'auto');
     assert.equal(r.settings.auth.providerId, 'microsoft');
+    assert.equal(r.settings.protocol.version, 'auto', 'a revision this client does not speak is not taken');
     assert.deepEqual(r.problems.map(p => p.key).sort(), [
       'secureMcp.approval.timeoutSeconds', 'secureMcp.auth.clientId', 'secureMcp.auth.providerId', 'secureMcp.auth.scopes',
-      'secureMcp.auth.tenant', 'secureMcp.chat.maxToolRounds', 'secureMcp.llm.provider'
+      'secureMcp.auth.tenant', 'secureMcp.chat.maxToolRounds', 'secureMcp.llm.provider', 'secureMcp.protocol.version'
     ]);
   });
 
