@@ -330,6 +330,10 @@ async function main(): Promise<void> {
     }
     const measuredMs = performance.now() - started;
 
+    // The steady-state counts end here: each cold start below is a new sign-in context of its own.
+    const tokenCallsInRun = tokens.calls - tokenCallsAfterWarmup;
+    const idpInRun = counter.total(world.idp.url) - idpAfterWarmup;
+
     // Cold start: a new client connects (probe or initialize), lists the tools as a client that
     // offers them to a model must, and makes its first call; A and B taking turns.
     const cold = new Map<Contender, number[]>(contenders.map(c => [c, []]));
@@ -364,7 +368,7 @@ async function main(): Promise<void> {
       gc();
       heap.set(c, { before, after: process.memoryUsage().heapUsed });
     }
-    const idpDuringRun = counter.total(world.idp.url) - idpAfterWarmup;
+    const idpDuringRun = idpInRun;
     const wrapper = await wrapperCost(world, 5000);
 
     const ta = tally.get(a)!;
@@ -403,10 +407,10 @@ async function main(): Promise<void> {
     row('cold start to first result, median', `${fmt(coldMs(a))} ms`, `${fmt(coldMs(b))} ms`, ratio(coldMs(a), coldMs(b)));
     row('cold start: HTTP requests to /mcp', String(coldRequests.get(a)), String(coldRequests.get(b)), 'connect, list, first call (+ close)');
     row('abort-listener warnings (undici)', String(warnings.count(a.label)), String(warnings.count(b.label)), 'transport signal, freed only by GC');
-    console.log(`token source calls: ${tokenCallsAfterWarmup} through warm-up (connect + first call), ${tokens.calls - tokenCallsAfterWarmup} after it, ${tokens.refreshes} refreshes (target 0)`);
+    console.log(`token source calls: ${tokenCallsAfterWarmup} through warm-up (connect + first call), ${tokenCallsInRun} in the measured run, ${tokens.refreshes} refreshes (target 0)`);
     console.log(`IdP requests: ${idpAfterSignIn} for sign-in (token endpoint ${tokenEndpointAfterSignIn}), ${idpAfterWarmup - idpAfterSignIn} during warm-up, ${idpDuringRun} after it (target 0); token endpoint in total ${counter.total(world.idp.url, '/token')}`);
     console.log(`MCP server JWKS fetches: ${jwksAfterWarmup} after warm-up, ${world.mcp.jwksFetches} at the end${world.mcp.jwksFetches === jwksAfterWarmup ? ' (unchanged)' : ' (CHANGED)'}; interleaved phase ${fmt(measuredMs / 1000)} s`);
-    const quiet = idpDuringRun === 0 && tokens.calls === tokenCallsAfterWarmup;
+    const quiet = idpDuringRun === 0 && tokenCallsInRun === 0;
     const verdict = (r: number) => `${fmt(r, 3)}× ${r <= TARGET_RATIO ? 'met' : 'NOT met'}`;
     console.log(`target: A/B ≤ ${TARGET_RATIO}× (paired wall) -> sequential ${verdict(paired('seq', r => r.totalMs))}, concurrent ${verdict(paired('conc', r => r.totalMs))}; no IdP/token-source contact after sign-in -> ${quiet ? 'met' : 'NOT met'}`);
   } finally {
