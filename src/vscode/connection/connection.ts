@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { AccessToken } from '../../common/auth/tokenSource';
 import type { AuthFetch } from '../../node/auth/authFetch';
 import { AuthRequiredError, ConfigurationError, InsufficientScopeError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
-import { mask, scoped, type Logger } from '../../common/log';
+import { mask, maskValue, scoped, type Logger } from '../../common/log';
 import { missingRequiredScopes, sessionScopes, type ReadSettingsResult, type Settings } from '../../common/settings';
 import { VsCodeTokenSource } from '../auth/vscodeTokenSource';
 import type { SettingsService } from '../settingsService';
@@ -215,7 +215,8 @@ export class ConnectionService implements vscode.Disposable {
       maxResultBytes: s.limits.maxResultBytes,
       maxListBytes: s.limits.maxListBytes,
       maxTools: s.limits.maxTools,
-      ...(this.deps.elicit ? { elicitation: (params, signal) => this.deps.elicit!({ serverUrl: s.serverUrl, serverLabel: serverUrl.host, params }, signal) } : {}),
+      // The form's message and schema, and a URL, are the server's words: masked like a result (A2).
+      ...(this.deps.elicit ? { elicitation: (params, signal) => this.deps.elicit!({ serverUrl: s.serverUrl, serverLabel: serverUrl.host, params: maskValue(params, fetch.redact) }, signal) } : {}),
       onToolsChanged: tools => {
         if (this.stateValue.kind === 'connected') {
           this.setState({ ...this.stateValue, tools: tools.length });
