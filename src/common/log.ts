@@ -62,6 +62,38 @@ export function masking(logger: Logger): Logger {
   };
 }
 
+// Deeper than any sensible result; beyond it the rest is masked as one JSON string, not walked.
+const MAX_MASKED_DEPTH = 64;
+
+/**
+ * A copy of a JSON value (a tool result, a progress notification, a tool definition) with
+ * every string in it, keys too, passed through `redact`. `redact` defaults to {@link mask};
+ * pass one that also knows the exact tokens sent.
+ */
+export function maskValue<T>(value: T, redact: (text: string) => string = mask): T {
+  return walk(value, redact, 0) as T;
+}
+
+function walk(value: unknown, redact: (text: string) => string, depth: number): unknown {
+  if (typeof value === 'string') {
+    return redact(value);
+  }
+  if (value === null || typeof value !== 'object') {
+    return value;
+  }
+  if (depth >= MAX_MASKED_DEPTH) {
+    return redact(JSON.stringify(value));
+  }
+  if (Array.isArray(value)) {
+    return value.map(v => walk(v, redact, depth + 1));
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[redact(k)] = walk(v, redact, depth + 1);
+  }
+  return out;
+}
+
 const MAX_MASKED_ERRORS = 16;
 
 /**

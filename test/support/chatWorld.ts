@@ -1,6 +1,6 @@
 import type { ApprovalDecision, ApprovalGate, PendingToolCall } from '../../src/common/approval/gate';
 import type { ToolServer } from '../../src/common/chat/toolCalls';
-import type { Logger } from '../../src/common/log';
+import { mask, type Logger } from '../../src/common/log';
 import type { McpSession } from '../../src/node/mcp/session';
 import type { Idp } from '../world';
 import { IdpTokens, testSession } from './session';
@@ -16,8 +16,9 @@ export function worldSession(idp: Idp, url: string, logger: Logger, maxResultByt
   });
 }
 
-export function worldServer(session: ToolServer['session'], url: string, name = 'world'): ToolServer {
-  return { name, session, context: { serverUrl: url, serverLabel: 'world server', account: { label: 'demo@contoso.test', tenantId: 't' } } };
+/** The world's tokens are JWTs, which the patterns of `mask` recognise without knowing them. */
+export function worldServer(session: ToolServer['session'], url: string, name = 'world', redact: ToolServer['redact'] = mask): ToolServer {
+  return { name, session, redact, context: { serverUrl: url, serverLabel: 'world server', account: { label: 'demo@contoso.test', tenantId: 't' } } };
 }
 
 /** Approves or declines per tool name, and records every call it was asked about. */

@@ -32,11 +32,20 @@ export interface TestSessionOptions extends Partial<Omit<McpSessionOptions, 'ser
 
 /** A real McpSession behind the real auth fetch, with timeouts short enough for tests. */
 export function testSession(options: TestSessionOptions): McpSession {
+  return testConnection(options).session;
+}
+
+/**
+ * The session, and the auth fetch's `redact` that knows the exact tokens it sent: what
+ * the product hands the chat turn with each server.
+ */
+export function testConnection(options: TestSessionOptions): { session: McpSession; redact: (text: string) => string } {
   const { serverUrl: url, tokens, scope, logger, ...rest } = options;
   const serverUrl = new URL(url);
-  return new McpSession({
+  const fetch = createAuthFetch({ serverUrl, tokens, scopes: [scope], allowedScopes: [scope], logger });
+  const session = new McpSession({
     serverUrl,
-    fetch: createAuthFetch({ serverUrl, tokens, scopes: [scope], allowedScopes: [scope], logger }),
+    fetch,
     logger,
     clientInfo: { name: 'secure-mcp-test', version: '0.0.0' },
     connectTimeoutMs: 5000,
@@ -46,4 +55,5 @@ export function testSession(options: TestSessionOptions): McpSession {
     reconnect: { attempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
     ...rest
   });
+  return { session, redact: fetch.redact };
 }

@@ -25,6 +25,11 @@ export interface ToolServer {
   /** Shown with every approval. */
   readonly context: CallContext;
   readonly session: ToolSession;
+  /**
+   * Masks credentials in the text this server chose: the auth fetch's `redact`, which
+   * knows the exact tokens it sent as well as the patterns; `mask` when there is none.
+   */
+  readonly redact: (text: string) => string;
 }
 
 /** Identifies one tool call in events; `args` are undefined when they could not be parsed. */

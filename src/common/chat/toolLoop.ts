@@ -4,6 +4,7 @@ import { LlmCancelledError } from '../llm/errors';
 import type { ChatModel, LlmResponse, LlmRetryInfo } from '../llm/types';
 import { scoped, type Logger } from '../log';
 import type { HistoryTurn, PastToolCall } from './history';
+import { maskedSession } from './masking';
 import { ToolCallRunner, type ToolCallEvent, type ToolCallSummary, type ToolServer } from './toolCalls';
 import type { NameCollision, ToolCatalog } from './tools';
 import { prepareTurn, type PreparedTurn } from './turn';
@@ -94,6 +95,8 @@ class ToolLoop {
   private readonly maxRounds: number;
   private readonly emit: (event: ToolLoopEvent) => void;
   private readonly calls: ToolCallRunner;
+  /** `options.servers`, each session masked: every text of theirs the turn sees has passed their redactor. */
+  private readonly servers: readonly ToolServer[];
   private text = '';
   private rounds = 0;
   private catalog: ToolCatalog | undefined;
@@ -110,8 +113,9 @@ class ToolLoop {
         this.log.error(`event handler failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     };
+    this.servers = o.servers.map(s => ({ ...s, session: maskedSession(s.session, s.redact) }));
     this.calls = new ToolCallRunner({
-      servers: o.servers,
+      servers: this.servers,
       gate: o.gate,
       ...(o.signal ? { signal: o.signal } : {}),
       validator: o.validator ?? new ArgumentValidator(),
@@ -127,7 +131,7 @@ class ToolLoop {
     const signal = this.o.signal;
     let prepared: PreparedTurn;
     try {
-      const listed = await Promise.all(this.o.servers.map(async s => ({ name: s.name, tools: await s.session.listTools(signal) })));
+      const listed = await Promise.all(this.servers.map(async s => ({ name: s.name, tools: await s.session.listTools(signal) })));
       prepared = prepareTurn(this.o.model, listed, this.o.prompt, this.o.history ?? [], this.o.maxHistoryChars);
     } catch (e) {
       return signal?.aborted ? this.finish('cancelled') : this.finish('error', { error: asError(e) });

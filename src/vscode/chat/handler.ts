@@ -10,7 +10,8 @@ import { chooseModel, type ChosenModel } from '../llm/models';
 
 import { PARTICIPANT_ID, type ParticipantDeps, type TurnMetadata } from './participant';
 import { capText, resultToText } from '../../common/chat/results';
-import type { ToolServer } from '../../common/chat/toolCalls';
+import { maskedSession } from '../../common/chat/masking';
+import type { ToolServer, ToolSession } from '../../common/chat/toolCalls';
 import { unusableReason } from '../../common/chat/tools';
 import type { Tool } from '../../node/mcp/session';
 import { pastToolCalls, runToolLoop, type ToolLoopEvent } from '../../common/chat/toolLoop';
@@ -36,7 +37,7 @@ export async function handleChatRequest(deps: ParticipantDeps, request: vscode.C
   try {
     if (request.command === 'tools') {
       stream.progress(vscode.l10n.t('Listing the tools of {0}…', current.settings.serverUrl));
-      renderTools(stream, await deps.connection.listTools(ac.signal));
+      renderTools(stream, await maskedConnection(deps).listTools(ac.signal));
       return { metadata: none };
     }
     validator ??= new ArgumentValidator();
@@ -52,6 +53,11 @@ export async function handleChatRequest(deps: ParticipantDeps, request: vscode.C
   } finally {
     cancel.dispose();
   }
+}
+
+/** For /tools and /call, which show the server's words without a tool loop: masked as a turn masks them. */
+function maskedConnection(deps: ParticipantDeps): ToolSession {
+  return maskedSession(deps.connection, deps.connection.redact);
 }
 
 /** Compiled schemas are reused across turns. */
@@ -101,10 +107,8 @@ async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chat
   const server: ToolServer = {
     name: serverName(s.serverUrl),
     context: await callContext(deps),
-    session: {
-      listTools: sig => deps.connection.listTools(sig),
-      callTool: (name, args, options) => deps.connection.callTool(name, args, options ?? {})
-    }
+    session: deps.connection,
+    redact: deps.connection.redact
   };
   // Model text is streamed line by line, each line made safe whole (a link split across deltas cannot slip through).
   let pending = '';
@@ -181,7 +185,8 @@ async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.
     return [];
   }
   const [, name, json = ''] = m;
-  const tools = await deps.connection.listTools(signal);
+  const session = maskedConnection(deps);
+  const tools = await session.listTools(signal);
   const tool = tools.find(t => t.name === name);
   if (!tool) {
     stream.markdown(safe(vscode.l10n.t('The server has no tool {0}. Its tools: {1}', inlineCode(name), tools.map(t => inlineCode(t.name)).join(', '))));
@@ -207,7 +212,7 @@ async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.
   stream.progress(callingLine(tool.name, context.serverLabel));
   const started = Date.now();
   try {
-    const result = await deps.connection.callTool(tool.name, check.args, {
+    const result = await session.callTool(tool.name, check.args, {
       signal,
       onProgress: p => stream.progress(progressLine(tool.name, p))
     });

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { DiagnoseInput } from '../../common/diagnose';
+import { maskedSession } from '../../common/chat/masking';
 import { scoped, type Logger } from '../../common/log';
 import { checkSecureUrl, isEntraProvider, missingRequiredScopes, sessionScopes } from '../../common/settings';
 import { withProgress, type CommandDeps, type CommandResult } from './command';
@@ -59,7 +60,8 @@ export async function setApiKey(deps: CommandDeps, arg: unknown): Promise<Comman
 
 export async function showTools(deps: CommandDeps): Promise<CommandResult> {
   const tools = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing the server\'s tools…') },
-    () => deps.connection.listTools());
+    // Titles and descriptions are the server's words, masked as the chat masks them (A2).
+    () => maskedSession(deps.connection, deps.connection.redact).listTools());
   const items = tools.map(t => ({
     label: t.title ?? t.name,
     description: t.name,

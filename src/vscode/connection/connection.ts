@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { AccessToken } from '../../common/auth/tokenSource';
 import type { AuthFetch } from '../../node/auth/authFetch';
 import { AuthRequiredError, ConfigurationError, InsufficientScopeError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
-import { scoped, type Logger } from '../../common/log';
+import { mask, maskValue, scoped, type Logger } from '../../common/log';
 import { missingRequiredScopes, sessionScopes, type ReadSettingsResult, type Settings } from '../../common/settings';
 import { VsCodeTokenSource } from '../auth/vscodeTokenSource';
 import type { SettingsService } from '../settingsService';
@@ -53,6 +53,13 @@ export class ConnectionService implements vscode.Disposable {
   private prompting: Thenable<unknown> | undefined;
 
   readonly onDidChangeState = this.emitter.event;
+
+  /**
+   * Masks credentials in text the server chose, before the chat passes it on: the exact
+   * tokens the current auth fetch sent as well as the patterns. One function for the
+   * service's life, so what is cached per redactor stays cached across turns.
+   */
+  readonly redact = (text: string): string => (this.authFetch?.redact ?? mask)(text);
 
   constructor(private readonly deps: ConnectionDeps) {
     this.log = scoped(deps.logger, 'connection');
@@ -208,7 +215,8 @@ export class ConnectionService implements vscode.Disposable {
       maxResultBytes: s.limits.maxResultBytes,
       maxListBytes: s.limits.maxListBytes,
       maxTools: s.limits.maxTools,
-      ...(this.deps.elicit ? { elicitation: (params, signal) => this.deps.elicit!({ serverUrl: s.serverUrl, serverLabel: serverUrl.host, params }, signal) } : {}),
+      // The form's message and schema, and a URL, are the server's words: masked like a result (A2).
+      ...(this.deps.elicit ? { elicitation: (params, signal) => this.deps.elicit!({ serverUrl: s.serverUrl, serverLabel: serverUrl.host, params: maskValue(params, fetch.redact) }, signal) } : {}),
       onToolsChanged: tools => {
         if (this.stateValue.kind === 'connected') {
           this.setState({ ...this.stateValue, tools: tools.length });

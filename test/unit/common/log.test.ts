@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mask, masking, scoped, type Logger } from '../../../src/common/log';
+import { mask, masking, maskValue, scoped, type Logger } from '../../../src/common/log';
 
 const CANARY_JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImNhbmFyeSJ9.eyJzdWIiOiJjYW5hcnkifQ.c2lnbmF0dXJlLWNhbmFyeQ';
 
@@ -42,5 +42,25 @@ describe('log masking', () => {
       assert.ok(l.startsWith('[auth] '), l);
       assert.ok(!l.includes('canary') && !l.includes(CANARY_JWT), l);
     }
+  });
+});
+
+describe('maskValue', () => {
+  it('masks every string of a JSON value, keys too, and leaves numbers, booleans and null alone (A2)', () => {
+    const value = { text: `seen ${CANARY_JWT} here`, [CANARY_JWT]: 1, list: [CANARY_JWT, 2, true, null], nested: { deeper: { v: `Bearer ${CANARY_JWT}` } } };
+    const masked = maskValue(value);
+    assert.ok(!JSON.stringify(masked).includes(CANARY_JWT), JSON.stringify(masked));
+    assert.deepEqual(masked, { text: 'seen ***jwt*** here', '***jwt***': 1, list: ['***jwt***', 2, true, null], nested: { deeper: { v: 'Bearer ***' } } });
+    assert.ok(JSON.stringify(value).includes(CANARY_JWT), 'the original is untouched');
+  });
+
+  it('masks a value nested deeper than it walks as one string, token gone all the same', () => {
+    let deep: unknown = { token: CANARY_JWT };
+    for (let i = 0; i < 200; i++) {
+      deep = [deep];
+    }
+    const masked = JSON.stringify(maskValue(deep));
+    assert.ok(!masked.includes(CANARY_JWT));
+    assert.match(masked, /\*\*\*jwt\*\*\*/);
   });
 });
