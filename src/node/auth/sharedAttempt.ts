@@ -1,3 +1,5 @@
+import { untilAborted } from '../../common/abort';
+
 export interface SharedAttemptOptions {
   /** How long a failed attempt's error is given to new callers instead of trying again. */
   readonly rememberFailureMs: number;
@@ -61,12 +63,11 @@ export class SharedAttempt<T> {
   private begin(start: (signal: AbortSignal) => Promise<T>): Attempt<T> {
     const controller = new AbortController();
     const deadline = setTimeout(() => controller.abort(this.options.timedOut()), this.options.deadlineMs);
-    // A source that ignores its signal (VS Code's getSession takes none) must not hold the callers.
-    const stopped = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true }));
     const attempt: Attempt<T> = {
       controller,
       waiters: 0,
-      result: Promise.race([new Promise<T>(resolve => resolve(start(controller.signal))), stopped])
+      // A source that ignores its signal must not hold the callers past the deadline.
+      result: untilAborted(new Promise<T>(resolve => resolve(start(controller.signal))), controller.signal)
         .then(
           value => { this.end(attempt); return value; },
           (e: unknown) => { throw this.fail(attempt, e); }
