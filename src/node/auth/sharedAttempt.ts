@@ -9,7 +9,6 @@ export interface SharedAttemptOptions {
   readonly timedOut: () => Error;
   /** What the callers get when the attempt itself throws. */
   readonly failure: (thrown: unknown) => Error;
-  readonly now?: () => number;
 }
 
 interface Attempt<T> {
@@ -27,11 +26,8 @@ interface Attempt<T> {
 export class SharedAttempt<T> {
   private running: Attempt<T> | undefined;
   private failed: { readonly error: Error; readonly until: number } | undefined;
-  private readonly now: () => number;
 
-  constructor(private readonly options: SharedAttemptOptions) {
-    this.now = options.now ?? Date.now;
-  }
+  constructor(private readonly options: SharedAttemptOptions) {}
 
   /** Whether an attempt is under way (its result may replace what the caller holds). */
   get busy(): boolean {
@@ -47,7 +43,7 @@ export class SharedAttempt<T> {
     if (signal?.aborted) {
       return Promise.reject(signal.reason as Error);
     }
-    if (this.failed && this.now() < this.failed.until) {
+    if (this.failed && Date.now() < this.failed.until) {
       return Promise.reject(this.failed.error);
     }
     this.failed = undefined;
@@ -89,7 +85,7 @@ export class SharedAttempt<T> {
     const error = signal.aborted ? signal.reason as Error : this.options.failure(thrown);
     if (this.running === attempt) {
       this.running = undefined;
-      this.failed = { error, until: this.now() + this.options.rememberFailureMs };
+      this.failed = { error, until: Date.now() + this.options.rememberFailureMs };
     }
     return error;
   }
