@@ -30,6 +30,15 @@ export class ServerUnreachableError extends SecureMcpError {
   override readonly name: string = 'ServerUnreachableError';
 }
 
+/**
+ * The identity provider could not give a token (it failed, refused the connection, or did
+ * not answer in time): the MCP server itself may be fine, so this is never reported as
+ * the server being unreachable.
+ */
+export class IdentityProviderError extends SecureMcpError {
+  override readonly name: string = 'IdentityProviderError';
+}
+
 /** The peer answered, but not in a way the protocol allows. */
 export class ProtocolError extends SecureMcpError {
   override readonly name: string = 'ProtocolError';

@@ -1,9 +1,10 @@
 import { setMaxListeners } from 'node:events';
-import { AuthRequiredError, InsufficientScopeError, ProtocolError } from '../../common/errors';
+import { AuthRequiredError, IdentityProviderError, InsufficientScopeError, ProtocolError, SecureMcpError } from '../../common/errors';
 import { mask, maskError, scoped, type Logger } from '../../common/log';
 import { bearerChallenge, type BearerChallenge } from '../../common/auth/challenge';
 import type { AccessToken, TokenSource } from '../../common/auth/tokenSource';
 import { scopeApi } from '../../common/settings';
+import { SharedAttempt } from './sharedAttempt';
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -46,6 +47,16 @@ export interface AuthFetchOptions {
    * for the configured scopes up front.
    */
   readonly anonymousUntilChallenged?: boolean;
+  /**
+   * How long one token request may take before the requests waiting for it fail, so a
+   * hung identity provider fails them as such, not at each call's own timeout.
+   */
+  readonly tokenDeadlineMs?: number;
+  /**
+   * How long a failed token request is remembered: requests in that window fail with the
+   * same error at once instead of asking the identity provider again.
+   */
+  readonly rememberTokenFailureMs?: number;
 }
 
 export interface AuthFetch extends FetchLike {
@@ -86,7 +97,14 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   // A step-up that needs the user: kept for the next interactive sign-in, not for silent requests.
   let signInExtra: string[] = [];
   let current: AccessToken | undefined;
-  let pending: Promise<AccessToken | undefined> | undefined;
+  const tokenDeadlineMs = options.tokenDeadlineMs ?? 30_000;
+  // F8: one token request per episode, shared by every request that needs it.
+  const tokenAttempt = new SharedAttempt<AccessToken | undefined>({
+    deadlineMs: tokenDeadlineMs,
+    rememberFailureMs: options.rememberTokenFailureMs ?? 3_000,
+    timedOut: () => new IdentityProviderError(`The identity provider did not answer within ${Math.ceil(tokenDeadlineMs / 1000)} s, so no token could be obtained. Try again in a moment.`),
+    failure: e => identityProviderFailure(e, redact)
+  });
   let challenge: BearerChallenge | undefined;
   // The user is asked once per failure, not once per request: reset when a request works again.
   let asked = false;
@@ -109,7 +127,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     }
   }
 
-  /** Concurrent callers share one token request; the provider is asked once per need. */
+  /** Concurrent callers share one token request; the provider is asked once per need (F8). */
   function acquire(rejected: string | undefined, signal: AbortSignal | undefined): Promise<AccessToken | undefined> {
     if (rejected !== undefined && (retired.has(rejected) || (current && current.token !== rejected))) {
       // Someone else already replaced the rejected token (and maybe saw the new one fail too).
@@ -118,7 +136,9 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     if (rejected === undefined && current && !isExpiring(current)) {
       return Promise.resolve(current);
     }
-    pending ??= options.tokens.getToken({ scopes, ...(rejected !== undefined ? { rejected } : {}), ...(signal ? { signal } : {}) })
+    // The source gets the attempt's signal, not this caller's: one caller giving up must not fail the others.
+    return tokenAttempt.run(attempt => options.tokens.getToken({ scopes, ...(rejected !== undefined ? { rejected } : {}), signal: attempt })
+      // Kept even when it comes late (past the deadline, or once nobody waits): it is still the provider's newest token.
       .then(t => {
         if (rejected !== undefined) {
           retired.add(rejected);
@@ -128,9 +148,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
         }
         current = t;
         return t;
-      })
-      .finally(() => { pending = undefined; });
-    return pending;
+      }), signal);
   }
 
   /** Sends to the server's origin, with the token, or with no credentials at all when there is none. */
@@ -192,7 +210,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     const requestInit = given;
 
     // Fast path without an extra await: the token is fresh.
-    let token = current && !isExpiring(current) && !pending ? current : await acquire(undefined, signal);
+    let token = current && !isExpiring(current) && !tokenAttempt.busy ? current : await acquire(undefined, signal);
     if (!token && options.anonymousUntilChallenged && !challenge) {
       const anonymous = await send(url, requestInit, undefined);
       if (anonymous.status !== 401) {
@@ -286,8 +304,32 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   Object.defineProperty(authFetch, 'currentScopes', { value: () => scopes });
   Object.defineProperty(authFetch, 'signInScopes', { value: () => [...new Set([...scopes, ...signInExtra])] });
   Object.defineProperty(authFetch, 'redact', { value: redact });
-  Object.defineProperty(authFetch, 'forgetToken', { value: () => { current = undefined; } });
+  // New sessions are a reason to ask the provider again now, even just after it failed.
+  Object.defineProperty(authFetch, 'forgetToken', { value: () => { current = undefined; tokenAttempt.forgetFailure(); } });
   return authFetch;
+}
+
+/**
+ * What the requests waiting for a token fail with when the source throws. A product error
+ * already names its cause (a refused authorization setup, say); anything else (a refused
+ * connection, a 503) is the identity provider's. The original is described, not linked as
+ * `cause`: a network error code down the chain would make the session retry, and finally
+ * report, the MCP server as unreachable.
+ */
+function identityProviderFailure(e: unknown, redact: (text: string) => string): Error {
+  if (e instanceof SecureMcpError) {
+    return e;
+  }
+  return new IdentityProviderError(redact(`The identity provider could not issue a token (${describeFailure(e)}). Try again in a moment.`));
+}
+
+/** An error's message with the system error code under it (ECONNREFUSED…), which the message of a failed fetch leaves out. */
+function describeFailure(e: unknown): string {
+  if (!(e instanceof Error)) {
+    return String(e);
+  }
+  const code = [e, e.cause].map(x => (x as { code?: unknown } | undefined)?.code).find(c => typeof c === 'string');
+  return code ? `${e.message}: ${code}` : e.message;
 }
 
 /** Treat a token within a minute of expiry as expired, so no request races its expiry. */

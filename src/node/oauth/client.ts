@@ -50,21 +50,22 @@ export class OAuthClient {
   /**
    * A current token for the server without any UI: the stored one, or a refreshed one.
    * `scopes` must all be covered by the grant; undefined when none fits or refresh fails.
+   * `signal` stops a refresh the caller no longer waits for.
    */
-  async getToken(serverUrl: URL, scopes: readonly string[] = [], rejected?: string): Promise<TokenRecord | undefined> {
+  async getToken(serverUrl: URL, scopes: readonly string[] = [], rejected?: string, signal?: AbortSignal): Promise<TokenRecord | undefined> {
     const found = await findGrant(this.ctx, serverUrl, scopes, rejected);
     if (!found) {
       return undefined;
     }
-    return found.usable ? found.record : this.refresh(serverUrl, found.record);
+    return found.usable ? found.record : this.refresh(serverUrl, found.record, signal);
   }
 
   /** Refreshes one grant through `auth()`; undefined when the user has to sign in again. */
-  async refresh(serverUrl: URL, record: TokenRecord): Promise<TokenRecord | undefined> {
+  async refresh(serverUrl: URL, record: TokenRecord, signal?: AbortSignal): Promise<TokenRecord | undefined> {
     if (!record.refreshToken) {
       return undefined;
     }
-    return refreshGrant(this.ctx, serverUrl, record, await this.discovery(serverUrl));
+    return refreshGrant(this.ctx, serverUrl, record, await this.discovery(serverUrl), signal);
   }
 
   /** Stored grants, for listing sessions. */
@@ -95,7 +96,7 @@ export class OAuthClient {
   tokenSource(serverUrl: URL, options: { interactive?: boolean; challenge?: () => BearerChallenge | undefined } = {}): TokenSource {
     return {
       getToken: async (request: TokenRequest): Promise<AccessToken | undefined> => {
-        let record = await this.getToken(serverUrl, request.scopes, request.rejected);
+        let record = await this.getToken(serverUrl, request.scopes, request.rejected, request.signal);
         if (record && record.accessToken === request.rejected) {
           record = undefined;
         }

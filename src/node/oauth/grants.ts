@@ -7,7 +7,8 @@ import { auth } from '@modelcontextprotocol/client';
 import type { OAuthTokens } from '@modelcontextprotocol/client';
 import { decodeClaims } from '../../common/auth/claims';
 import type { AccessToken } from '../../common/auth/tokenSource';
-import { AuthRequiredError } from '../../common/errors';
+import type { FetchLike } from '../auth/authFetch';
+import { AuthRequiredError, IdentityProviderError } from '../../common/errors';
 import type { TokenRecord } from '../../common/oauth/store';
 import { grantCovers } from '../../common/settings';
 import type { VerifiedDiscovery } from './discovery';
@@ -31,17 +32,27 @@ export async function findGrant(ctx: Pick<OAuthContext, 'store' | 'now'>, server
   return { record, usable: record.accessToken !== rejected && (record.expiresAt === undefined || record.expiresAt - ctx.now() > TOKEN_EARLY_MS) };
 }
 
-/** Refreshes one grant through `auth()`; undefined when the user has to sign in again. */
-export async function refreshGrant(ctx: OAuthContext, serverUrl: URL, record: TokenRecord, discovery: VerifiedDiscovery): Promise<TokenRecord | undefined> {
+/**
+ * Refreshes one grant through `auth()`; undefined when the user has to sign in again.
+ * `signal` aborts the token request (discovery is shared with other callers, so not it).
+ */
+export async function refreshGrant(ctx: OAuthContext, serverUrl: URL, record: TokenRecord, discovery: VerifiedDiscovery, signal?: AbortSignal): Promise<TokenRecord | undefined> {
   if (discovery.issuer !== record.issuer) {
     // The server moved to another authorization server; its refresh token must not follow (A9).
     ctx.log.warn(`${serverUrl.href} now uses ${discovery.issuer}, not ${record.issuer}; sign in again`);
     return undefined;
   }
   const flow = new FlowProvider(ctx, discovery, { mode: 'refresh', record });
+  const transport = new WatchedFetch(signal ? withSignal(ctx.endpointFetch, signal) : ctx.endpointFetch);
   try {
-    await auth(flow, { serverUrl, ...(record.scope ? { scope: record.scope } : {}), fetchFn: ctx.endpointFetch });
+    await auth(flow, { serverUrl, ...(record.scope ? { scope: record.scope } : {}), fetchFn: transport.fetch });
   } catch (e) {
+    // auth() answers a refresh that failed on the way (refused, aborted, a 5xx page) by
+    // starting a new authorization, which refresh mode refuses: that is the identity
+    // provider's failure, and must not cost the user the grant.
+    if (transport.failure !== undefined) {
+      throw transport.failure;
+    }
     if (e instanceof AuthRequiredError) {
       await ctx.store.deleteToken(record.server, record.issuer, record.scope);
       ctx.log.info(`refresh for ${serverUrl.href} not possible; sign-in needed`);
@@ -57,6 +68,31 @@ export async function refreshGrant(ctx: OAuthContext, serverUrl: URL, record: To
   await ctx.store.saveToken(next);
   ctx.log.info(`refreshed the token for ${serverUrl.href}`);
   return next;
+}
+
+/** A `fetch` that keeps the first failure under it: a thrown error, or a 5xx answer. */
+class WatchedFetch {
+  failure: unknown;
+  constructor(private readonly base: FetchLike) {}
+
+  readonly fetch: FetchLike = async (input, init) => {
+    try {
+      const response = await this.base(input, init);
+      if (response.status >= 500) {
+        const origin = new URL(input instanceof Request ? input.url : input.toString()).origin;
+        this.failure ??= new IdentityProviderError(`The identity provider at ${origin} is failing (HTTP ${response.status}).`);
+      }
+      return response;
+    } catch (e) {
+      this.failure ??= e;
+      throw e;
+    }
+  };
+}
+
+/** `fetch` whose requests also stop when `signal` aborts (`auth()` takes no signal of its own). */
+function withSignal(fetch: FetchLike, signal: AbortSignal): FetchLike {
+  return (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
 }
 
 /** The grant a token response makes; a refreshed one keeps its account and creation time. */

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { untilAborted } from '../../common/abort';
 import { expiresAtOf } from '../../common/auth/claims';
 import { signInFailure } from '../../common/auth/aadsts';
 import type { AccessToken, TokenRequest, TokenSource } from '../../common/auth/tokenSource';
@@ -60,8 +61,11 @@ export class VsCodeTokenSource implements TokenSource, vscode.Disposable {
     const scopes = this.withHints(request.scopes);
     let session: vscode.AuthenticationSession | undefined;
     try {
-      session = await vscode.authentication.getSession(this.request.providerId, scopes, { silent: true });
+      // getSession takes no signal: a caller that gives up stops waiting, the request goes on.
+      session = await untilAborted(vscode.authentication.getSession(this.request.providerId, scopes, { silent: true }), request.signal);
     } catch (e) {
+      // Given up, not failed: nothing to tell Diagnose.
+      request.signal?.throwIfAborted();
       this.lastFailure = signInFailure(this.request.providerId, e).message;
       this.log.warn(`silent sign-in with ${this.request.providerId} failed: ${this.lastFailure}`);
       return undefined;
