@@ -9,7 +9,7 @@ import {
   UnsupportedProtocolVersionError,
   type Client
 } from '@modelcontextprotocol/client';
-import { AuthRequiredError, CancelledError, InsufficientScopeError, ProtocolError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
+import { CancelledError, ProtocolError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
 import { maskError } from '../../common/log';
 import { PROTOCOL_VERSIONS, type ProtocolSetting } from '../../common/protocol';
 import { readAtMost } from '../http/body';
@@ -187,11 +187,10 @@ export function isSessionGone(e: unknown, client: Client): boolean {
 /** Network failures, closed connections and 5xx/429 answers are worth retrying; auth and protocol errors are not. */
 export function isTransient(thrown: unknown): boolean {
   const e = ownCause(thrown) ?? thrown;
-  if (e instanceof AuthRequiredError || e instanceof InsufficientScopeError || e instanceof ProtocolError || e instanceof CancelledError) {
-    return false;
-  }
-  if (e instanceof ServerUnreachableError) {
-    return true;
+  if (e instanceof SecureMcpError) {
+    // Our own verdicts: only "unreachable" is worth another attempt; sign-in, scope, protocol,
+    // cancel and identity-provider failures are not, whatever network error caused them.
+    return e instanceof ServerUnreachableError;
   }
   if (e instanceof SdkHttpError) {
     return e.status >= 500 || e.status === 429;
