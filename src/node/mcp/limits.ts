@@ -42,13 +42,17 @@ export function limitResponseBytes(base: FetchLike, limits: ResponseLimits): Fet
     if ((init?.method ?? 'GET').toUpperCase() !== 'POST') {
       return sse ? new Response(capEvents(response.body, limits.maxBytes), { status: response.status, statusText: response.statusText, headers: response.headers }) : response;
     }
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (!sse && declared <= Math.min(limits.maxBytes, limits.maxListBytes ?? limits.maxBytes)) {
+      // A declared length within either cap: fetch enforces it, nothing to count, and the
+      // request need not be read to know which cap applies.
+      return response;
+    }
     const request = requestOf(init?.body);
     const list = request.method !== undefined && LIST_METHODS.has(request.method) && limits.maxListBytes !== undefined;
     const maxBytes = list ? limits.maxListBytes! : limits.maxBytes;
     const tooLarge = (seen: number) => tooLargeError(request.id, maxBytes, seen, list ? 'secureMcp.limits.maxListBytes' : undefined);
-    const declared = Number(response.headers.get('content-length') ?? NaN);
     if (!sse && declared <= maxBytes) {
-      // A declared length within the cap: fetch enforces it, nothing to count.
       return response;
     }
     // An event stream has no length to correct; only a replaced JSON body needs new headers.

@@ -33,14 +33,12 @@ export class AnsweringTransport extends StreamableHTTPClientTransport {
       this.unanswered.add(r.id);
     }
     const ended = () => {
-      // An answer that came on this stream has been handed on within this turn of the event loop.
-      setTimeout(() => {
-        for (const r of requests) {
-          if (this.unanswered.delete(r.id)) {
-            this.onmessage?.({ jsonrpc: '2.0', id: r.id, error: { code: -32000, message: 'The connection to the MCP server closed before it answered.', data: { reason: STREAM_LOST } } });
-          }
+      // An answer that came on this stream has passed `onmessage` (and left `unanswered`) before the stream ends.
+      for (const r of requests) {
+        if (this.unanswered.delete(r.id)) {
+          this.onmessage?.({ jsonrpc: '2.0', id: r.id, error: { code: -32000, message: 'The connection to the MCP server closed before it answered.', data: { reason: STREAM_LOST } } });
         }
-      }, 0);
+      }
     };
     return super.send(message, { ...options, onRequestStreamEnd: () => { options?.onRequestStreamEnd?.(); ended(); } }).catch((e: unknown) => {
       // The request failed to send and fails with that error; nothing is left to answer.
