@@ -19,6 +19,7 @@ import { artifactBase, launchBrowser, saveFailureArtifacts, watchTestRun, workbe
  * @param {object} [options.settings]           user settings
  * @param {string[]} [options.serverArgs]       extra code-server arguments
  * @param {Record<string,string>} [options.env] environment of code-server and its extension host
+ * @param {string} [options.browserProxy]       an HTTP proxy for Chromium (all hosts but loopback)
  * @param {string} [options.extensionsDir]      reuse (e.g. with VSIXs installed)
  * @param {(extensionsDir: string) => Promise<void>|void} [options.prepareExtensions]
  * @param {number} [options.timeoutMs]          whole run, start to exit (default 180 s)
@@ -49,7 +50,7 @@ export async function runExtensionTests(options) {
       paths: options.paths
     });
     const serverReady = Date.now();
-    browser = await launchBrowser({ paths: options.paths });
+    browser = await launchBrowser({ paths: options.paths, ...(options.browserProxy ? { proxy: options.browserProxy } : {}) });
     page = await browser.browser.newPage();
     const run = await watchTestRun(page, { log, verbose: options.verbose });
     timer = setTimeout(() => run.fail(`timed out after ${timeoutMs / 1000} s`), timeoutMs - (Date.now() - started));

@@ -70,10 +70,14 @@ export function workbenchUrl(server, options = {}) {
   return url.toString();
 }
 
-/** Headless Chromium (Debian's) through playwright-core. */
-export async function launchBrowser({ headless = true, paths } = {}) {
+/**
+ * Headless Chromium (Debian's) through playwright-core. `proxy`: an HTTP proxy for every
+ * host but loopback (the Entra emulator's), whose test CA the pages then trust.
+ */
+export async function launchBrowser({ headless = true, paths, proxy } = {}) {
   const p = paths ?? await provision();
-  const browser = await chromium.launch({ executablePath: p.chromium, headless, args: CHROMIUM_ARGS });
+  const args = proxy ? [...CHROMIUM_ARGS, `--proxy-server=${proxy}`, '--ignore-certificate-errors'] : CHROMIUM_ARGS;
+  const browser = await chromium.launch({ executablePath: p.chromium, headless, args });
   const pid = browser.process?.()?.pid;
   const killNow = () => {
     if (pid) {
