@@ -82,6 +82,7 @@ suite('protocols (the world MCP server in each mode)', function () {
         const stop = new AbortController();
         const slow = a.connection.callTool('slow_task', { seconds: 100 }, { signal: stop.signal, onProgress: () => stop.abort() });
         await assert.rejects(slow, (e: unknown) => e instanceof a.errors.CancelledError);
+        assert.equal(a.connection.state.kind, 'connected', 'a call the user stopped leaves the connection as it was');
         await waitFor(() => server.calls.at(-1)?.outcome === 'cancelled' ? true : undefined, 'the server to see the cancel');
       } finally {
         await vscode.commands.executeCommand('workbench.action.closeAllEditors');

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { AccessToken } from '../../common/auth/tokenSource';
 import type { AuthFetch } from '../../node/auth/authFetch';
-import { AuthRequiredError, ConfigurationError, InsufficientScopeError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
+import { AuthRequiredError, CancelledError, ConfigurationError, InsufficientScopeError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
 import { mask, maskValue, scoped, type Logger } from '../../common/log';
 import { missingRequiredScopes, sessionScopes, type ReadSettingsResult, type Settings } from '../../common/settings';
 import { VsCodeTokenSource } from '../auth/vscodeTokenSource';
@@ -236,8 +236,8 @@ export class ConnectionService implements vscode.Disposable {
     const server = this.settings.serverUrl;
     if (e instanceof AuthRequiredError) {
       this.setState({ kind: 'signedOut', server, reason: e.message });
-    } else if (e instanceof InsufficientScopeError && this.stateValue.kind === 'connected') {
-      // One tool needs more consent; the connection and the other tools still work.
+    } else if ((e instanceof InsufficientScopeError && this.stateValue.kind === 'connected') || e instanceof CancelledError) {
+      // One tool needs more consent, or the user stopped a call: the connection and the other tools still work.
     } else if (e instanceof InsufficientScopeError || e instanceof ServerUnreachableError || e instanceof SecureMcpError) {
       this.setState({ kind: 'error', server, message: e.message });
     } else {
