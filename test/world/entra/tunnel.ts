@@ -64,26 +64,30 @@ export async function requestViaProxy(options: TunnelRequest): Promise<TunnelRes
   const body = options.form ? new URLSearchParams(options.form as Record<string, string>).toString() : undefined;
   const headers: Record<string, string> = { host: url.host, ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...options.headers };
   return new Promise((resolve, reject) => {
+    // One deadline for the whole exchange: a server that never answers is what `hang` faults test.
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`request timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
     const req = http.request({
       method: options.method ?? (body !== undefined ? 'POST' : 'GET'),
       path: `${url.pathname}${url.search}`,
       headers,
-      createConnection: () => socket,
-      timeout: timeoutMs
+      createConnection: () => socket
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
+        clearTimeout(timer);
         socket.destroy();
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
       });
       res.on('error', reject);
     });
-    req.on('timeout', () => {
-      req.destroy(new Error('request timed out'));
-      socket.destroy();
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
     });
-    req.on('error', reject);
     req.end(body);
   });
 }
