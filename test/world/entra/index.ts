@@ -61,7 +61,7 @@ export interface RunningEntraEmulator {
   expireRefreshTokens(): void;
   revokeRefreshTokens(): void;
   mintAccessToken(overrides?: Record<string, unknown>): Promise<string>;
-  /** The code-server / Chromium settings this emulator needs (docs/entra-emulator.md). */
+  /** The code-server / Chromium settings this emulator needs (the proxy mechanism of the shared entra-emulator notes). */
   clientSettings: {
     /** code-server user settings. */
     settings: { 'http.proxy': string };
