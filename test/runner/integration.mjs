@@ -3,19 +3,23 @@
 //             with the test helper extension installed next to it
 //   packaged  Secure MCP installed from out/secure-mcp.vsix (`npm run package`); the
 //             development extension is the test helper, so only the VSIX is tested
+//   entra     the repository build signing in through VS Code's built-in `microsoft`
+//             provider, against the Entra emulator (test/world/entra): code-server's
+//             http.proxy and Chromium's proxy point at the emulator's CONNECT proxy, and
+//             SSL_CERT_FILE adds the per-run test CA
 // VS Code is code-server 4.139 in headless Chromium (see /docs/testing.md). With
 // VSCODE_DESKTOP_PATH set to a desktop VS Code executable, the dev suite runs there
 // through @vscode/test-electron instead.
 //
-// Environment: SECURE_MCP_TEST_GREP (mocha grep), SECURE_MCP_TEST_SUITES=dev,packaged,
+// Environment: SECURE_MCP_TEST_GREP (mocha grep), SECURE_MCP_TEST_SUITES=dev,packaged,entra,
 // SECURE_MCP_TEST_VERBOSE=1 (echo code-server's output and workbench noise),
 // SECURE_MCP_TEST_TIMESTAMPS=1, SECURE_MCP_TEST_RUN_TIMEOUT_MS (per suite, default 420000),
 // VSCODE_DESKTOP_PATH.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { installUnpacked, installVsix, runExtensionTests, tempDir } from './codeServer.mjs';
+import { freePort, installUnpacked, installVsix, runExtensionTests, tempDir } from './codeServer.mjs';
 import { provision, repoRoot } from './provision.mjs';
 
 const started = Date.now();
@@ -23,7 +27,7 @@ const outDir = path.join(repoRoot, 'out', 'test');
 const testsOut = path.join(outDir, 'integration');
 const helperOut = path.join(outDir, 'helper-extension');
 const helperSrc = path.join(repoRoot, 'test', 'integration', 'helper-extension');
-const suites = (process.env.SECURE_MCP_TEST_SUITES || 'dev,packaged').split(',').map(s => s.trim()).filter(Boolean);
+const suites = (process.env.SECURE_MCP_TEST_SUITES || 'dev,packaged,entra').split(',').map(s => s.trim()).filter(Boolean);
 const runTimeoutMs = Number(process.env.SECURE_MCP_TEST_RUN_TIMEOUT_MS) || 420_000; // the dev suite takes ~140 s on a busy 2-core machine
 const timings = [];
 const summary = [];
@@ -74,10 +78,13 @@ async function bundleTests() {
     path.join(integrationDir, 'index.ts'),
     ...filesUnder(integrationDir, n => n.endsWith('.test.ts')).filter(f => path.dirname(f) === integrationDir)
   ];
+  const entraDir = path.join(integrationDir, 'entra');
+  const entraEntries = [path.join(entraDir, 'index.ts'), ...filesUnder(entraDir, n => n.endsWith('.test.ts'))];
   const packagedDir = path.join(integrationDir, 'packaged');
   const packagedEntries = [path.join(packagedDir, 'index.ts'), ...filesUnder(packagedDir, n => n.endsWith('.test.ts'))];
   await Promise.all([
     esbuild.build({ ...common, entryPoints: devEntries, outdir: testsOut }),
+    esbuild.build({ ...common, entryPoints: entraEntries, outdir: path.join(testsOut, 'entra') }),
     // Under the helper's folder, so `require('vscode')` there resolves to the helper's API.
     esbuild.build({ ...common, entryPoints: packagedEntries, outdir: path.join(helperOut, 'packaged') }),
     esbuild.build({ ...common, entryPoints: [path.join(helperSrc, 'src', 'extension.ts')], outdir: path.join(helperOut, 'dist'), sourcemap: true })
@@ -184,6 +191,39 @@ async function runDevSuite(paths, workspace) {
   summary.push({ ...seen, ...result, host: 'code-server' });
 }
 
+/**
+ * The per-run test CA is made here, before code-server starts with its bundle in
+ * SSL_CERT_FILE; the emulator itself starts in the extension host (the tests drive it), on
+ * the proxy port chosen here, which code-server's http.proxy and Chromium already name.
+ */
+async function runEntraSuite(paths, workspace) {
+  const { seen, log } = recorder('entra');
+  const ca = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/world/entra/ca-cli.ts')], { cwd: repoRoot, encoding: 'utf8' }));
+  try {
+    const proxyPort = await freePort();
+    const proxy = `http://127.0.0.1:${proxyPort}`;
+    const result = await runExtensionTests({
+      name: 'entra',
+      paths,
+      folder: workspace,
+      extensionDevelopmentPath: repoRoot,
+      extensionTestsPath: path.join(testsOut, 'entra', 'index.js'),
+      extensionEnvironment: { ...passedThrough(), SECURE_MCP_TEST_SUITE: 'entra', SECURE_MCP_TEST_UI: 'playwright', SECURE_MCP_TEST_ENTRA: JSON.stringify({ caDir: ca.dir, proxyPort }) },
+      settings: { 'http.proxy': proxy },
+      env: { SSL_CERT_FILE: ca.caBundleFile },
+      serverArgs: ['--link-protection-trusted-domains', 'https://login.microsoftonline.com'],
+      browserProxy: proxy,
+      prepareExtensions: dir => installUnpacked(helperOut, dir, { include: ['package.json', 'dist'] }),
+      verbose: Boolean(process.env.SECURE_MCP_TEST_VERBOSE),
+      timeoutMs: runTimeoutMs,
+      log
+    });
+    summary.push({ ...seen, ...result, host: 'code-server' });
+  } finally {
+    fs.rmSync(ca.dir, { recursive: true, force: true });
+  }
+}
+
 async function runPackagedSuite(paths, workspace, extensionsDir) {
   const { seen, log } = recorder('packaged');
   const result = await runExtensionTests({
@@ -222,6 +262,9 @@ async function main() {
     }
     if (packagedExtensions) {
       await step('suite packaged (extension from the VSIX)', () => runPackagedSuite(paths, workspace, packagedExtensions));
+    }
+    if (suites.includes('entra')) {
+      await step('suite entra (the built-in microsoft provider against the Entra emulator)', () => runEntraSuite(paths, workspace));
     }
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });

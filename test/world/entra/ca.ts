@@ -88,3 +88,14 @@ export async function createTestCa(options: TestCaOptions = {}): Promise<TestCa>
     throw err;
   }
 }
+
+/**
+ * A CA made earlier by `createTestCa` (by the test runner, before code-server starts with
+ * its bundle in `SSL_CERT_FILE`), for an emulator started later in another process. The
+ * caller who made it disposes of it; `dispose()` here does nothing.
+ */
+export async function loadTestCa(dir: string, hosts: readonly string[] = DEFAULT_LEAF_HOSTS): Promise<TestCa> {
+  const file = (name: string) => path.join(dir, name);
+  const [caPem, certPem, keyPem] = await Promise.all(['ca.crt', 'leaf.crt', 'leaf.key'].map((n) => fs.readFile(file(n), 'utf8')));
+  return { dir, caPem: caPem!, certPem: certPem!, keyPem: keyPem!, caFile: file('ca.crt'), caBundleFile: file('ca-bundle.crt'), hosts, dispose: async () => undefined };
+}

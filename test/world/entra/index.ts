@@ -3,7 +3,7 @@
  * and everything a client (code-server, Chromium, a test) or the MCP server needs to use them.
  * The mechanism (proxy, CA bundle, flags) is described in the shared notes, entra-emulator.md.
  */
-import { createTestCa, type TestCa } from './ca';
+import { createTestCa, loadTestCa, type TestCa } from './ca';
 import { LOGIN_ORIGIN, VSCODE_CLIENT_ID, type EntraEmulatorOptions, type EntraUser } from './config';
 import { createEntraEmulator, type EntraEmulator } from './emulator';
 import type { FaultQueue } from './faults';
@@ -21,6 +21,8 @@ export { requestViaProxy, ProxyRefused, type TunnelResponse } from './tunnel';
 export interface StartEntraEmulatorOptions extends EntraEmulatorOptions {
   /** Port of the CONNECT proxy; 0 (default) = ephemeral. */
   proxyPort?: number;
+  /** A CA made before (its bundle already in a client's `SSL_CERT_FILE`); default: a new one for this run. */
+  caDir?: string;
 }
 
 export interface RunningEntraEmulator {
@@ -76,7 +78,7 @@ export interface RunningEntraEmulator {
 }
 
 export async function startEntraEmulator(options: StartEntraEmulatorOptions = {}): Promise<RunningEntraEmulator> {
-  const ca: TestCa = await createTestCa();
+  const ca: TestCa = options.caDir ? await loadTestCa(options.caDir) : await createTestCa();
   let emulator: EntraEmulator | undefined;
   let proxy: ConnectProxy | undefined;
   try {

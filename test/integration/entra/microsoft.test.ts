@@ -1,0 +1,72 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { decodeClaims } from '../../../src/common/auth/claims';
+import type { CommandResult } from '../../../src/vscode/commands/command';
+import { startSecureMcpServer, type SecureMcpServer } from '../../world';
+import { startEntraEmulator, VSCODE_CLIENT_ID, type RunningEntraEmulator } from '../../world/entra';
+import { api, requestUi, setSettings, waitFor } from '../util';
+
+/**
+ * The headline path for real: VS Code's built-in `microsoft` provider (msal-node in the
+ * code-server extension host) gets a delegated token from the Entra emulator, reached through
+ * the emulator's CONNECT proxy (code-server's http.proxy) with the per-run test CA
+ * (SSL_CERT_FILE); Chromium opens /authorize through the same proxy. The runner made the CA
+ * and chose the proxy port (SECURE_MCP_TEST_ENTRA); the emulator runs here, in this process.
+ */
+suite('the built-in microsoft provider against the Entra emulator', function () {
+  this.timeout(180_000);
+  let emu: RunningEntraEmulator;
+  let mcp: SecureMcpServer;
+  let restore: () => Promise<void>;
+  const run = (id: string) => Promise.resolve(vscode.commands.executeCommand<CommandResult>(id));
+  const providerScopes = () => [emu.scope, `VSCODE_TENANT:${emu.tenantId}`];
+
+  suiteSetup(async () => {
+    const { caDir, proxyPort } = JSON.parse(process.env.SECURE_MCP_TEST_ENTRA ?? '{}') as { caDir?: string; proxyPort?: number };
+    assert.ok(caDir && proxyPort, 'the runner passes the test CA and the proxy port (SECURE_MCP_TEST_ENTRA)');
+    emu = await startEntraEmulator({ caDir, proxyPort });
+    mcp = await startSecureMcpServer({ entraTenantId: emu.tenantId, entraClientId: emu.apiClientId, jwksUri: emu.jwksUri, requiredScope: 'mcp:tools' });
+    restore = await setSettings([
+      ['secureMcp.serverUrl', mcp.url],
+      ['secureMcp.auth.providerId', 'microsoft'],
+      ['secureMcp.auth.scopes', [emu.scope]],
+      ['secureMcp.auth.tenant', emu.tenantId]
+    ]);
+    const a = await api();
+    await waitFor(() => a.settings.current.settings.serverUrl === mcp.url, 'the server URL setting');
+  });
+
+  suiteTeardown(async () => {
+    await restore?.();
+    await mcp?.close();
+    await emu?.close();
+  });
+
+  test('Accounts menu → Microsoft sign-in at the emulator → a delegated token for the API → a tool call with it', async () => {
+    // Smoke-test mode refuses the consent dialog; the Accounts-menu entry is how a user grants it without one.
+    await vscode.authentication.getSession('microsoft', providerScopes(), {});
+    requestUi({ op: 'accountsMenu', label: 'Sign in with Microsoft' });
+    const session = await waitFor(() => vscode.authentication.getSession('microsoft', providerScopes(), { silent: true }), 'a session from the microsoft provider', 120_000);
+    assert.equal(session.account.label, emu.user.preferredUsername);
+
+    const claims = decodeClaims(session.accessToken) ?? {};
+    assert.equal(claims.aud, emu.apiClientId, 'aud is the API');
+    assert.equal(claims.tid, emu.tenantId);
+    assert.equal(claims.azp, VSCODE_CLIENT_ID, 'VS Code\'s own client asked for it');
+    assert.ok(String(claims.scp).split(' ').includes('mcp:tools'), `scp ${String(claims.scp)}`);
+
+    const [authorize] = emu.log.of('authorize');
+    assert.ok(authorize, 'the browser reached the emulator\'s /authorize through the proxy');
+    assert.ok(authorize.path.startsWith(`/${emu.tenantId}/`), `tenant in the authority: ${authorize.path}`);
+    assert.equal(authorize.query.client_id, VSCODE_CLIENT_ID);
+    assert.deepEqual(emu.log.withParam('resource'), [], 'no resource parameter was ever sent to Entra');
+
+    const signedIn = await run('secureMcp.signIn');
+    assert.equal(signedIn.done, true, signedIn.message);
+    const a = await api();
+    const result = await a.connection.callTool('get_date', {});
+    assert.equal(result.isError ?? false, false);
+    assert.equal(mcp.calls.at(-1)?.oid, emu.user.oid, 'the server saw the signed-in user');
+    assert.equal(a.connection.state.kind, 'connected');
+  });
+});
