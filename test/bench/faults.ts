@@ -7,6 +7,7 @@
 // per refresh episode.
 //   npx tsx test/bench/faults.ts
 //   SCENARIOS=restart,idp,resets WIRES=2025-11-25,2026-07-28 CALLS=1000 RESET_RATE=0.01 SEED=14 npx tsx test/bench/faults.ts
+//   SELF_TEST=resend SCENARIOS=resets npx tsx test/bench/faults.ts   (a client that re-sends: must be NOT met)
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -41,6 +42,12 @@ const RESET_CALLS = Number(process.env.CALLS ?? 1000);
 const RESET_RATE = Number(process.env.RESET_RATE ?? 0.01);
 const SEED = Number(process.env.SEED ?? 14);
 const RESET_CONCURRENCY = Number(process.env.CONCURRENCY ?? 1);
+/**
+ * SELF_TEST=resend puts a wrong client under the product's auth fetch, one that sends a
+ * request again after a network error, to show that the suite sees it (duplicated, re-sent,
+ * NOT met, exit 1).
+ */
+const SELF_TEST_RESEND = process.env.SELF_TEST === 'resend';
 
 // ---------------------------------------------------------------------------------------
 // Calls and what became of them
@@ -96,23 +103,34 @@ function markerOf(args: Record<string, unknown> | undefined): string | undefined
 class WireLog {
   readonly sends = new Map<string, number[]>();
   readonly fetch: FetchLike = (input, init) => {
-    const body = init?.body;
-    if (typeof body === 'string' && body.includes('tools/call')) {
-      try {
-        const parsed = JSON.parse(body) as unknown;
-        for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
-          const msg = m as { method?: string; params?: { arguments?: Record<string, unknown> } };
-          const marker = msg.method === 'tools/call' ? markerOf(msg.params?.arguments) : undefined;
-          if (marker !== undefined) {
-            this.sends.set(marker, [...this.sends.get(marker) ?? [], Date.now()]);
-          }
-        }
-      } catch {
-        // not JSON: not a call
-      }
+    this.note(init?.body);
+    if (SELF_TEST_RESEND) {
+      // A deliberately wrong client for the self-test: sends once more whatever failed on the network.
+      return fetch(input, init).catch(() => {
+        this.note(init?.body);
+        return fetch(input, init);
+      });
     }
     return fetch(input, init);
   };
+
+  private note(body: unknown): void {
+    if (typeof body !== 'string' || !body.includes('tools/call')) {
+      return;
+    }
+    try {
+      const parsed = JSON.parse(body) as unknown;
+      for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
+        const msg = m as { method?: string; params?: { arguments?: Record<string, unknown> } };
+        const marker = msg.method === 'tools/call' ? markerOf(msg.params?.arguments) : undefined;
+        if (marker !== undefined) {
+          this.sends.set(marker, [...this.sends.get(marker) ?? [], Date.now()]);
+        }
+      }
+    } catch {
+      // not JSON: not a call
+    }
+  }
 }
 
 /** Handler runs per marker, from the call logs of every server instance involved. */
@@ -609,6 +627,9 @@ async function main(): Promise<number> {
     }
   } finally {
     await idp.close();
+  }
+  if (SELF_TEST_RESEND) {
+    console.log('SELF-TEST: a wrong client that re-sends after network errors sits under the auth fetch; rows must be NOT met');
   }
   console.log(`secure-mcp fault suite: node ${process.version}, product default timeouts (call 60 s), hung = unsettled after ${HANG_MS / 1000} s, clean = typed error within ${CLEAN_MS / 1000} s of the fault`);
   printTable(rows);
