@@ -180,8 +180,9 @@ const FORWARDED = ['code', 'state', 'client_info', 'session_state', 'error', 'er
  * `https://vscode.dev/redirect`: sends the response on to the URL named by `state`, as it came.
  * It repairs nothing: a `state` whose callback was mangled on the way in stays mangled.
  */
-export function redirectStandIn(ex: Exchange): void {
-  const target = param(ex, 'state');
+export function redirectStandIn(ex: Exchange, mode: 'faithful' | 'repairing' = 'faithful'): void {
+  const state = param(ex, 'state');
+  const target = mode === 'repairing' && state ? repairedCallback(state) : state;
   let url: URL | undefined;
   try {
     url = target ? new URL(target) : undefined;
@@ -193,10 +194,33 @@ export function redirectStandIn(ex: Exchange): void {
     return;
   }
   for (const name of FORWARDED) {
-    const value = param(ex, name);
+    const value = name === 'state' ? target : param(ex, name);
     if (value !== undefined) {
       url.searchParams.append(name, value);
     }
   }
   redirect(ex, url.toString());
+}
+
+/**
+ * What a redirect page that knows code-server would have to do with the `state` code-server
+ * mangled on the way to /authorize (the callback's `?` double-encoded, its own parameters
+ * split off into separate /authorize parameters that Entra does not echo): decode the `?`
+ * and put back the scheme and authority of VS Code's Microsoft authentication extension.
+ * Used only to show that everything after this one hop works; whether the real
+ * vscode.dev/redirect can do it is what the faithful mode measures.
+ */
+function repairedCallback(state: string): string {
+  const decoded = state.replace(/%3F/i, '?');
+  const url = URL.canParse(decoded) ? new URL(decoded) : undefined;
+  if (!url) {
+    return state;
+  }
+  if (!url.searchParams.has('vscode-scheme')) {
+    url.searchParams.set('vscode-scheme', 'code-oss');
+  }
+  if (!url.searchParams.has('vscode-authority')) {
+    url.searchParams.set('vscode-authority', 'vscode.microsoft-authentication');
+  }
+  return url.toString();
 }

@@ -64,6 +64,11 @@ export interface EntraEmulatorOptions {
    * redirects back with AADSTS65001; `page` shows a consent page whose Accept button grants it.
    */
   consentPrompt?: 'error' | 'page';
+  /**
+   * The vscode.dev/redirect stand-in: `faithful` (default) forwards `state` as it came;
+   * `repairing` undoes code-server's mangling of the callback URL (see authorize.ts).
+   */
+  redirectStandIn?: 'faithful' | 'repairing';
 }
 
 export const DEFAULT_USERS: readonly EntraUser[] = [
@@ -102,6 +107,7 @@ export interface EntraConfig {
   deviceCodeIntervalSeconds: number;
   deviceCodeLifetimeSeconds: number;
   consentPrompt: 'error' | 'page';
+  redirectStandIn: 'faithful' | 'repairing';
 }
 
 export function resolveConfig(options: EntraEmulatorOptions): EntraConfig {
@@ -127,6 +133,7 @@ export function resolveConfig(options: EntraEmulatorOptions): EntraConfig {
     refreshTokenLifetimeSeconds: positive('refreshTokenLifetimeSeconds', options.refreshTokenLifetimeSeconds ?? 90 * 24 * 3600),
     deviceCodeIntervalSeconds: positive('deviceCodeIntervalSeconds', options.deviceCodeIntervalSeconds ?? 5),
     deviceCodeLifetimeSeconds: positive('deviceCodeLifetimeSeconds', options.deviceCodeLifetimeSeconds ?? 900),
-    consentPrompt: options.consentPrompt ?? 'error'
+    consentPrompt: options.consentPrompt ?? 'error',
+    redirectStandIn: options.redirectStandIn ?? 'faithful'
   };
 }

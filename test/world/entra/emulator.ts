@@ -159,7 +159,7 @@ export async function createEntraEmulator(options: EntraEmulatorOptions & { tls:
         authorize.consent(ex);
         return;
       case 'redirect':
-        redirectStandIn(ex);
+        redirectStandIn(ex, config.redirectStandIn);
         return;
       case 'token':
         await tokens.token(ex, tenant);
