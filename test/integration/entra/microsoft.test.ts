@@ -26,7 +26,9 @@ suite('the built-in microsoft provider against the Entra emulator', function () 
     assert.ok(caDir && proxyPort, 'the runner passes the test CA and the proxy port (SECURE_MCP_TEST_ENTRA)');
     // The one hop a real vscode.dev/redirect would have to get right for code-server is repaired here;
     // docs/entra.md#code-server-sign-in says what the faithful stand-in shows.
-    emu = await startEntraEmulator({ caDir, proxyPort, redirectStandIn: 'repairing' });
+    // Lifetimes under VS Code's five-minute margin: every silent request refreshes, so the
+    // hourly refresh path where other clients lose their scopes runs in seconds.
+    emu = await startEntraEmulator({ caDir, proxyPort, redirectStandIn: 'repairing', accessTokenLifetimeSeconds: 240 });
     mcp = await startSecureMcpServer({ entraTenantId: emu.tenantId, entraClientId: emu.apiClientId, jwksUri: emu.jwksUri, requiredScope: 'mcp:tools' });
     restore = await setSettings([
       ['secureMcp.serverUrl', mcp.url],
@@ -91,5 +93,39 @@ suite('the built-in microsoft provider against the Entra emulator', function () 
     assert.equal(result.isError ?? false, false);
     assert.equal(mcp.calls.at(-1)?.oid, emu.user.oid, 'the server saw the signed-in user');
     assert.equal(a.connection.state.kind, 'connected');
+  });
+
+  test('the hourly path in seconds: silent refresh asks for the same scopes, calls keep working, no prompt', async () => {
+    const a = await api();
+    const authorizes = emu.log.of('authorize').length;
+    const refreshesBefore = emu.log.of('token', 'refresh_token').length;
+    const first = (await vscode.authentication.getSession('microsoft', providerScopes(), { silent: true }))?.accessToken;
+    const second = (await vscode.authentication.getSession('microsoft', providerScopes(), { silent: true }))?.accessToken;
+    assert.ok(first && second);
+    const refreshes = emu.log.of('token', 'refresh_token').slice(refreshesBefore);
+    assert.ok(refreshes.length >= 1, 'the provider refreshed silently');
+    for (const r of refreshes) {
+      assert.ok((r.form.scope ?? '').split(' ').includes(emu.scope), `refresh asked for ${r.form.scope}`);
+      assert.equal(r.status, 200);
+    }
+    // The server forgets the token in hand: the product asks the provider again, silently.
+    mcp.revokeTokensSeenSoFar();
+    const result = await a.connection.callTool('get_date', {});
+    assert.equal(result.isError ?? false, false);
+    assert.equal(emu.log.of('authorize').length, authorizes, 'no interactive sign-in');
+    assert.deepEqual(emu.log.withParam('resource'), []);
+  });
+
+  test('refresh token expired (AADSTS700082): the call fails once with "sign in again", no loop, no dialog', async () => {
+    const a = await api();
+    const authorizes = emu.log.of('authorize').length;
+    emu.faults.push({ on: 'token', grant: 'refresh_token', error: 700082 }, { on: 'token', grant: 'refresh_token', error: 700082 }, { on: 'token', grant: 'refresh_token', error: 700082 });
+    mcp.revokeTokensSeenSoFar();
+    const calls = mcp.calls.length;
+    await assert.rejects(a.connection.callTool('get_date', {}), (e: unknown) => e instanceof a.errors.AuthRequiredError);
+    assert.equal(mcp.calls.length, calls, 'nothing ran on the server');
+    assert.equal(a.connection.state.kind, 'signedOut');
+    assert.equal(emu.log.of('authorize').length, authorizes, 'no interactive sign-in started by itself');
+    assert.ok(emu.log.of('token', 'refresh_token').some(r => r.aadsts === 700082), 'the emulator answered AADSTS700082');
   });
 });
