@@ -59,6 +59,7 @@ export function isolatedEnv(scratch, extra = {}) {
  * @param {string[]} [options.args]         extra code-server arguments
  * @param {boolean} [options.verbose]       echo the server's output
  * @param {number} [options.port]
+ * @param {boolean} [options.smokeTestDriver] default true: what extension tests need
  */
 export async function startCodeServer(options = {}) {
   try {
@@ -97,8 +98,9 @@ async function startOnce(options) {
     '--config', path.join(scratch, 'config.yaml'),
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
-    // Without it the built workbench ignores the extension-development payload.
-    '--vscode-option', 'enable-smoke-test-driver',
+    // Without it the built workbench ignores the extension-development payload; it also
+    // hides notifications and refuses dialogs, so a demo (npm start) goes without it.
+    ...(options.smokeTestDriver ?? true ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     ...(options.args ?? [])
   ];
   const child = spawn(paths.node24, args, {

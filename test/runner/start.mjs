@@ -63,6 +63,8 @@ registerCleanup(() => void redirector.close());
 const port = Number(process.env.SECURE_MCP_PORT) || undefined;
 const server = await startCodeServer({
   paths,
+  // The product as a user sees it: real notifications and dialogs, no test driver.
+  smokeTestDriver: false,
   userDataDir,
   extensionsDir,
   settings,
@@ -114,8 +116,14 @@ if (smoke) {
     await item.waitFor({ timeout: 60_000 });
     const text = (await item.innerText()).trim();
     const prm = await fetch(world.urls.resourceMetadata);
+    // Without the test driver, VS Code shows its dialogs: the status bar's sign-in asks to allow it.
+    await item.click();
+    const dialog = page.locator('.monaco-dialog-box').filter({ hasText: 'Secure MCP' }).first();
+    await dialog.waitFor({ timeout: 30_000 });
+    const asked = (await dialog.innerText()).replace(/\s+/g, ' ').trim();
+    await page.keyboard.press('Escape');
     ok = /MCP: signed out/.test(text) && prm.ok;
-    console.log(`[start] smoke: status bar "${text}", world metadata ${prm.status} → ${ok ? 'ok' : 'FAILED'}`);
+    console.log(`[start] smoke: status bar "${text}", world metadata ${prm.status}, sign-in dialog "${asked.slice(0, 120)}" → ${ok ? 'ok' : 'FAILED'}`);
   } catch (e) {
     console.error(`[start] smoke failed: ${e instanceof Error ? e.message : String(e)}`);
     await saveFailureArtifacts(page, 'start-smoke').catch(() => undefined);
