@@ -4,6 +4,7 @@ import { ProtocolError } from '../errors';
 export type OAuthRefusal =
   | 'no-pkce'
   | 'no-metadata'
+  | 'not-mcp-endpoint'
   | 'resource-mismatch'
   | 'issuer-mismatch'
   | 'no-authorization-server'

@@ -40,6 +40,11 @@ export async function discover(serverUrl: URL, options: DiscoverOptions): Promis
     return base;
   }
   log.info(`probe: HTTP ${probeStatus}${challenge ? `, challenge ${JSON.stringify(challenge)}` : ''}`);
+  if (probeStatus === 404) {
+    // Nothing at this URL speaks MCP: no metadata to look for, and no setting that could help.
+    findings.push({ level: 'error', code: 'not-mcp-endpoint', message: `${serverUrl.href} answered an MCP request with HTTP 404: it is not an MCP endpoint.`, fix: 'Check secureMcp.serverUrl: it is the MCP endpoint itself, often ending in /mcp.' });
+    return { ...base, probeStatus };
+  }
   if (probeStatus !== 401) {
     findings.push(probeStatus < 400
       ? { level: 'warning', code: 'no-auth-required', message: `The server answered an unauthenticated request with HTTP ${probeStatus}; it does not require sign-in.` }

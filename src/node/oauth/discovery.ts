@@ -43,7 +43,10 @@ export async function discoverServer(ctx: DiscoveryContext, serverUrl: URL, chal
     if (e instanceof BlockedUrlError || e instanceof ProtocolError || resourceMetadataUrl) {
       throw e;
     }
-    // No PRM at all: a 2025-03-26 server whose own origin is the authorization server.
+    // No PRM at all: a 2025-03-26 server whose own origin is the authorization server, or
+    // no MCP server at this URL. A 404 to an MCP request says which, before any setting is
+    // suggested that would not help and weakens sign-in.
+    await refuseIfNotMcp(ctx, serverUrl);
     ctx.log.info(`${server} publishes no Protected Resource Metadata; trying its origin as the authorization server`);
   }
 
@@ -111,6 +114,13 @@ export async function probeChallenge(ctx: Pick<OAuthContext, 'log' | 'safeFetch'
     }
     ctx.log.debug(`probe of ${serverUrl.href} failed: ${e instanceof Error ? e.message : String(e)}`);
     return undefined;
+  }
+}
+
+async function refuseIfNotMcp(ctx: Pick<OAuthContext, 'log' | 'safeFetch'>, serverUrl: URL): Promise<void> {
+  const status = await probeServer(ctx.safeFetch, serverUrl).then(r => r.status, () => undefined);
+  if (status === 404) {
+    throw new OAuthRefusedError('not-mcp-endpoint', `${serverUrl.href} answered an MCP request with HTTP 404: it is not an MCP endpoint. Check secureMcp.serverUrl; it is the endpoint itself, often ending in /mcp.`);
   }
 }
 

@@ -118,6 +118,15 @@ describe('discovery', function () {
       assert.match(r.findings.find(f => f.code === 'no-resource-metadata')?.fix ?? '', /secureMcp\.auth\.scopes/);
     });
 
+    it('a URL that answers 404 is not an MCP endpoint: one finding that says so and names the setting, nothing else probed', async () => {
+      peer = await serve({});
+      const r = await discover(new URL(`${peer.base}/not-mcp`), { fetch: createSafeFetch(), logger: quiet });
+      assert.deepEqual(codes(r), ['not-mcp-endpoint']);
+      assert.match(r.findings[0]?.fix ?? '', /secureMcp\.serverUrl/);
+      assert.doesNotMatch(JSON.stringify(r.findings), /allowLegacyEndpoints|secureMcp\.auth\.scopes/);
+      assert.deepEqual(peer.hits, ['POST /not-mcp'], 'no metadata was looked for');
+    });
+
     it('does not fetch a resource_metadata URL on a link-local address (B5)', async () => {
       const seen: string[] = [];
       const spy: FetchLike = (input, init) => { seen.push(String(input)); return fetch(input, init); };

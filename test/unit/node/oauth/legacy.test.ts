@@ -13,6 +13,8 @@ describe('OAuth: a server without any metadata (2025-03-26 endpoint fallback)', 
   let server: http.Server;
   let origin = '';
   let prm: object | undefined;
+  /** What the MCP endpoint itself answers an unauthenticated POST: 401 (a server), or 404 (a URL that is not MCP). */
+  let endpointStatus = 401;
 
   before(async () => {
     server = http.createServer((req, res) => {
@@ -20,13 +22,13 @@ describe('OAuth: a server without any metadata (2025-03-26 endpoint fallback)', 
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(prm));
         return;
       }
-      res.writeHead(req.url?.startsWith('/.well-known/') ? 404 : 401).end();
+      res.writeHead(req.url?.startsWith('/.well-known/') ? 404 : endpointStatus).end();
     });
     await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   after(() => new Promise<void>(r => server.close(() => r())));
-  afterEach(() => { prm = undefined; });
+  afterEach(() => { prm = undefined; endpointStatus = 401; });
 
   const client = (legacyEndpointFallback?: boolean) => new OAuthClient({
     secrets: new MemorySecretStore(),
@@ -38,6 +40,14 @@ describe('OAuth: a server without any metadata (2025-03-26 endpoint fallback)', 
   it('is refused by default (A4), and the refusal names the setting that opts in', async () => {
     await assert.rejects(client().discover(new URL(`${origin}/mcp`)),
       (e: unknown) => e instanceof OAuthRefusedError && e.refusal === 'no-metadata' && /secureMcp\.auth\.allowLegacyEndpoints/.test(e.message));
+  });
+
+  it('a URL that answers 404 is not an MCP endpoint: said so, without suggesting a setting that weakens security', async () => {
+    endpointStatus = 404;
+    for (const optedIn of [false, true]) {
+      await assert.rejects(client(optedIn).discover(new URL(`${origin}/not-mcp`)), (e: unknown) => e instanceof OAuthRefusedError
+        && e.refusal === 'not-mcp-endpoint' && /404/.test(e.message) && /secureMcp\.serverUrl/.test(e.message) && !/allowLegacyEndpoints/.test(e.message));
+    }
   });
 
   it('opted in: /authorize, /token and /register on the server\'s origin, with PKCE S256', async () => {
