@@ -88,9 +88,10 @@ describe('diagnose', function () {
     assert.ok(!codes(unknown).includes('provider-not-oauth'), 'no authorization server found: nothing to compare');
   });
 
-  it('explains a server without metadata', async () => {
+  it('explains a URL that is not an MCP endpoint (the LLM server\'s), without advice about metadata', async () => {
     const i = await input({ 'auth.scopes': [world.fullScope] }, undefined, `${world.llm.url}/mcp`);
-    assert.ok(codes(i).includes('no-resource-metadata'), JSON.stringify(diagnose(i)));
+    assert.ok(codes(i).includes('not-mcp-endpoint'), JSON.stringify(diagnose(i)));
+    assert.ok(!codes(i).includes('no-resource-metadata'));
     assert.ok(codes(i).includes('not-signed-in'));
   });
 
