@@ -360,6 +360,11 @@ suite('connection (real identity provider and MCP server)', function () {
       const noMetadata = await run('secureMcp.diagnose');
       assert.match(noMetadata.message, /❌ The server publishes no OAuth Protected Resource Metadata/);
       assert.match(noMetadata.message, /\*\*Fix:\*\* Set secureMcp\.auth\.scopes .* by hand, or ask the server owner to publish/);
+      // A URL where nothing speaks MCP (the scripted LLM's server answers 404).
+      await useServer(`${new URL(world.urls.llmOpenAiBaseUrl).origin}/mcp`, [world.fullScope]);
+      const notMcp = await run('secureMcp.diagnose');
+      assert.match(notMcp.message, /answered an MCP request with HTTP 404: it is not an MCP endpoint/);
+      assert.doesNotMatch(notMcp.message, /allowLegacyEndpoints|publishes no OAuth Protected Resource Metadata/);
     } finally {
       await useServer(world.urls.mcp, [world.fullScope]);
       bare.close();
