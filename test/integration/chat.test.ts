@@ -300,6 +300,7 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
     assert.match(line, /\(claims: [^)]*destructiveHint/);
     assert.doesNotMatch(line, /readOnlyHint/, 'a false hint is not listed as a claim');
     assert.match(stream.parts.join(''), /Permanently deletes the item with the given id\\\. This cannot be undone\\\./, 'the description is rendered escaped, as text');
+    assert.equal(stream.parts.length, 2, 'the header, then the whole list as one piece: a paragraph per name and description read as a broken list');
   });
 
   test('no language model: a missing OpenAI key offers Set LLM API Key…, missing Azure settings offer Open Settings', async () => {

@@ -12,6 +12,7 @@ import { PARTICIPANT_ID, type ParticipantDeps, type TurnMetadata } from './parti
 import { capText, resultToText } from '../../common/chat/results';
 import { maskedSession } from '../../common/chat/masking';
 import type { ToolServer, ToolSession } from '../../common/chat/toolCalls';
+import { toolListMarkdown } from '../../common/chat/toolList';
 import { unusableReason } from '../../common/chat/tools';
 import type { Tool } from '../../node/mcp/session';
 import { pastToolCalls, runToolLoop, type ToolLoopEvent } from '../../common/chat/toolLoop';
@@ -273,25 +274,10 @@ function literal(text: string): vscode.MarkdownString {
 
 function renderTools(stream: vscode.ChatResponseStream, tools: readonly Tool[]): void {
   stream.markdown(vscode.l10n.t('**{0} tools.** Descriptions and annotations are claims made by the server.\n\n', tools.length));
-  for (const t of tools) {
-    stream.markdown('- ');
-    stream.markdown(literal(t.name));
-    if (t.description) {
-      stream.markdown(': ');
-      stream.markdown(literal(t.description.slice(0, 500)));
-    }
-    const claims = Object.entries(t.annotations ?? {}).filter(([k, v]) => k.endsWith('Hint') && v === true).map(([k]) => k);
-    if (claims.length) {
-      stream.markdown(' ');
-      stream.markdown(literal(`(${vscode.l10n.t('claims: {0}', claims.join(', '))})`));
-    }
-    const unusable = unusableReason(t);
-    if (unusable) {
-      stream.markdown(' ');
-      stream.markdown(literal(`(${vscode.l10n.t('not offered to the model: {0}', unusable)})`));
-    }
-    stream.markdown('\n');
-  }
+  stream.markdown(inert(toolListMarkdown(tools, {
+    claims: hints => `(${vscode.l10n.t('claims: {0}', hints)})`,
+    notOffered: why => `(${vscode.l10n.t('not offered to the model: {0}', why)})`
+  })));
 }
 
 function renderFailure(stream: vscode.ChatResponseStream, e: unknown): void {
