@@ -209,6 +209,26 @@ suite('connection (real identity provider and MCP server)', function () {
     }
   });
 
+  test('signing in to a server that is down: "cannot reach", the status bar offers Diagnose, no provider is asked', async () => {
+    const down = await startSecureMcpServer({ issuer: world.idp.issuer, audience: world.apiClientId, requiredScope: world.idp.scope });
+    const url = down.url;
+    await down.close();
+    await useServer(url, [world.fullScope]);
+    try {
+      const a = await api();
+      const before = { ...h.stats };
+      const result = await withTimeout(run('secureMcp.signIn'), 30_000, 'sign in to a server that is down');
+      assert.equal(result.done, false);
+      assert.match(result.message, new RegExp(`Cannot reach the MCP server at ${url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(ECONNREFUSED\\)`));
+      assert.equal(a.connection.state.kind, 'error');
+      assert.equal(a.statusBar.view.command, 'secureMcp.diagnose', 'the status bar offers Diagnose, not Sign In');
+      assert.equal(h.stats.creates, before.creates, 'no sign-in was started');
+      assert.equal(h.stats.getSessions, before.getSessions, 'the provider was not asked');
+    } finally {
+      await useServer(world.urls.mcp, [world.fullScope]);
+    }
+  });
+
   test('a 307 to another origin: the other origin never sees the token', async () => {
     const seen: (string | undefined)[] = [];
     const other = http.createServer((req, res) => { seen.push(req.headers.authorization); res.writeHead(200).end('{}'); });

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { AccessToken } from '../../common/auth/tokenSource';
 import type { AuthFetch } from '../../node/auth/authFetch';
+import { probeServer } from '../../node/discovery/probe';
+import { isNetworkFailure } from '../../node/mcp/errors';
 import { AuthRequiredError, CancelledError, ConfigurationError, InsufficientScopeError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
 import { mask, maskValue, scoped, type Logger } from '../../common/log';
 import { missingRequiredScopes, sessionScopes, type ReadSettingsResult, type Settings } from '../../common/settings';
@@ -128,6 +130,9 @@ export class ConnectionService implements vscode.Disposable {
   /** Interactive sign-in (the command, or the "Sign in again" action), then connect. */
   async signIn(again = false): Promise<void> {
     const s = this.configured();
+    // A server that cannot be reached gets no sign-in: it would fail on the network, and
+    // offer "Sign In" again, when the fix is the server or its URL.
+    await this.ensureReachable(s).catch(e => { throw this.fail(e); });
     // A step-up the provider could not grant silently is granted here, with the user.
     const token = await this.tokens.signIn(this.authFetch?.signInScopes() ?? s.auth.scopes, again);
     if (!token) {
@@ -163,9 +168,24 @@ export class ConnectionService implements vscode.Disposable {
     }
     const token = await this.tokens.getToken({ scopes: s.settings.auth.scopes });
     if (!token) {
+      // Signed out: still say so when the server is not there, rather than offer a sign-in that cannot work.
+      await this.ensureReachable(s.settings).catch(e => { this.fail(e); });
       return;
     }
     await this.listTools().catch(e => this.log.info(`background connect: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  /** One unauthenticated request to the server: a network failure is ServerUnreachableError; any HTTP answer will do. */
+  private async ensureReachable(s: Settings): Promise<void> {
+    const url = new URL(s.serverUrl);
+    try {
+      await probeServer((input, init) => fetch(input, init), url, AbortSignal.timeout(s.timeouts.connectSeconds * 1000));
+    } catch (e) {
+      if (isNetworkFailure(e) || (e instanceof Error && e.name === 'TimeoutError')) {
+        throw new ServerUnreachableError(vscode.l10n.t('Cannot reach the MCP server at {0} ({1}). Check that it is running and the URL is right, then reconnect.', url.href, describeNetworkFailure(e)), { cause: e });
+      }
+      throw e;
+    }
   }
 
   private get settings(): Settings {
@@ -327,4 +347,15 @@ export class ConnectionService implements vscode.Disposable {
  */
 function connectionProblems(r: ReadSettingsResult): ReadSettingsResult['problems'] {
   return r.problems.filter(p => !p.key.startsWith('secureMcp.llm.'));
+}
+
+/** The system error code of a network failure (ECONNREFUSED, say), else its message. */
+function describeNetworkFailure(e: unknown): string {
+  for (let cause = e, depth = 0; cause && typeof cause === 'object' && depth < 8; cause = (cause as { cause?: unknown }).cause, depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      return code;
+    }
+  }
+  return e instanceof Error ? e.message : String(e);
 }
