@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { COMMAND_IDS } from '../../../src/vscode/commands/ids';
+import { declaredSettings, settingsGroups } from '../../support/manifest';
 
 interface Manifest {
   contributes: {
     commands: { command: string }[];
-    configuration: { properties: Record<string, { pattern?: string; enum?: unknown; enumItemLabels?: unknown; examples?: string[]; markdownDescription?: string }> };
     walkthroughs: { steps: { id: string; description: string; media: { markdown?: string }; completionEvents?: string[] }[] }[];
   };
 }
@@ -15,6 +15,17 @@ const root = path.join(__dirname, '../../..');
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as Manifest;
 
 describe('package.json contributions', () => {
+  it('groups the settings as a user thinks of them: server, sign-in, language model, approval, limits', () => {
+    const groups = settingsGroups();
+    assert.deepEqual(groups.map(g => g.title), ['Server', 'Sign-in', 'Language model', 'Approval', 'Limits and timeouts']);
+    const of = (title: string) => Object.keys(groups.find(g => g.title === title)?.properties ?? {});
+    assert.ok(of('Sign-in').every(k => k.startsWith('secureMcp.auth.')) && of('Sign-in').length > 0);
+    assert.ok(of('Language model').every(k => k.startsWith('secureMcp.llm.')) && of('Language model').length > 0);
+    assert.deepEqual(of('Server'), ['secureMcp.serverUrl', 'secureMcp.protocol.version']);
+    const all = groups.flatMap(g => Object.keys(g.properties));
+    assert.equal(new Set(all).size, all.length, 'each setting in one group');
+  });
+
   it('contributes exactly the commands the extension registers', () => {
     assert.deepEqual(manifest.contributes.commands.map(c => c.command).sort(), [...COMMAND_IDS].sort());
   });
@@ -46,7 +57,7 @@ describe('package.json contributions', () => {
   });
 
   it('suggests the known auth providers without rejecting other provider ids', () => {
-    const setting = manifest.contributes.configuration.properties['secureMcp.auth.providerId'];
+    const setting = declaredSettings()['secureMcp.auth.providerId'];
     assert.ok(setting);
     assert.equal(setting.enum, undefined, 'an enum would flag every other provider id as invalid');
     assert.equal(setting.enumItemLabels, undefined);

@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
+import { declaredSettings } from '../../support/manifest';
 import { DEFAULT_SETTINGS, azureOpenAiScope, checkSecureUrl, readSettings, sessionScopes, type SettingReader } from '../../../src/common/settings';
 
 const from = (values: Record<string, unknown>): SettingReader => key => values[key];
 
-interface Declared { default: unknown; pattern?: string; description?: string; markdownDescription?: string }
-const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as {
-  contributes: { configuration: { properties: Record<string, Declared> } };
-};
-const declared = manifest.contributes.configuration.properties;
+const declared = declaredSettings();
 
 function defaultAt(key: string): unknown {
   return key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], DEFAULT_SETTINGS);

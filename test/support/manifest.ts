@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface DeclaredSetting {
+  default: unknown;
+  pattern?: string;
+  enum?: unknown;
+  enumItemLabels?: unknown;
+  examples?: string[];
+  description?: string;
+  markdownDescription?: string;
+}
+
+export interface SettingsGroup {
+  id: string;
+  title: string;
+  order?: number;
+  properties: Record<string, DeclaredSetting>;
+}
+
+/** package.json's settings groups, as the Settings editor shows them. */
+export function settingsGroups(): SettingsGroup[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { contributes: { configuration: SettingsGroup[] } };
+  return manifest.contributes.configuration;
+}
+
+/** Every declared setting, whatever its group. */
+export function declaredSettings(): Record<string, DeclaredSetting> {
+  return Object.assign({}, ...settingsGroups().map(g => g.properties)) as Record<string, DeclaredSetting>;
+}
