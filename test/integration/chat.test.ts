@@ -283,6 +283,8 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
     assert.match(tools.stream.text, /claims/);
     const status = await ask('', 'status');
     assert.match(status.stream.text, new RegExp(world.demoUser.username));
+    assert.doesNotMatch(status.stream.text, /\| (signedOut|notConfigured|connecting|settingsProblem) \|/, 'the state in words, not its internal name');
+    assert.match(status.stream.text, /Token expires \| .+ \(in \d+ (min|h)\) \|/, 'a local time and how far away, not a raw ISO string');
     assert.match(status.stream.text, /Language model \| scripted at 127\.0\.0\.1:\d+ \(set in secureMcp\.llm\.provider\)/);
     await vscode.commands.executeCommand('secureMcp.signOut');
     const out = await ask("What's the weather in Zurich?");

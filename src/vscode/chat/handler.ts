@@ -321,21 +321,51 @@ async function modelStatus(deps: ParticipantDeps, chatModel: vscode.LanguageMode
   }
 }
 
+/** The connection's state in words, never its internal name. */
+function describeConnection(connection: ParticipantDeps['connection'], hasToken: boolean): string {
+  const state = connection.state;
+  switch (state.kind) {
+    case 'notConfigured':
+      return vscode.l10n.t('not configured: run "Secure MCP: Configure Server…"');
+    case 'settingsProblem':
+      return vscode.l10n.t('{0} setting(s) need attention (listed below)', state.count);
+    case 'signedOut':
+      return hasToken
+        ? vscode.l10n.t('not connected yet: you are signed in, and it connects with the first request')
+        : vscode.l10n.t('signed out: run "Secure MCP: Sign In"');
+    case 'connecting':
+      return vscode.l10n.t('connecting…');
+    case 'connected':
+      return vscode.l10n.t('connected, {0} tools (MCP {1} over {2})', state.tools, connection.protocolVersion ?? '?', connection.transport ?? 'http');
+    case 'error':
+      return state.message;
+  }
+}
+
+/** A local time a person reads, and how far away it is. */
+function describeExpiry(expiresAt: number, now: number): string {
+  const minutes = Math.round((expiresAt - now) / 60_000);
+  const when = new Date(expiresAt).toLocaleString();
+  if (minutes < 0) {
+    return vscode.l10n.t('{0} (expired {1} min ago)', when, -minutes);
+  }
+  return minutes >= 120 ? vscode.l10n.t('{0} (in {1} h)', when, Math.round(minutes / 60)) : vscode.l10n.t('{0} (in {1} min)', when, minutes);
+}
+
 async function renderStatus(stream: vscode.ChatResponseStream, deps: ParticipantDeps, chatModel: vscode.LanguageModelChat | undefined): Promise<void> {
   const { settings: s, problems } = deps.settings.current;
   const connection = deps.connection;
   const model = await modelStatus(deps, chatModel);
   const token = connection.currentToken;
   const claims = token ? decodeClaims(token.token) : undefined;
-  const state = connection.state;
   const rows: [string, string][] = [
     [vscode.l10n.t('Server'), s.serverUrl || vscode.l10n.t('not configured')],
-    [vscode.l10n.t('Connection'), state.kind === 'connected' ? vscode.l10n.t('connected, {0} tools (MCP {1} over {2})', state.tools, connection.protocolVersion ?? '?', connection.transport ?? 'http') : state.kind === 'error' ? state.message : state.kind],
+    [vscode.l10n.t('Connection'), describeConnection(connection, token !== undefined)],
     [vscode.l10n.t('Authentication provider'), s.auth.providerId],
     [vscode.l10n.t('Account'), token?.account?.label ?? vscode.l10n.t('not signed in')],
     [vscode.l10n.t('Tenant'), claims?.tid ?? (s.auth.tenant || vscode.l10n.t('provider default'))],
     [vscode.l10n.t('Scopes'), s.auth.scopes.length ? s.auth.scopes.join(' ') : vscode.l10n.t('from discovery')],
-    [vscode.l10n.t('Token expires'), token?.expiresAt ? new Date(token.expiresAt).toISOString() : '-'],
+    [vscode.l10n.t('Token expires'), token?.expiresAt ? describeExpiry(token.expiresAt, Date.now()) : '-'],
     [vscode.l10n.t('Language model'), model.text]
   ];
   // A table cell is one line.
