@@ -7,6 +7,24 @@ export class SecureMcpError extends Error {
   override readonly name: string = 'SecureMcpError';
 }
 
+/** `e` and what caused it, outermost first, bounded so a cyclic chain cannot loop. */
+export function* causeChain(e: unknown, maxDepth = 8): Generator<object> {
+  for (let cause = e, depth = 0; cause && typeof cause === 'object' && depth < maxDepth; cause = (cause as { cause?: unknown }).cause, depth++) {
+    yield cause;
+  }
+}
+
+/** The first system error code (ECONNREFUSED…) down `e`'s cause chain. */
+export function systemErrorCode(e: unknown): string | undefined {
+  for (const cause of causeChain(e)) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      return code;
+    }
+  }
+  return undefined;
+}
+
 /** A thrown value as an `Error`; anything else becomes a `SecureMcpError` with its text. */
 export function asError(e: unknown): Error {
   return e instanceof Error ? e : new SecureMcpError(String(e));

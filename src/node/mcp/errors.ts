@@ -9,7 +9,7 @@ import {
   UnsupportedProtocolVersionError,
   type Client
 } from '@modelcontextprotocol/client';
-import { CancelledError, ProtocolError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
+import { CancelledError, causeChain, ProtocolError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
 import { maskError } from '../../common/log';
 import { PROTOCOL_VERSIONS, type ProtocolSetting } from '../../common/protocol';
 import { readAtMost } from '../http/body';
@@ -146,7 +146,7 @@ export class SessionErrors {
 }
 
 function ownCause(e: unknown): SecureMcpError | undefined {
-  for (let cause = e, depth = 0; cause && typeof cause === 'object' && depth < 8; cause = (cause as { cause?: unknown }).cause, depth++) {
+  for (const cause of causeChain(e)) {
     if (cause instanceof SecureMcpError) {
       return cause;
     }
@@ -203,7 +203,7 @@ export function isTransient(thrown: unknown): boolean {
 
 /** A failure of the network under a request: a system error code somewhere down the cause chain, or undici's "fetch failed". */
 export function isNetworkFailure(e: unknown): boolean {
-  for (let cause = e, depth = 0; cause && typeof cause === 'object' && depth < 8; cause = (cause as { cause?: unknown }).cause, depth++) {
+  for (const cause of causeChain(e)) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'string' && NETWORK_CODES.has(code)) {
       return true;

@@ -3,7 +3,7 @@ import type { AccessToken } from '../../common/auth/tokenSource';
 import type { AuthFetch } from '../../node/auth/authFetch';
 import { probeServer } from '../../node/discovery/probe';
 import { isNetworkFailure } from '../../node/mcp/errors';
-import { AuthRequiredError, CancelledError, ConfigurationError, InsufficientScopeError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
+import { AuthRequiredError, CancelledError, systemErrorCode, ConfigurationError, InsufficientScopeError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
 import { mask, maskValue, scoped, type Logger } from '../../common/log';
 import { missingRequiredScopes, sessionScopes, type ReadSettingsResult, type Settings } from '../../common/settings';
 import { VsCodeTokenSource } from '../auth/vscodeTokenSource';
@@ -182,7 +182,7 @@ export class ConnectionService implements vscode.Disposable {
       await probeServer((input, init) => fetch(input, init), url, AbortSignal.timeout(s.timeouts.connectSeconds * 1000));
     } catch (e) {
       if (isNetworkFailure(e) || (e instanceof Error && e.name === 'TimeoutError')) {
-        throw new ServerUnreachableError(vscode.l10n.t('Cannot reach the MCP server at {0} ({1}). Check that it is running and the URL is right, then reconnect.', url.href, describeNetworkFailure(e)), { cause: e });
+        throw new ServerUnreachableError(vscode.l10n.t('Cannot reach the MCP server at {0} ({1}). Check that it is running and the URL is right, then reconnect.', url.href, systemErrorCode(e) ?? (e instanceof Error ? e.message : String(e))), { cause: e });
       }
       throw e;
     }
@@ -347,15 +347,4 @@ export class ConnectionService implements vscode.Disposable {
  */
 function connectionProblems(r: ReadSettingsResult): ReadSettingsResult['problems'] {
   return r.problems.filter(p => !p.key.startsWith('secureMcp.llm.'));
-}
-
-/** The system error code of a network failure (ECONNREFUSED, say), else its message. */
-function describeNetworkFailure(e: unknown): string {
-  for (let cause = e, depth = 0; cause && typeof cause === 'object' && depth < 8; cause = (cause as { cause?: unknown }).cause, depth++) {
-    const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string') {
-      return code;
-    }
-  }
-  return e instanceof Error ? e.message : String(e);
 }
