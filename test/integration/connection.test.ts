@@ -187,11 +187,16 @@ suite('connection (real identity provider and MCP server)', function () {
     }
   });
 
-  test('server down: bounded retries, a clear error, no sign-in prompt', async () => {
+  /** Points Secure MCP at the URL of a world server that has stopped: nothing listens there. */
+  async function useStoppedServer(): Promise<string> {
     const down = await startSecureMcpServer({ issuer: world.idp.issuer, audience: world.apiClientId, requiredScope: world.idp.scope });
-    const url = down.url;
     await down.close();
-    await useServer(url, [world.fullScope]);
+    await useServer(down.url, [world.fullScope]);
+    return down.url;
+  }
+
+  test('server down: bounded retries, a clear error, no sign-in prompt', async () => {
+    await useStoppedServer();
     try {
       const a = await api();
       const before = { ...h.stats };
@@ -210,10 +215,7 @@ suite('connection (real identity provider and MCP server)', function () {
   });
 
   test('signing in to a server that is down: "cannot reach", the status bar offers Diagnose, no provider is asked', async () => {
-    const down = await startSecureMcpServer({ issuer: world.idp.issuer, audience: world.apiClientId, requiredScope: world.idp.scope });
-    const url = down.url;
-    await down.close();
-    await useServer(url, [world.fullScope]);
+    const url = await useStoppedServer();
     try {
       const a = await api();
       const before = { ...h.stats };
