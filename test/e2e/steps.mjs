@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  answerInputBox, dismissChatNotices, findFrame, openChat, widenChat, runCommand, sendChat,
+  answerDialogs, answerInputBox, dismissChatNotices, findFrame, openChat, widenChat, runCommand, sendChat,
   statusText, waitFor, waitForNoFrame, waitForAnswer, waitForStatus
 } from './ui.mjs';
 import { checkPresentation } from './presentation.mjs';
@@ -46,30 +46,6 @@ function userSettings(userDataDir) {
   const file = path.join(userDataDir, 'User', 'settings.json');
   // settings.json is JSONC; the workbench writes it without comments.
   return JSON.parse(fs.readFileSync(file, 'utf8'));
-}
-
-/**
- * Clicks through workbench dialogs (`.monaco-dialog-box`) whose message matches, until
- * stopped: `[[/message/, 'Button label'], …]`. Logs what it answered.
- */
-function answerDialogs(ctx, answers) {
-  let stopped = false;
-  const done = (async () => {
-    const box = ctx.page.locator('.monaco-dialog-box');
-    while (!stopped) {
-      if (await box.isVisible().catch(() => false)) {
-        const message = (await box.innerText({ timeout: 2_000 }).catch(() => '')).replace(/\s+/g, ' ').trim();
-        const answer = answers.find(([re]) => re.test(message));
-        if (answer) {
-          ctx.log(`dialog "${message}" → ${answer[1]}`);
-          await ctx.shot(`dialog-${answer[1].toLowerCase()}`).catch(() => undefined);
-          await box.locator('.dialog-buttons .monaco-button', { hasText: answer[1] }).first().click({ timeout: 5_000 }).catch(e => ctx.log(`could not click ${answer[1]}: ${e.message}`));
-        }
-      }
-      await new Promise(r => setTimeout(r, 200));
-    }
-  })();
-  return { stop: () => { stopped = true; return done; } };
 }
 
 /** Approves or declines the pending approval panel; returns its text. */

@@ -263,3 +263,52 @@ export async function waitForAnswer(page, promptFragment, re, timeoutMs = 45_000
   }
   return text;
 }
+
+/**
+ * Clicks through workbench dialogs (`.monaco-dialog-box`) whose message matches, until
+ * stopped: `[[/message/, 'Button label'], …]`. Logs what it answered.
+ */
+export function answerDialogs(ctx, answers) {
+  let stopped = false;
+  const done = (async () => {
+    const box = ctx.page.locator('.monaco-dialog-box');
+    while (!stopped) {
+      if (await box.isVisible().catch(() => false)) {
+        const message = (await box.innerText({ timeout: 2_000 }).catch(() => '')).replace(/\s+/g, ' ').trim();
+        const answer = answers.find(([re]) => re.test(message));
+        if (answer) {
+          ctx.log(`dialog "${message}" → ${answer[1]}`);
+          await ctx.shot(`dialog-${answer[1].toLowerCase()}`).catch(() => undefined);
+          await box.locator('.dialog-buttons .monaco-button', { hasText: answer[1] }).first().click({ timeout: 5_000 }).catch(e => ctx.log(`could not click ${answer[1]}: ${e.message}`));
+        }
+      }
+      await new Promise(r => setTimeout(r, 200));
+    }
+  })();
+  return { stop: () => { stopped = true; return done; } };
+}
+
+/**
+ * Waits for a notification toast whose message matches `re`; returns its message and button
+ * labels. Toasts show only without the smoke-test driver (npm start's configuration).
+ */
+export async function waitForToast(page, re, timeoutMs = 30_000) {
+  const toasts = page.locator('.notifications-toasts .notification-toast');
+  let seen = [];
+  try {
+    return await waitFor(async () => {
+      seen = [];
+      for (const toast of await toasts.all()) {
+        const message = (await toast.locator('.notification-list-item-message').innerText({ timeout: 1_000 }).catch(() => '')).replace(/\s+/g, ' ').trim();
+        seen.push(message);
+        if (re.test(message)) {
+          const buttons = (await toast.locator('.notification-list-item-buttons-container .monaco-button').allInnerTexts()).map(b => b.trim()).filter(Boolean);
+          return { message, buttons, toast };
+        }
+      }
+      return undefined;
+    }, `a notification matching ${re}`, timeoutMs, 250);
+  } catch (e) {
+    throw new Error(`${e.message}; toasts: ${JSON.stringify(seen)}`, { cause: e });
+  }
+}

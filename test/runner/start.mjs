@@ -1,13 +1,17 @@
 // `npm start`: from a fresh clone to Secure MCP running against the local world.
-// Brings up the world (identity provider, MCP server, scripted LLM), builds and
-// installs the VSIX into code-server, writes settings for the world, and prints the URL.
-//   npm start                 run until Ctrl-C
-//   npm start -- --smoke      start everything, check it answers, stop (used by npm test)
-// Environment: SECURE_MCP_PORT (code-server port, default a free one); OPENAI_API_KEY
-// (OPENAI_BASE_URL, OPENAI_MODEL) to use OpenAI, or AZURE_OPENAI_ENDPOINT and
-// AZURE_OPENAI_DEPLOYMENT (AZURE_OPENAI_API_KEY, AZURE_OPENAI_API_VERSION) to use Azure
-// OpenAI; without them the Chat view's model, the test helper's scripted model, answers
-// from the world's scripted LLM.
+// Brings up the world (the Entra emulator, the MCP server in Entra mode, a scripted LLM),
+// builds and installs the VSIX into code-server, writes settings for the world, and
+// prints the URL and how to open it.
+//   npm start                 run until Ctrl-C (or SIGTERM): sign in with VS Code's own Microsoft account provider
+//   npm start -- --generic    the generic OAuth world instead (oidc-provider, the extension's own provider)
+//   npm start -- --smoke      start everything, go through the journey in a real browser, stop (used by npm test)
+// Environment: SECURE_MCP_PORT (code-server port, default a free one); SECURE_MCP_PROXY_PORT
+// (the Entra emulator's proxy, default a free one); SECURE_MCP_IDENTITY=entra|generic (as
+// --generic); OPENAI_API_KEY (OPENAI_BASE_URL, OPENAI_MODEL) to use OpenAI, or
+// AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT (AZURE_OPENAI_API_KEY,
+// AZURE_OPENAI_API_VERSION) to use Azure OpenAI; without them the Chat view's model, the
+// test helper's scripted model, answers from the world's scripted LLM.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,8 +21,14 @@ ensureDebianPackages();
 ensureNodeModules();
 
 const smoke = process.argv.includes('--smoke');
+const identity = process.argv.includes('--generic') ? 'generic' : (process.env.SECURE_MCP_IDENTITY || 'entra');
+if (!['entra', 'generic'].includes(identity)) {
+  throw new Error(`SECURE_MCP_IDENTITY must be entra or generic, got ${identity}`);
+}
+const entra = identity === 'entra';
 const { provision } = await import('./provision.mjs');
-const { installUnpacked, installVsix, launchBrowser, saveFailureArtifacts, startCodeServer, registerCleanup } = await import('./codeServer.mjs');
+const { installUnpacked, installVsix, launchBrowser, saveFailureArtifacts, startCodeServer, registerCleanup, tempDir } = await import('./codeServer.mjs');
+const { microsoftSteps } = await import('../e2e/microsoft.mjs');
 const { bundleHelperExtension, helperEnv, llmChoice, startLoopbackRedirector } = await import('../e2e/setup.mjs');
 const { tsImport } = await import('tsx/esm/api');
 
@@ -31,13 +41,18 @@ if (built.status !== 0) {
 
 /** @type {import('../world/index.ts')} */
 const worldModule = await tsImport('../world/index.ts', import.meta.url);
-const world = await worldModule.startWorld({});
-registerCleanup(() => world.close());
+// The Entra emulator's "vscode.dev/redirect" repairs the one hop code-server needs (docs/entra.md#code-server-sign-in).
+const world = await worldModule.startWorld(entra
+  ? { entraEmulator: { redirectStandIn: 'repairing', proxyPort: Number(process.env.SECURE_MCP_PROXY_PORT) || 0 } }
+  : {});
+registerCleanup(() => void world.close());
+const emulator = world.entraEmulator;
 
 // State lives under .vscode-test/demo so a sign-in survives restarts; the VSIX is reinstalled each time.
 const demo = path.join(root, '.vscode-test', 'demo');
 const extensionsDir = path.join(demo, 'extensions');
-const userDataDir = path.join(demo, 'user-data');
+// The smoke run starts signed out in a user-data dir of its own, and leaves the demo's alone.
+const userDataDir = smoke ? path.join(tempDir('start-smoke'), 'user-data') : path.join(demo, 'user-data');
 const workspace = path.join(demo, 'workspace');
 fs.mkdirSync(workspace, { recursive: true });
 await installVsix(path.join(root, 'out', 'secure-mcp.vsix'), extensionsDir, { paths });
@@ -52,9 +67,19 @@ const settings = {
   'workbench.startupEditor': 'none',
   'security.workspace.trust.enabled': false,
   'secureMcp.serverUrl': world.urls.mcp,
-  'secureMcp.auth.providerId': 'secure-mcp-oauth',
-  // What "Configure Server…" discovers from this server (and what the e2e run signs in with).
-  'secureMcp.auth.scopes': [world.idp.scope],
+  ...(emulator
+    ? {
+      // The seed's settings: VS Code's Microsoft provider, the API's scope, the tenant; code-server reaches the emulator through its proxy.
+      'secureMcp.auth.providerId': 'microsoft',
+      'secureMcp.auth.scopes': [world.fullScope],
+      'secureMcp.auth.tenant': world.tenantId,
+      ...emulator.clientSettings.settings
+    }
+    : {
+      'secureMcp.auth.providerId': 'secure-mcp-oauth',
+      // What "Configure Server…" discovers from this server (and what the e2e run signs in with).
+      'secureMcp.auth.scopes': [world.idp.scope]
+    }),
   ...llm.settings
 };
 // Sign-in opens the identity provider's loopback URL as is (code-server would route it through its port proxy).
@@ -69,7 +94,9 @@ const server = await startCodeServer({
   extensionsDir,
   settings,
   ...(port ? { port } : {}),
+  ...(emulator ? { args: emulator.clientSettings.codeServerArgs } : {}),
   env: {
+    ...(emulator ? emulator.clientSettings.env : {}),
     ...redirector.env,
     ...helperEnv(world),
     ...llm.env
@@ -81,7 +108,41 @@ const url = `${server.url}/?folder=${encodeURIComponent(workspace)}`;
 const user = world.demoUser;
 const pickHint = ', pick the model "Secure MCP Test Model" (if the picker shows none,\n     run "Manage Language Models" once)';
 const viaModel = llm.description ? ' (it only carries the request to the LLM above)' : '';
-console.log(`
+const model = llm.description
+  || `the local world's scripted LLM at ${world.urls.llmOpenAiBaseUrl}, as the Chat view model
+                      "Secure MCP Test Model" (set OPENAI_API_KEY, or AZURE_OPENAI_ENDPOINT and
+                      AZURE_OPENAI_DEPLOYMENT, to use a real LLM instead)`;
+const browserDir = path.join(demo, 'browser');
+const shellQuote = arg => /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
+const chromiumCommand = emulator
+  ? ['chromium', `--user-data-dir=${browserDir}`, ...emulator.clientSettings.chromiumArgs, url].map(shellQuote).join(' ')
+  : '';
+console.log(emulator
+  ? `
+Secure MCP is running against the local world, signing in with VS Code's own Microsoft
+account provider at a local Entra emulator (no cloud account needed).
+
+  Open VS Code in a browser that reaches the emulator through its proxy, for example:
+    ${chromiumCommand}
+  (the proxy answers only for login.microsoftonline.com and vscode.dev, with this run's test
+  certificate, which --ignore-certificate-errors-spki-list trusts and nothing else; any other
+  browser: proxy ${emulator.proxyUrl} for those two hosts and trust ${emulator.caFile}).
+  Without such a browser, stop and run "npm start -- --generic": the generic OAuth world.
+
+  MCP server          ${world.urls.mcp}   (validates Entra tokens: iss, aud, scp mcp:tools, delegated)
+  Entra emulator      ${emulator.authority}   (tenant ${world.tenantId}, user ${emulator.user.preferredUsername})
+  Language model      ${model}
+
+Try it in VS Code:
+  1. Click "MCP: signed out" in the status bar (or run "Secure MCP: Sign In") and click Allow.
+     The Microsoft sign-in page opens and completes by itself (the emulator's user is signed
+     in); the status bar then shows "MCP: ${world.mcp.toolNames.length} tools".
+  2. Open the Chat view${pickHint}${viaModel} and ask:
+       @secure-mcp What's the weather in Zurich?
+     Approve the tool call in the panel that opens; the answer quotes the tool's result.
+Press Ctrl+C here to stop.
+`
+  : `
 Secure MCP is running against the local world.
 
   Open VS Code in your browser:  ${url}
@@ -89,15 +150,12 @@ Secure MCP is running against the local world.
   MCP server          ${world.urls.mcp}
   Identity provider   ${world.urls.issuer}
   Demo sign-in        ${user.username} / ${user.password}
-  Language model      ${llm.description
-    || `the local world's scripted LLM at ${world.urls.llmOpenAiBaseUrl}, as the Chat view model
-                      "Secure MCP Test Model" (set OPENAI_API_KEY, or AZURE_OPENAI_ENDPOINT and
-                      AZURE_OPENAI_DEPLOYMENT, to use a real LLM instead)`}
+  Language model      ${model}
 
 Try it in VS Code:
   1. Click "MCP: signed out" in the status bar (or run "Secure MCP: Sign In"), click Allow,
      and sign in on the identity provider's page as ${user.username} / ${user.password}.
-     The status bar then shows "MCP: 8 tools".
+     The status bar then shows "MCP: ${world.mcp.toolNames.length} tools".
   2. Open the Chat view${pickHint}${viaModel} and ask:
        @secure-mcp What's the weather in Zurich?
      Approve the tool call in the panel that opens; the answer quotes the tool's result.
@@ -105,27 +163,62 @@ Press Ctrl+C here to stop.
 `);
 
 if (smoke) {
-  // The product, not just the server: the installed extension must activate in the real
-  // workbench and put its status bar item up, configured for the world.
-  const { browser, close } = await launchBrowser({ paths });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  let ok = false;
+  process.exit(await runSmoke() ? 0 : 1);
+}
+
+await new Promise(() => { /* until a signal; cleanup hooks stop everything */ });
+
+/**
+ * The product, not just the server, as a user runs it (no test driver): the installed
+ * extension activates in the real workbench, configured for the world; with the Entra
+ * emulator the whole Microsoft journey runs (test/e2e/microsoft.mjs), in a browser set up
+ * with exactly the arguments printed above; in the generic world the status bar's sign-in
+ * shows VS Code's dialog.
+ */
+async function runSmoke() {
+  const resultsDir = path.join(root, 'test-results', 'start');
+  fs.rmSync(resultsDir, { recursive: true, force: true });
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const { browser, close } = await launchBrowser({ paths, args: emulator ? emulator.clientSettings.chromiumArgs : [] });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  let shotNo = 0;
+  const ctx = {
+    page,
+    context,
+    world,
+    weatherFor: worldModule.weatherFor,
+    log: line => console.log(`[start]    ${line}`),
+    shot: (name, target, onPage = page) => (target ?? onPage).screenshot({ path: path.join(resultsDir, `${String(++shotNo).padStart(2, '0')}-${name}.png`), timeout: 10_000 })
+  };
+  let failed = false;
   try {
     await page.goto(url);
     const item = page.locator('.statusbar-item', { hasText: 'MCP:' }).first();
     await item.waitFor({ timeout: 60_000 });
-    const text = (await item.innerText()).trim();
     const prm = await fetch(world.urls.resourceMetadata);
-    // Without the test driver, VS Code shows its dialogs: the status bar's sign-in asks to allow it.
-    await item.click();
-    const dialog = page.locator('.monaco-dialog-box').filter({ hasText: 'Secure MCP' }).first();
-    await dialog.waitFor({ timeout: 30_000 });
-    const asked = (await dialog.innerText()).replace(/\s+/g, ' ').trim();
-    await page.keyboard.press('Escape');
-    ok = /MCP: signed out/.test(text) && prm.ok;
-    console.log(`[start] smoke: status bar "${text}", world metadata ${prm.status}, sign-in dialog "${asked.slice(0, 120)}" → ${ok ? 'ok' : 'FAILED'}`);
+    assert.ok(prm.ok, `the world's resource metadata answers (${prm.status})`);
+    if (emulator) {
+      for (const step of microsoftSteps) {
+        const t = Date.now();
+        console.log(`[start] smoke: ${step.name}`);
+        await step.run(ctx);
+        await ctx.shot(step.name).catch(() => undefined);
+        console.log(`[start]    ok (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+      }
+    } else {
+      const text = (await item.innerText()).trim();
+      assert.match(text, /MCP: signed out/);
+      await item.click();
+      const dialog = page.locator('.monaco-dialog-box').filter({ hasText: 'Secure MCP' }).first();
+      await dialog.waitFor({ timeout: 30_000 });
+      const asked = (await dialog.innerText()).replace(/\s+/g, ' ').trim();
+      await page.keyboard.press('Escape');
+      console.log(`[start] smoke: status bar "${text}", sign-in dialog "${asked.slice(0, 120)}"`);
+    }
   } catch (e) {
-    console.error(`[start] smoke failed: ${e instanceof Error ? e.message : String(e)}`);
+    failed = true;
+    console.error(`[start] smoke failed: ${e instanceof Error ? e.stack : String(e)}`);
     await saveFailureArtifacts(page, 'start-smoke').catch(() => undefined);
   } finally {
     await close();
@@ -133,7 +226,6 @@ if (smoke) {
     await world.close();
     await redirector.close();
   }
-  process.exit(ok ? 0 : 1);
+  console.log(`[start] smoke ${failed ? 'FAILED' : 'passed'}; screenshots in ${path.relative(root, resultsDir)}/`);
+  return !failed;
 }
-
-await new Promise(() => { /* until a signal; cleanup hooks stop everything */ });

@@ -72,11 +72,12 @@ export function workbenchUrl(server, options = {}) {
 
 /**
  * Headless Chromium (Debian's) through playwright-core. `proxy`: an HTTP proxy for every
- * host but loopback (the Entra emulator's), whose test CA the pages then trust.
+ * host but loopback (the Entra emulator's), whose test CA the pages then trust. `args`:
+ * more Chromium arguments (e.g. the emulator's own proxy and SPKI pin, as a user would pass them).
  */
-export async function launchBrowser({ headless = true, paths, proxy } = {}) {
+export async function launchBrowser({ headless = true, paths, proxy, args: extra = [] } = {}) {
   const p = paths ?? await provision();
-  const args = proxy ? [...CHROMIUM_ARGS, `--proxy-server=${proxy}`, '--ignore-certificate-errors'] : CHROMIUM_ARGS;
+  const args = [...CHROMIUM_ARGS, ...(proxy ? [`--proxy-server=${proxy}`, '--ignore-certificate-errors'] : []), ...extra];
   const browser = await chromium.launch({ executablePath: p.chromium, headless, args });
   const pid = browser.process?.()?.pid;
   const killNow = () => {

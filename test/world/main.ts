@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       `  CA bundle (SSL_CERT_FILE for code-server)     ${emulator.caBundleFile}`,
       `  Test CA alone                                 ${emulator.caFile}`,
       `  code-server flag                              ${emulator.clientSettings.codeServerArgs.join(' ')}`,
-      `  Chromium flag                                 ${emulator.clientSettings.chromiumArgs.join(' ')}   (and ignoreHTTPSErrors)`,
+      `  Chromium flag                                 ${emulator.clientSettings.chromiumArgs.join(' ')}`,
       `  Authority                                     ${emulator.authority}`,
       `  Signed-in user                                ${emulator.user.preferredUsername} (oid ${emulator.user.oid})`,
       `  getSession('microsoft', ...) scopes           ${JSON.stringify(vscodeScopes(emulator))}`,

@@ -3,6 +3,7 @@
  * and everything a client (code-server, Chromium, a test) or the MCP server needs to use them.
  * The mechanism (proxy, CA bundle, flags) is described in the shared notes, entra-emulator.md.
  */
+import { X509Certificate, createHash } from 'node:crypto';
 import { createTestCa, loadTestCa, type TestCa } from './ca';
 import { LOGIN_ORIGIN, VSCODE_CLIENT_ID, type EntraEmulatorOptions, type EntraUser } from './config';
 import { createEntraEmulator, type EntraEmulator } from './emulator';
@@ -71,7 +72,7 @@ export interface RunningEntraEmulator {
     env: { SSL_CERT_FILE: string };
     /** code-server arguments. */
     codeServerArgs: string[];
-    /** Chromium arguments (also set `ignoreHTTPSErrors`, or trust `caFile`). */
+    /** Chromium arguments: the proxy, and trust in this run's leaf key only (its SPKI hash), not in every certificate. */
     chromiumArgs: string[];
   };
   close(): Promise<void>;
@@ -130,7 +131,7 @@ export async function startEntraEmulator(options: StartEntraEmulatorOptions = {}
       settings: { 'http.proxy': p.url },
       env: { SSL_CERT_FILE: ca.caBundleFile },
       codeServerArgs: ['--link-protection-trusted-domains', LOGIN_ORIGIN],
-      chromiumArgs: [`--proxy-server=${p.url}`]
+      chromiumArgs: [`--proxy-server=${p.url}`, `--ignore-certificate-errors-spki-list=${spkiHash(ca.certPem)}`]
     },
     async close() {
       await Promise.allSettled([p.close(), e.close()]);
@@ -142,4 +143,10 @@ export async function startEntraEmulator(options: StartEntraEmulatorOptions = {}
 /** VS Code's special scopes that pick this emulator's tenant and a client for `getSession('microsoft', ...)`. */
 export function vscodeScopes(emulator: Pick<RunningEntraEmulator, 'scope' | 'tenantId'>, clientId = VSCODE_CLIENT_ID): string[] {
   return [emulator.scope, `VSCODE_TENANT:${emulator.tenantId}`, ...(clientId === VSCODE_CLIENT_ID ? [] : [`VSCODE_CLIENT_ID:${clientId}`])];
+}
+
+/** base64(SHA-256(SubjectPublicKeyInfo)): what Chromium's `--ignore-certificate-errors-spki-list` pins. */
+export function spkiHash(certPem: string): string {
+  const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
 }
