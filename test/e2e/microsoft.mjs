@@ -4,8 +4,24 @@
 // its proxy), a tool call with the emulator's token. Run by `npm start -- --smoke`.
 import assert from 'node:assert/strict';
 import {
-  answerDialogs, findFrame, openChat, sendChat, statusItem, waitFor, waitForAnswer, waitForStatus, waitForToast
+  answerDialogs, findFrame, openChat, sendChat, statusItem, waitFor, waitForAnswer, waitForStatus, waitForToast, waitForWorkbench
 } from './ui.mjs';
+
+/** A host name for code-server that VS Code does not count as local: how a remote user reaches it. */
+export const REMOTE_HOST = 'code.example';
+
+/**
+ * Chromium arguments that let this machine's browser play a remote user: `REMOTE_HOST`
+ * resolves to loopback, bypasses the emulator's proxy, and counts as a secure context (as
+ * HTTPS would) so webviews work.
+ */
+export function remoteUserArgs(codeServerPort) {
+  return [
+    `--host-resolver-rules=MAP ${REMOTE_HOST} 127.0.0.1`,
+    `--proxy-bypass-list=${REMOTE_HOST}`,
+    `--unsafely-treat-insecure-origin-as-secure=http://${REMOTE_HOST}:${codeServerPort}`
+  ];
+}
 
 const WEBVIEW_BOOT_MS = 120_000;
 
@@ -83,6 +99,75 @@ export const microsoftSteps = [
       const call = world.mcp.calls.at(-1);
       assert.equal(call.oid, world.entraEmulator.user.oid, 'the server saw the emulator\'s user in the token');
       assert.deepEqual(call.args, { city: 'Zurich' });
+    }
+  },
+  {
+    // Sign-out where VS Code keeps accounts: the Accounts menu. The product follows it.
+    name: 'microsoft-sign-out',
+    async run(ctx) {
+      const { page, world } = ctx;
+      const account = world.entraEmulator.user.preferredUsername;
+      const accounts = page.locator('.activitybar .action-item').filter({ has: page.locator('.codicon-accounts-view-bar-icon') }).first();
+      const entry = page.locator('.monaco-menu .action-item, .context-view .action-item');
+      await accounts.click({ timeout: 10_000 });
+      await entry.filter({ hasText: account }).first().hover({ timeout: 10_000 });
+      const dialogs = answerDialogs(ctx, [[/sign out|has been used by/i, 'Sign Out']]);
+      try {
+        await entry.filter({ hasText: /^\s*Sign Out\s*$/ }).first().click({ timeout: 10_000 });
+        await waitForStatus(page, /MCP: signed out/, 30_000);
+      } finally {
+        await dialogs.stop();
+      }
+    }
+  },
+  {
+    // A user whose browser reaches code-server by a name that is not loopback (a remote
+    // machine, Codespaces): the provider signs in with a device code only, since the
+    // vscode.dev/redirect hop cannot come back to such a host.
+    name: 'remote-device-code',
+    async run(ctx) {
+      const { world } = ctx;
+      const emu = world.entraEmulator;
+      const remote = await ctx.openRemote();
+      const page = remote.page;
+      const rctx = { ...ctx, page, context: remote.context };
+      await waitForWorkbench(page, 90_000);
+      await waitForStatus(page, /MCP: signed out/, 60_000);
+      const authorizes = emu.log.of('authorize').length;
+      const popup = remote.context.waitForEvent('page', { timeout: 60_000 });
+      await statusItem(page).click();
+      const dialogs = answerDialogs(rctx, [[/wants to sign in/, 'Allow'], [/Your Code/i, 'Copy & Continue to Microsoft'], [/open the external website|open external/i, 'Open']]);
+      try {
+        const code = await waitFor(async () => /Your Code: ?(\S+)/.exec(await page.locator('.monaco-dialog-box').innerText({ timeout: 1_000 }).catch(() => ''))?.[1], 'the device code dialog', 60_000, 100);
+        ctx.log(`device code shown: ${code}`);
+        await ctx.shot('remote-device-code', undefined, page);
+        const login = await popup;
+        await login.waitForLoadState('domcontentloaded');
+        ctx.log(`the provider opened ${login.url()}`);
+        assert.equal(new URL(login.url()).host, 'login.microsoftonline.com', 'microsoft.com/devicelogin sent the browser to the code form');
+        await login.locator('#otc').fill(code);
+        await login.locator('#idSIButton9').click();
+        await login.locator('#done').waitFor({ timeout: 15_000 });
+        await login.close();
+      } finally {
+        await dialogs.stop();
+      }
+      await page.bringToFront();
+      await waitForStatus(page, /MCP: \d+ tools/, 60_000).catch(async e => {
+        await ctx.shot('remote-device-code-failed', undefined, page).catch(() => undefined);
+        const toasts = await page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
+        throw new Error(`${e.message}; toasts ${JSON.stringify(toasts)}; the emulator saw: ${emu.log.entries.slice(-8).map(r => `${r.method} ${r.host}${r.path} ${r.grantType ?? ''} ${r.status ?? '…'}${r.aadsts ? ` AADSTS${r.aadsts}` : ''}`).join('; ')}`, { cause: e });
+      });
+      assert.equal(emu.log.of('authorize').length, authorizes, 'no /authorize: the device code flow only');
+      assert.ok(emu.log.of('devicecode').length >= 1);
+      assert.ok(emu.log.of('token').some(e => /^(urn:ietf:params:oauth:grant-type:)?device_code$/.test(e.grantType ?? '') && e.status === 200), 'the provider redeemed the device code');
+      const calls = world.mcp.calls.length;
+      await sendChat(page, "@secure-mcp What's the weather in Lyon?");
+      const frame = await findFrame(page, '#approve', WEBVIEW_BOOT_MS);
+      await frame.locator('#approve').click();
+      await waitForAnswer(page, 'Lyon', new RegExp(`${ctx.weatherFor('Lyon').condition}[\\s\\S]*Model:`), 60_000);
+      await waitFor(() => world.mcp.calls.length === calls + 1, 'the call to reach the server', 5_000);
+      assert.equal(world.mcp.calls.at(-1).oid, emu.user.oid);
     }
   }
 ];

@@ -28,8 +28,8 @@ if (!['entra', 'generic'].includes(identity)) {
 const entra = identity === 'entra';
 const { provision } = await import('./provision.mjs');
 const { installUnpacked, installVsix, launchBrowser, saveFailureArtifacts, startCodeServer, registerCleanup, tempDir } = await import('./codeServer.mjs');
-const { microsoftSteps } = await import('../e2e/microsoft.mjs');
-const { bundleHelperExtension, helperEnv, llmChoice, startLoopbackRedirector } = await import('../e2e/setup.mjs');
+const { microsoftSteps, REMOTE_HOST, remoteUserArgs } = await import('../e2e/microsoft.mjs');
+const { bundleHelperExtension, copyExtensionLogs, helperEnv, llmChoice, startLoopbackRedirector } = await import('../e2e/setup.mjs');
 const { tsImport } = await import('tsx/esm/api');
 
 const paths = await provision();
@@ -179,7 +179,8 @@ async function runSmoke() {
   const resultsDir = path.join(root, 'test-results', 'start');
   fs.rmSync(resultsDir, { recursive: true, force: true });
   fs.mkdirSync(resultsDir, { recursive: true });
-  const { browser, close } = await launchBrowser({ paths, args: emulator ? emulator.clientSettings.chromiumArgs : [] });
+  const codeServerPort = new URL(server.url).port;
+  const { browser, close } = await launchBrowser({ paths, args: emulator ? [...emulator.clientSettings.chromiumArgs, ...remoteUserArgs(codeServerPort)] : [] });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   let shotNo = 0;
@@ -189,6 +190,14 @@ async function runSmoke() {
     world,
     weatherFor: worldModule.weatherFor,
     log: line => console.log(`[start]    ${line}`),
+    /** The same workbench in a fresh browser profile, reached as a remote user reaches it (not by loopback). */
+    async openRemote() {
+      const remoteContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      await remoteContext.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://${REMOTE_HOST}:${codeServerPort}` });
+      const remotePage = await remoteContext.newPage();
+      await remotePage.goto(url.replace(/^http:\/\/127\.0\.0\.1:/, `http://${REMOTE_HOST}:`));
+      return { context: remoteContext, page: remotePage };
+    },
     shot: (name, target, onPage = page) => (target ?? onPage).screenshot({ path: path.join(resultsDir, `${String(++shotNo).padStart(2, '0')}-${name}.png`), timeout: 10_000 })
   };
   let failed = false;
@@ -219,7 +228,16 @@ async function runSmoke() {
   } catch (e) {
     failed = true;
     console.error(`[start] smoke failed: ${e instanceof Error ? e.stack : String(e)}`);
-    await saveFailureArtifacts(page, 'start-smoke').catch(() => undefined);
+    for (const p of context.pages()) {
+      await saveFailureArtifacts(p, `start-smoke-page${context.pages().indexOf(p)}`).catch(() => undefined);
+      for (const frame of p.frames().filter(f => f !== p.mainFrame() && !f.isDetached())) {
+        const html = await frame.content().catch(() => '(unavailable)');
+        fs.appendFileSync(path.join(resultsDir, 'frames.html'), `<!-- frame ${frame.url().slice(0, 300)} -->\n${html}\n`);
+      }
+    }
+    for (const f of copyExtensionLogs(userDataDir, path.join(resultsDir, 'extension'))) {
+      console.error(`[start] saved ${path.relative(root, f)}`);
+    }
   } finally {
     await close();
     await server.close({ keepFiles: true });

@@ -1,9 +1,14 @@
 import * as vscode from 'vscode';
+import { watchBoot, type BootWatch } from '../../common/bootWatch';
 import { scoped, type Logger } from '../../common/log';
 import { PanelRegistry } from './panelRegistry';
 import { SecureWebview, type IgnoreReason } from './webviewHost';
 
 type Ready = { readonly type: 'ready' };
+
+/** A page that has not said `ready` after this long is reloaded, at most BOOT_RELOADS times. */
+const BOOT_WAIT_MS = 15_000;
+const BOOT_RELOADS = 3;
 
 /** A message a page sends: `ready` once it can show its view, otherwise a reply. */
 export type PageMessage = Ready | { readonly type: string };
@@ -59,6 +64,8 @@ export interface PendingPanel<M extends PageMessage, V, R> {
   readonly settled: boolean;
   /** Set while a reply is being acted on (a link opening): replies meanwhile count as replayed. */
   busy: boolean;
+  /** Watches the page boot; told when it said `ready`. */
+  readonly boot: BootWatch;
   /** Answers the question; every later call is a no-op. */
   settle(answer: R): void;
   ignore(reason: IgnoreReason, detail: string): void;
@@ -115,6 +122,15 @@ export class PanelHost<M extends PageMessage, V, R> implements vscode.Disposable
         onDidClose: () => panel.settle(question.unanswered('closed'))
       });
       let settled = false;
+      const boot = watchBoot({
+        intervalMs: BOOT_WAIT_MS,
+        attempts: BOOT_RELOADS,
+        reload: attempt => {
+          this.log.warn(`the page of ${this.config.noun} ${id} did not load within ${BOOT_WAIT_MS / 1000} s; reloading it (${attempt}/${BOOT_RELOADS})`);
+          webview.render();
+        },
+        gaveUp: () => this.log.error(`the page of ${this.config.noun} ${id} did not load after ${BOOT_RELOADS} reloads; close the panel and ask again`)
+      });
       const panel: PendingPanel<M, V, R> = {
         id,
         view: question.view,
@@ -123,11 +139,13 @@ export class PanelHost<M extends PageMessage, V, R> implements vscode.Disposable
           return settled;
         },
         busy: false,
+        boot,
         settle: answer => {
           if (settled) {
             return;
           }
           settled = true;
+          boot.stop();
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
           this.panels.settled(id);
@@ -148,6 +166,7 @@ export class PanelHost<M extends PageMessage, V, R> implements vscode.Disposable
 
   private receive(panel: PendingPanel<M, V, R>, question: PanelQuestion<M, V, R>, message: M): void {
     if (isReady(message)) {
+      panel.boot.booted();
       if (!panel.settled) {
         void panel.webview.post({ type: 'show', view: panel.view });
         this.renderedEmitter.fire(panel.id);

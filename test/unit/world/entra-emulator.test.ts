@@ -59,11 +59,11 @@ describe('Entra emulator', function () {
   };
 
   describe('the per-run CA', () => {
-    it('issues a leaf for login.microsoftonline.com, vscode.dev and 127.0.0.1 under a CA kept out of the repository', async () => {
+    it('issues a leaf for login.microsoftonline.com, vscode.dev, microsoft.com and 127.0.0.1 under a CA kept out of the repository', async () => {
       const ca = await createTestCa();
       try {
         const leaf = new crypto.X509Certificate(ca.certPem);
-        assert.equal(leaf.subjectAltName, 'DNS:login.microsoftonline.com, DNS:vscode.dev, IP Address:127.0.0.1');
+        assert.equal(leaf.subjectAltName, 'DNS:login.microsoftonline.com, DNS:vscode.dev, DNS:microsoft.com, IP Address:127.0.0.1');
         assert.ok(leaf.checkIssued(new crypto.X509Certificate(ca.caPem)));
         assert.ok(!ca.dir.startsWith(process.cwd()), 'lives outside the repository');
         assert.ok(!fs.existsSync(`${ca.dir}/ca.key`), 'the CA key is gone once the leaf is signed');
@@ -87,7 +87,7 @@ describe('Entra emulator', function () {
   });
 
   describe('the CONNECT proxy', () => {
-    it('tunnels login.microsoftonline.com and vscode.dev only; everything else gets 502', async () => {
+    it('tunnels login.microsoftonline.com, vscode.dev and microsoft.com only; everything else gets 502', async () => {
       assert.equal((await client.get(`${LOGIN}/common/discovery/instance`)).status, 200);
       for (const url of ['https://example.com/', 'https://graph.microsoft.com/v1.0/me', 'https://login.microsoftonline.com:8443/']) {
         await assert.rejects(requestViaProxy({ proxyUrl: emu.proxyUrl, ca: emu.caPem, url }), (err: unknown) => err instanceof ProxyRefused && err.status === 502, url);
@@ -385,6 +385,37 @@ describe('Entra emulator', function () {
       assert.equal(at.oid, emu.user.oid);
       assert.ok(json(done).refresh_token);
       assertAad(await poll(String(start.device_code)), 70000, 'invalid_grant');
+    });
+
+    it('takes the short grant name MSAL sends (grant_type=device_code), as Entra does', async () => {
+      const start = json(await client.post(`${LOGIN}/${emu.tenantId}/oauth2/v2.0/devicecode`, { client_id: VSCODE_CLIENT_ID, scope: emu.scope }));
+      const short = () => client.post(tokenUrl(), { client_id: VSCODE_CLIENT_ID, grant_type: 'device_code', device_code: String(start.device_code) });
+      assertAad(await short(), 70016, 'authorization_pending');
+      emu.completeDeviceCode(String(start.user_code));
+      assert.equal((await short()).status, 200);
+    });
+
+    it('is approved by entering the code at microsoft.com/devicelogin, as a user does; a wrong code is refused there', async () => {
+      const start = json(await client.post(`${LOGIN}/${emu.tenantId}/oauth2/v2.0/devicecode`, { client_id: VSCODE_CLIENT_ID, scope: emu.scope }));
+      const landing = await client.get(String(start.verification_uri));
+      assert.equal(landing.status, 302);
+      const form = String(landing.headers.location);
+      assert.equal(form, `${LOGIN}/common/oauth2/deviceauth`);
+      assert.match((await client.get(form)).body, /<input id="otc" name="otc"/);
+      const wrong = await client.post(form, { otc: 'NOTACODE' });
+      assert.equal(wrong.status, 400);
+      assert.match(wrong.body, /That code didn't work/);
+      assertAad(await poll(String(start.device_code)), 70016, 'authorization_pending');
+      const entered = await client.post(form, { otc: String(start.user_code).toLowerCase() });
+      assert.equal(entered.status, 200);
+      assert.match(entered.body, /You have signed in/);
+      const done = await poll(String(start.device_code));
+      assert.equal(done.status, 200, done.body);
+      assert.equal(decodeJwt(String(json(done).access_token)).oid, emu.user.oid);
+      assert.deepEqual(emu.log.entries.filter((e) => e.endpoint === 'devicelogin' || e.endpoint === 'deviceauth').map((e) => `${e.method} ${e.host}${e.path} ${e.status}`), [
+        'GET microsoft.com/devicelogin 302', 'GET login.microsoftonline.com/common/oauth2/deviceauth 200',
+        'POST login.microsoftonline.com/common/oauth2/deviceauth 400', 'POST login.microsoftonline.com/common/oauth2/deviceauth 200'
+      ]);
     });
 
     it('answers authorization_declined when the user declines', async () => {

@@ -15,7 +15,7 @@ const run = promisify(execFile);
 export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 /** Hosts the leaf certificate is valid for by default. */
-export const DEFAULT_LEAF_HOSTS = ['login.microsoftonline.com', 'vscode.dev', '127.0.0.1'] as const;
+export const DEFAULT_LEAF_HOSTS = ['login.microsoftonline.com', 'vscode.dev', 'microsoft.com', '127.0.0.1'] as const;
 
 export interface TestCaOptions {
   /** DNS names and IP addresses the leaf is valid for. Default `DEFAULT_LEAF_HOSTS`. */

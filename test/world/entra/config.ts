@@ -11,6 +11,8 @@ export const VSCODE_REDIRECT = 'https://vscode.dev/redirect';
 export const LOGIN_HOST = 'login.microsoftonline.com';
 export const LOGIN_ORIGIN = `https://${LOGIN_HOST}`;
 export const VSCODE_DEV_HOST = 'vscode.dev';
+/** Device codes are entered at https://microsoft.com/devicelogin (the `verification_uri`). */
+export const MICROSOFT_HOST = 'microsoft.com';
 /** The only resource the emulator knows without registration: a token for it is never issued. */
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;

@@ -8,7 +8,8 @@ import type * as net from 'node:net';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { createAuthorize, redirectStandIn } from './authorize';
-import { resolveConfig, VSCODE_DEV_HOST, type EntraConfig, type EntraEmulatorOptions, type EntraUser } from './config';
+import { createDeviceLogin, DEVICE_AUTH_PATH } from './deviceLogin';
+import { MICROSOFT_HOST, resolveConfig, VSCODE_DEV_HOST, type EntraConfig, type EntraEmulatorOptions, type EntraUser } from './config';
 import { aadError } from './errors';
 import { sendAadError, sendText, type Exchange } from './exchange';
 import { FaultQueue, type Endpoint } from './faults';
@@ -62,6 +63,12 @@ function classify(host: string, path: string): { endpoint: Endpoint | 'consent' 
   if (host === VSCODE_DEV_HOST || (loopback && path === '/redirect')) {
     return { endpoint: path === '/redirect' ? 'redirect' : 'unknown', tenant: '' };
   }
+  if (host === MICROSOFT_HOST || (loopback && path === '/devicelogin')) {
+    return { endpoint: path === '/devicelogin' ? 'devicelogin' : 'unknown', tenant: '' };
+  }
+  if (path === DEVICE_AUTH_PATH) {
+    return { endpoint: 'deviceauth', tenant: 'common' };
+  }
   if (path === '/common/discovery/instance') {
     return { endpoint: 'instance-discovery', tenant: 'common' };
   }
@@ -103,6 +110,7 @@ export async function createEntraEmulator(options: EntraEmulatorOptions & { tls:
   const authorize = createAuthorize(state);
   const tokens = createTokenEndpoints(state);
   const metadata = createMetadata(state);
+  const deviceLogin = createDeviceLogin(state);
   const sockets = new Set<net.Socket>();
   let closed = false;
 
@@ -157,6 +165,12 @@ export async function createEntraEmulator(options: EntraEmulatorOptions & { tls:
         return;
       case 'consent':
         authorize.consent(ex);
+        return;
+      case 'devicelogin':
+        deviceLogin.devicelogin(ex);
+        return;
+      case 'deviceauth':
+        deviceLogin.deviceauth(ex);
         return;
       case 'redirect':
         redirectStandIn(ex, config.redirectStandIn);
@@ -215,14 +229,11 @@ export async function createEntraEmulator(options: EntraEmulatorOptions & { tls:
     revokeConsent: (clientId, apiClientId) => void state.consents.delete(`${clientId} ${apiClientId}`),
     pendingDeviceCodes: () => state.pendingDeviceCodes(),
     completeDeviceCode(userCode, outcome = 'approve') {
-      const pending = state.pendingDeviceCodes();
-      const entry = userCode ? pending.find((d) => d.userCode === userCode) : pending.at(-1);
-      if (!entry) {
+      const settled = state.settleDeviceCode(userCode, outcome);
+      if (!settled) {
         throw new Error(userCode ? `no pending device code ${userCode}` : 'no pending device code');
       }
-      entry.status = outcome === 'approve' ? 'approved' : 'declined';
-      entry.user = state.user;
-      return entry.userCode;
+      return settled;
     },
     expireRefreshTokens() {
       const past = Date.now() - config.refreshTokenLifetimeSeconds * 1000 - 1000;

@@ -6,7 +6,8 @@
 import type { AadstsCode } from './errors';
 
 export type Endpoint =
-  | 'authorize' | 'token' | 'devicecode' | 'keys' | 'openid-configuration' | 'instance-discovery' | 'redirect';
+  | 'authorize' | 'token' | 'devicecode' | 'keys' | 'openid-configuration' | 'instance-discovery' | 'redirect'
+  | 'devicelogin' | 'deviceauth';
 
 export interface Fault {
   /** Which endpoint it hits; `any` matches every endpoint. */

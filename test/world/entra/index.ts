@@ -130,7 +130,8 @@ export async function startEntraEmulator(options: StartEntraEmulatorOptions = {}
     clientSettings: {
       settings: { 'http.proxy': p.url },
       env: { SSL_CERT_FILE: ca.caBundleFile },
-      codeServerArgs: ['--link-protection-trusted-domains', LOGIN_ORIGIN],
+      // The pages the provider opens: the sign-in page, and where a device code is entered.
+      codeServerArgs: ['--link-protection-trusted-domains', LOGIN_ORIGIN, '--link-protection-trusted-domains', 'https://microsoft.com'],
       chromiumArgs: [`--proxy-server=${p.url}`, `--ignore-certificate-errors-spki-list=${spkiHash(ca.certPem)}`]
     },
     async close() {

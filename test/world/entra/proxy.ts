@@ -7,10 +7,10 @@
 import * as http from 'node:http';
 import type * as https from 'node:https';
 import type * as net from 'node:net';
-import { LOGIN_HOST, VSCODE_DEV_HOST } from './config';
+import { LOGIN_HOST, MICROSOFT_HOST, VSCODE_DEV_HOST } from './config';
 import { listen, LOOPBACK_HOST } from '../net';
 
-export const TUNNELLED_HOSTS = [`${LOGIN_HOST}:443`, `${VSCODE_DEV_HOST}:443`] as const;
+export const TUNNELLED_HOSTS = [`${LOGIN_HOST}:443`, `${VSCODE_DEV_HOST}:443`, `${MICROSOFT_HOST}:443`] as const;
 
 export interface RefusedRequest {
   at: Date;

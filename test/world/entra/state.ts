@@ -120,6 +120,21 @@ export class EmulatorState implements Directory {
     return [...this.deviceCodes.values()].filter((d) => d.status === 'pending' && d.expiresAt > Date.now());
   }
 
+  /**
+   * The user at the device-login page settles a pending code (the newest when none is named)
+   * as the browser's signed-in user; returns the code, or undefined when none is pending.
+   */
+  settleDeviceCode(userCode: string | undefined, outcome: 'approve' | 'decline'): string | undefined {
+    const pending = this.pendingDeviceCodes();
+    const entry = userCode ? pending.find((d) => d.userCode === userCode) : pending.at(-1);
+    if (!entry) {
+      return undefined;
+    }
+    entry.status = outcome === 'approve' ? 'approved' : 'declined';
+    entry.user = this.user;
+    return entry.userCode;
+  }
+
   /** Refresh tokens still valid, for tests that expire or revoke them. */
   liveRefreshTokens(): RefreshGrant[] {
     return [...this.refreshTokens.values()].filter((g) => !g.revoked);

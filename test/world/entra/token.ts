@@ -10,6 +10,8 @@ import type { EmulatorState } from './state';
 import { appTokenClaims, sign } from './tokens';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+/** The short name Entra also accepts, and the one MSAL sends. */
+export const DEVICE_CODE_GRANT_SHORT = 'device_code';
 export const DEVICE_LOGIN_URL = 'https://microsoft.com/devicelogin';
 
 const SERVICE_PRINCIPAL_OID = '33333333-cccc-4ccc-8ccc-333333333333';
@@ -94,7 +96,8 @@ export function createTokenEndpoints(state: EmulatorState) {
           sendJson(ex, 200, await state.issue({ client, user: grant.user, sessionId: grant.sessionId, resolved, scope, clientInfoRequested: clientInfoRequested(ex) }));
           return;
         }
-        case DEVICE_CODE_GRANT: {
+        case DEVICE_CODE_GRANT:
+        case DEVICE_CODE_GRANT_SHORT: {
           const entry = state.deviceCodes.get(requireParam(ex, 'device_code'));
           if (!entry || entry.clientId !== client.clientId || entry.status === 'redeemed') {
             fail(70000);
