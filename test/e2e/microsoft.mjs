@@ -25,6 +25,16 @@ export function remoteUserArgs(codeServerPort) {
 
 const WEBVIEW_BOOT_MS = 120_000;
 
+/** The Entra errors at sign-in that clients trip on, and the words of the fix the user must be shown. */
+const AADSTS_FIXES = [
+  [9010010, /Remove the resource parameter/],
+  [65001, /Pre-authorize the client \(aebc6443-996d-45c2-90f0-388ff96faa56/],
+  [90009, /GUID form: <client-id>\/mcp:tools/],
+  [70011, /do not mix \.default with named scopes/],
+  [500011, /Check the Application ID URI in the scope/],
+  [700016, /Check secureMcp\.auth\.clientId and secureMcp\.auth\.tenant/]
+];
+
 /**
  * Clicks the status bar item and allows the sign-in; resolves with the provider's sign-in
  * page (the popup), or undefined when none opened within `popupMs`.
@@ -44,23 +54,29 @@ async function startSignIn(ctx, popupMs = 30_000) {
 /** @type {{ name: string, run: (ctx: any) => Promise<void> }[]} */
 export const microsoftSteps = [
   {
-    // Entra refuses (VS Code's client not pre-authorized for the API): the user reads the code, what it means and the fix.
-    name: 'microsoft-aadsts65001',
+    // Entra refuses the sign-in, in each of the ways clients trip on: the user reads the
+    // code, what it means and the fix, in the toast the product shows, and can sign in again.
+    name: 'microsoft-aadsts',
     async run(ctx) {
       const { page, world } = ctx;
       const emu = world.entraEmulator;
       await waitForStatus(page, /MCP: signed out/, 60_000);
-      emu.faults.push({ on: 'authorize', error: 65001 });
-      const login = await startSignIn(ctx);
-      const toast = await waitForToast(page, /AADSTS65001/, 60_000);
-      ctx.log(`toast: "${toast.message}" [${toast.buttons.join(', ')}]`);
-      assert.match(toast.message, /Pre-authorize the client \(aebc6443-996d-45c2-90f0-388ff96faa56/, 'the fix names VS Code\'s client id');
-      assert.ok(emu.log.of('authorize').some(e => e.aadsts === 65001), 'the emulator answered AADSTS65001');
-      await ctx.shot('microsoft-aadsts65001');
-      await login?.close().catch(() => undefined);
-      await page.bringToFront();
-      await toast.toast.locator('.codicon-notifications-clear, .codicon-close').first().click({ timeout: 3_000 }).catch(() => page.keyboard.press('Escape'));
-      assert.match((await statusItem(page).innerText()).trim(), /MCP: (signed out|error)/);
+      for (const [code, fix] of AADSTS_FIXES) {
+        emu.faults.push({ on: 'authorize', error: code });
+        const login = await startSignIn(ctx);
+        const toast = await waitForToast(page, new RegExp(`AADSTS${code}\\b`), 60_000);
+        ctx.log(`AADSTS${code}: "${toast.message}" [${toast.buttons.join(', ')}]`);
+        ctx.seen?.push({ code, message: toast.message, buttons: toast.buttons });
+        assert.match(toast.message, fix, `the fix for AADSTS${code}`);
+        assert.deepEqual(toast.buttons, ['Sign In']);
+        assert.ok(emu.log.of('authorize').some(e => e.aadsts === code), `the emulator answered AADSTS${code}`);
+        await ctx.shot(`microsoft-aadsts${code}`);
+        await login?.close().catch(() => undefined);
+        await page.bringToFront();
+        await toast.toast.hover().catch(() => undefined);
+        await toast.toast.locator('.codicon-notifications-clear, .codicon-close').first().click({ timeout: 3_000 }).catch(() => page.keyboard.press('Escape'));
+        await waitForStatus(page, /MCP: signed out/, 10_000);
+      }
     }
   },
   {
