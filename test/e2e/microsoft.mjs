@@ -51,6 +51,28 @@ async function startSignIn(ctx, popupMs = 30_000) {
   return login;
 }
 
+/** Signs the emulator's user out where VS Code keeps accounts, the Accounts menu; the product must follow. */
+export async function signOutFromAccountsMenu(ctx, page) {
+  const account = ctx.world.entraEmulator.user.preferredUsername;
+  const accounts = page.locator('.activitybar .action-item').filter({ has: page.locator('.codicon-accounts-view-bar-icon') }).first();
+  const entry = page.locator('.monaco-menu .action-item, .context-view .action-item');
+  await accounts.click({ timeout: 10_000 });
+  await entry.filter({ hasText: account }).first().hover({ timeout: 10_000 });
+  const dialogs = answerDialogs({ ...ctx, page }, [[/sign out|has been used by/i, 'Sign Out']]);
+  try {
+    const signOut = entry.filter({ hasText: /^\s*Sign Out\s*$/ }).first();
+    await signOut.click({ timeout: 10_000 });
+    // A click while the submenu is still settling can be lost (the item stays focused): Enter then.
+    await new Promise(r => setTimeout(r, 1_000));
+    if (await signOut.isVisible().catch(() => false)) {
+      await page.keyboard.press('Enter');
+    }
+    await waitForStatus(page, /MCP: signed out/, 30_000);
+  } finally {
+    await dialogs.stop();
+  }
+}
+
 /** @type {{ name: string, run: (ctx: any) => Promise<void> }[]} */
 export const microsoftSteps = [
   {
@@ -121,18 +143,51 @@ export const microsoftSteps = [
     // Sign-out where VS Code keeps accounts: the Accounts menu. The product follows it.
     name: 'microsoft-sign-out',
     async run(ctx) {
+      await signOutFromAccountsMenu(ctx, ctx.page);
+    }
+  },
+  {
+    // A user who reaches code-server on loopback (a forwarded port) gets VS Code's
+    // protocol-handler flow, whose vscode.dev/redirect hop cannot find its way back to
+    // code-server: the sign-in waits. Cancelling it offers the device code, which works.
+    name: 'loopback-stall-then-device-code',
+    async run(ctx) {
       const { page, world } = ctx;
-      const account = world.entraEmulator.user.preferredUsername;
-      const accounts = page.locator('.activitybar .action-item').filter({ has: page.locator('.codicon-accounts-view-bar-icon') }).first();
-      const entry = page.locator('.monaco-menu .action-item, .context-view .action-item');
-      await accounts.click({ timeout: 10_000 });
-      await entry.filter({ hasText: account }).first().hover({ timeout: 10_000 });
-      const dialogs = answerDialogs(ctx, [[/sign out|has been used by/i, 'Sign Out']]);
+      const emu = world.entraEmulator;
+      await waitForStatus(page, /MCP: signed out/, 10_000);
+      emu.setRedirectStandIn('faithful');
       try {
-        await entry.filter({ hasText: /^\s*Sign Out\s*$/ }).first().click({ timeout: 10_000 });
-        await waitForStatus(page, /MCP: signed out/, 30_000);
+        const login = await startSignIn(ctx);
+        assert.ok(login, 'the provider opened its sign-in page');
+        await waitFor(() => emu.log.entries.some(e => e.endpoint === 'redirect'), 'the browser to reach vscode.dev/redirect', 30_000);
+        await new Promise(r => setTimeout(r, 3_000));
+        assert.match((await statusItem(page).innerText()).trim(), /MCP: signed out/, 'the sign-in is stuck after the redirect');
+        await login.close().catch(() => undefined);
+        await page.bringToFront();
+        const signingIn = await waitForToast(page, /Signing in to Microsoft/i, 15_000);
+        await ctx.shot('loopback-stalled');
+        await signingIn.toast.hover().catch(() => undefined);
+        const popup = ctx.context.waitForEvent('page', { timeout: 60_000 });
+        await signingIn.toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click({ timeout: 5_000 });
+        const trouble = await waitForToast(page, /Having trouble logging in/i, 15_000);
+        ctx.log(`then: "${trouble.message}" [${trouble.buttons.join(', ')}]`);
+        const dialogs = answerDialogs(ctx, [[/Your Code/i, 'Copy & Continue to Microsoft'], [/open the external website|open external/i, 'Open']]);
+        try {
+          await trouble.toast.locator('.monaco-button', { hasText: 'Yes' }).first().click({ timeout: 5_000 });
+          const code = await waitFor(async () => /Your Code: ?(\S+)/.exec(await page.locator('.monaco-dialog-box').innerText({ timeout: 1_000 }).catch(() => ''))?.[1], 'the device code dialog', 60_000, 100);
+          const form = await popup;
+          await form.waitForLoadState('domcontentloaded');
+          await form.locator('#otc').fill(code);
+          await form.locator('#idSIButton9').click();
+          await form.locator('#done').waitFor({ timeout: 15_000 });
+          await form.close();
+        } finally {
+          await dialogs.stop();
+        }
+        await page.bringToFront();
+        await waitForStatus(page, /MCP: \d+ tools/, 60_000);
       } finally {
-        await dialogs.stop();
+        emu.setRedirectStandIn('repairing');
       }
     }
   },
@@ -186,4 +241,5 @@ export const microsoftSteps = [
       assert.equal(world.mcp.calls.at(-1).oid, emu.user.oid);
     }
   }
+
 ];

@@ -63,6 +63,8 @@ export interface RunningEntraEmulator {
   completeDeviceCode(userCode?: string, outcome?: 'approve' | 'decline'): string;
   expireRefreshTokens(): void;
   revokeRefreshTokens(): void;
+  /** Switches the vscode.dev/redirect stand-in between repairing nothing (as vscode.dev) and repairing code-server's callback. */
+  setRedirectStandIn(mode: 'faithful' | 'repairing'): void;
   mintAccessToken(overrides?: Record<string, unknown>): Promise<string>;
   /** The code-server / Chromium settings this emulator needs (the proxy mechanism of the shared entra-emulator notes). */
   clientSettings: {
@@ -126,6 +128,9 @@ export async function startEntraEmulator(options: StartEntraEmulatorOptions = {}
     completeDeviceCode: (userCode, outcome) => e.completeDeviceCode(userCode, outcome),
     expireRefreshTokens: () => e.expireRefreshTokens(),
     revokeRefreshTokens: () => e.revokeRefreshTokens(),
+    setRedirectStandIn: (mode) => {
+      e.config.redirectStandIn = mode;
+    },
     mintAccessToken: (overrides) => e.mintAccessToken(overrides),
     clientSettings: {
       settings: { 'http.proxy': p.url },
