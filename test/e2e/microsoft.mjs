@@ -4,7 +4,7 @@
 // its proxy), a tool call with the emulator's token. Run by `npm start -- --smoke`.
 import assert from 'node:assert/strict';
 import {
-  answerDialogs, findFrame, openChat, sendChat, statusItem, waitFor, waitForAnswer, waitForStatus, waitForToast, waitForWorkbench
+  answerDialogs, findFrame, openChat, runCommand, sendChat, statusItem, waitFor, waitForAnswer, waitForStatus, waitForToast, waitForWorkbench
 } from './ui.mjs';
 
 /** A host name for code-server that VS Code does not count as local: how a remote user reaches it. */
@@ -240,6 +240,45 @@ export const microsoftSteps = [
       await waitFor(() => world.mcp.calls.length === calls + 1, 'the call to reach the server', 5_000);
       assert.equal(world.mcp.calls.at(-1).oid, emu.user.oid);
     }
+  },
+  {
+    // A second account: after Secure MCP's own Sign Out, the next sign-in lets the user pick
+    // another account, and the server then sees that user.
+    name: 'second-account',
+    async run(ctx) {
+      const { page, world } = ctx;
+      const emu = world.entraEmulator;
+      await page.bringToFront();
+      await waitForStatus(page, /MCP: \d+ tools/, 30_000);
+      const first = emu.user.preferredUsername;
+      const second = emu.signIn('bob@contoso.example');
+      await runCommand(page, 'Secure MCP: Sign Out');
+      await waitForStatus(page, /MCP: signed out/, 20_000);
+      const popup = ctx.context.waitForEvent('page', { timeout: 60_000 });
+      await statusItem(page).click();
+      const dialogs = answerDialogs(ctx, [[/wants to sign in/, 'Allow']]);
+      try {
+        const pick = page.locator('.quick-input-widget .monaco-list-row');
+        await pick.first().waitFor({ timeout: 30_000 });
+        const rows = (await pick.allInnerTexts()).map(t => t.replace(/\s+/g, ' ').trim());
+        ctx.log(`accounts offered: ${JSON.stringify(rows)}`);
+        assert.ok(rows.some(r => r.includes(first)), `the first account is offered: ${JSON.stringify(rows)}`);
+        await ctx.shot('second-account-pick');
+        await pick.filter({ hasText: /another account/i }).first().click({ timeout: 10_000 });
+        const login = await popup;
+        await login.waitForEvent('close', { timeout: 30_000 }).catch(() => login.close());
+      } finally {
+        await dialogs.stop();
+      }
+      await page.bringToFront();
+      await waitForStatus(page, /MCP: \d+ tools/, 60_000);
+      const calls = world.mcp.calls.length;
+      await sendChat(page, "@secure-mcp What's the weather in Basel?");
+      const frame = await findFrame(page, '#approve', WEBVIEW_BOOT_MS);
+      await frame.locator('#approve').click();
+      await waitForAnswer(page, 'Basel', new RegExp(`${ctx.weatherFor('Basel').condition}[\\s\\S]*Model:`), 60_000);
+      await waitFor(() => world.mcp.calls.length === calls + 1, 'the call to reach the server', 5_000);
+      assert.equal(world.mcp.calls.at(-1).oid, second.oid, 'the server saw the second account');
+    }
   }
-
 ];
