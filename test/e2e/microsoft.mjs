@@ -3,6 +3,8 @@
 // Sign In, VS Code's "Allow", the provider's sign-in page at the Entra emulator (through
 // its proxy), a tool call with the emulator's token. Run by `npm start -- --smoke`.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import {
   answerDialogs, findFrame, openChat, runCommand, sendChat, statusItem, waitFor, waitForAnswer, waitForStatus, waitForToast, waitForWorkbench
 } from './ui.mjs';
@@ -279,6 +281,46 @@ export const microsoftSteps = [
       await waitForAnswer(page, 'Basel', new RegExp(`${ctx.weatherFor('Basel').condition}[\\s\\S]*Model:`), 60_000);
       await waitFor(() => world.mcp.calls.length === calls + 1, 'the call to reach the server', 5_000);
       assert.equal(world.mcp.calls.at(-1).oid, second.oid, 'the server saw the second account');
+    }
+  },
+  {
+    // An organisation's own client registration (secureMcp.auth.clientId): the provider signs
+    // in with it (VSCODE_CLIENT_ID), and Entra sees that client at /authorize and /token.
+    name: 'own-client-id',
+    async run(ctx) {
+      const { page, world } = ctx;
+      const emu = world.entraEmulator;
+      const clientId = world.extensionClientId;
+      // As a user does: the Settings editor, searched by the setting's id.
+      await runCommand(page, 'Preferences: Open User Settings');
+      const search = page.locator('.settings-editor .suggest-input-container .monaco-editor textarea, .settings-editor .search-container textarea').first();
+      await search.waitFor({ timeout: 20_000 });
+      await search.focus();
+      await page.keyboard.type('secureMcp.auth.clientId', { delay: 5 });
+      const input = page.locator('.settings-editor .setting-item-contents').filter({ hasText: /Client Id/i }).locator('input').first();
+      await input.waitFor({ timeout: 20_000 });
+      await input.fill(clientId);
+      await input.press('Enter');
+      await waitFor(() => JSON.parse(fs.readFileSync(path.join(ctx.userDataDir, 'User', 'settings.json'), 'utf8'))['secureMcp.auth.clientId'] === clientId, 'the client id in settings.json', 15_000);
+      await ctx.shot('own-client-id-setting');
+      // The Settings editor opens as a modal editor over the workbench: Escape closes it.
+      const modal = page.locator('.modal-editor-resizable').first();
+      for (let i = 0; i < 5 && await modal.isVisible().catch(() => false); i++) {
+        await page.keyboard.press('Escape');
+        await modal.waitFor({ state: 'hidden', timeout: 2_000 }).catch(() => undefined);
+      }
+      // No session for that client yet: the product says so.
+      await waitForStatus(page, /MCP: signed out/, 30_000);
+      const authorizes = emu.log.of('authorize').length;
+      const login = await startSignIn(ctx);
+      assert.ok(login, 'the provider opened its sign-in page');
+      await waitForStatus(page, /MCP: \d+ tools/, 60_000);
+      const authorize = emu.log.of('authorize').slice(authorizes);
+      assert.deepEqual(authorize.map(e => e.query.client_id), [clientId], 'the configured client signed in');
+      const redeemed = emu.log.of('token', 'authorization_code').at(-1);
+      assert.equal(redeemed.form.client_id, clientId);
+      assert.equal(redeemed.status, 200);
+      await login.close().catch(() => undefined);
     }
   }
 ];

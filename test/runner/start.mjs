@@ -188,6 +188,7 @@ async function runSmoke() {
     page,
     context,
     world,
+    userDataDir,
     weatherFor: worldModule.weatherFor,
     log: line => console.log(`[start]    ${line}`),
     /** The same workbench in a fresh browser profile, reached as a remote user reaches it (not by loopback). */
@@ -208,7 +209,9 @@ async function runSmoke() {
     const prm = await fetch(world.urls.resourceMetadata);
     assert.ok(prm.ok, `the world's resource metadata answers (${prm.status})`);
     if (emulator) {
-      for (const step of microsoftSteps) {
+      // SECURE_MCP_SMOKE_STEPS=a,b runs only those steps (while working on one; they build on each other).
+      const only = (process.env.SECURE_MCP_SMOKE_STEPS || '').split(',').filter(Boolean);
+      for (const step of microsoftSteps.filter(s => !only.length || only.includes(s.name))) {
         const t = Date.now();
         console.log(`[start] smoke: ${step.name}`);
         await step.run(ctx);
