@@ -11,6 +11,7 @@ import { StatusBar } from './connection/statusBar';
 import { ElicitationPanels } from './elicitation/elicitationPanels';
 import { createLog } from './log';
 import { SettingsService } from './settingsService';
+import { WalkthroughContext } from './walkthrough/contextKeys';
 
 /**
  * The entry of dist/runtime.js, the one module activation loads lazily. Everything but
@@ -63,7 +64,7 @@ export function createRuntime(context: vscode.ExtensionContext, handles: Activat
   let elicitationPanels: ElicitationPanels | undefined;
   // Created on first use: no panel, pin store or audit file is touched before a tool call.
   const approval = (): ApprovalService => {
-    approvalService ??= new ApprovalService({ context, logger, settings: () => settings.current.settings.approval, testHooks: SECURE_MCP_TEST_BUILD && testMode });
+    approvalService ??= new ApprovalService({ context, logger, settings: () => settings.current.settings.approval, onDecided: (call, decision) => walkthrough.decided(call, decision), testHooks: SECURE_MCP_TEST_BUILD && testMode });
     return approvalService;
   };
   const elicitation = (): ElicitationPanels => {
@@ -93,6 +94,7 @@ export function createRuntime(context: vscode.ExtensionContext, handles: Activat
     ownProviders: new Map([[OAUTH_PROVIDER_ID, oauthProvider]])
   });
   const statusBar = new StatusBar(connection);
+  const walkthrough = new WalkthroughContext({ settings, connection });
   const participant: ParticipantDeps = {
     context,
     settings,
@@ -102,7 +104,7 @@ export function createRuntime(context: vscode.ExtensionContext, handles: Activat
     logger
   };
   const handleChat: vscode.ChatRequestHandler = (request, chatContext, stream, token) => handleChatRequest(participant, request, chatContext, stream, token);
-  disposables.push(channel, settings, connection, statusBar, oauthProvider);
+  disposables.push(channel, settings, connection, statusBar, walkthrough, oauthProvider);
   scoped(logger, 'extension').info(`runtime loaded for ${context.extension.id} ${version}`);
   return {
     start: () => void connection.connectIfSignedIn(),

@@ -105,7 +105,7 @@ suite('approval webview', () => {
     const c = call();
     const decision = ask(c);
     const report = await shown(c.id);
-    for (const text of [SERVER, 'ada@contoso.example', 'tid-1', 'get_weather', 'Current weather for a city', '"city"', '"Paris"', 'readOnlyHint', 'Claims made by the server']) {
+    for (const text of [SERVER, 'ada@contoso.example', 'tid-1', 'get_weather', 'Current weather for a city', '"city"', '"Paris"', 'Only reads data', 'Claims made by the server']) {
       assert.ok(report.text.includes(text), `shows ${text}`);
     }
     assert.equal(report.activeElementId, 'decline', 'focus starts on the safe choice');
@@ -129,6 +129,17 @@ suite('approval webview', () => {
     await shown(c.id);
     await click(c.id, 'approveSession');
     assert.deepEqual(await withTimeout(decision, 5000, 'decision'), { kind: 'approved', how: 'session' });
+  });
+
+  test('annotations read as words, not as raw hints', async () => {
+    const c = call(weather({ name: 'read_items', annotations: { readOnlyHint: true, openWorldHint: false } }));
+    const decision = ask(c);
+    const report = await shown(c.id);
+    assert.ok(report.text.includes('Only reads data') && report.text.includes('Stays within the server\'s own system'), report.text);
+    assert.ok(!/readOnlyHint|openWorldHint|\btrue\b|\bfalse\b/.test(report.text), 'no raw hint names or values');
+    assert.ok(!report.html.includes('destructive-warning'), 'a read-only claim gets the ordinary panel');
+    await click(c.id, 'decline');
+    await decision;
   });
 
   test('Escape declines from the keyboard', async () => {

@@ -23,7 +23,8 @@ const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}
  * Secure MCP's own authentication provider (the VS Code layer over the OAuth client), in
  * the extension host against the world: the login page completed by the headless browser
  * (the e2e run completes it in Chromium), a tool call with the session's token, refresh
- * of an expired token, and sign-out removing the session and every secret it kept.
+ * of an expired token, and sign-out removing the session and its tokens while the client
+ * registration stays for the next sign-in.
  */
 suite('Secure MCP (OAuth) provider against the world', function () {
   this.timeout(60_000);
@@ -57,7 +58,7 @@ suite('Secure MCP (OAuth) provider against the world', function () {
     }
   }
 
-  test('sign in on the login page, call a tool, refresh after expiry, sign out removes the session and its secrets', async () => {
+  test('sign in on the login page, call a tool, refresh after expiry, sign out removes the session and its tokens, sign in again as the same client', async () => {
     const secrets = new MemorySecrets();
     const provider = new SecureMcpOAuthProvider(secrets, {
       logger: quiet,
@@ -86,10 +87,21 @@ suite('Secure MCP (OAuth) provider against the world', function () {
       assert.equal(fresh.id, session.id, 'the same session');
       assert.equal(await callWith(fresh.accessToken), world.demoUser.oid);
 
+      const registration = [...secrets.data.entries()].filter(([key]) => key.startsWith('secure-mcp.oauth.client/'));
+      assert.equal(registration.length, 1, 'one client registration, under the issuer');
       await provider.removeSession(session.id);
       assert.deepEqual(await provider.getSessions([]), [], 'signed out: no session');
-      assert.deepEqual([...secrets.data.keys()], [], 'signed out: no token, no refresh token, no registration left');
+      assert.deepEqual([...secrets.data.entries()], registration, 'signed out: no token, no refresh token; only the client registration stays');
+      for (const value of secrets.data.values()) {
+        assert.ok(!value.includes(session.accessToken) && !value.includes(fresh.accessToken), 'no access token left');
+      }
       assert.equal(events.at(-1)?.removed?.[0]?.id, session.id);
+
+      // Signing in again is the same client: no new registration, so no new consent to give.
+      const again = await provider.createSession([]);
+      assert.equal(again.account.label, world.demoUser.email);
+      assert.deepEqual([...secrets.data.entries()].filter(([key]) => key.startsWith('secure-mcp.oauth.client/')), registration, 'the same registration');
+      await provider.removeSession(again.id);
     } finally {
       sub.dispose();
       provider.dispose();

@@ -18,13 +18,33 @@ export interface SettingsGroup {
   properties: Record<string, DeclaredSetting>;
 }
 
+export interface WalkthroughStep {
+  id: string;
+  title: string;
+  description: string;
+  completionEvents?: string[];
+}
+
+interface Contributions {
+  configuration: SettingsGroup[];
+  walkthroughs: { id: string; steps: WalkthroughStep[] }[];
+}
+
+function contributes(): Contributions {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { contributes: Contributions }).contributes;
+}
+
 /** package.json's settings groups, as the Settings editor shows them. */
 export function settingsGroups(): SettingsGroup[] {
-  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { contributes: { configuration: SettingsGroup[] } };
-  return manifest.contributes.configuration;
+  return contributes().configuration;
 }
 
 /** Every declared setting, whatever its group. */
 export function declaredSettings(): Record<string, DeclaredSetting> {
   return Object.assign({}, ...settingsGroups().map(g => g.properties)) as Record<string, DeclaredSetting>;
+}
+
+/** package.json's walkthroughs. */
+export function walkthroughs(): Contributions['walkthroughs'] {
+  return contributes().walkthroughs;
 }

@@ -3,6 +3,7 @@
  * imports because the webview bundle uses it too. Everything arriving from the
  * webview goes through `parseApprovalMessage`; anything else is ignored.
  */
+import type { DestructiveReason } from './destructive';
 import type { DiffLine } from './diff';
 
 export type ApprovalChoice = 'approve' | 'approveSession' | 'approvePersistent' | 'decline';
@@ -27,6 +28,22 @@ export interface ApprovalStrings {
   readonly annotations: string;
   readonly annotationsClaim: string;
   readonly noAnnotations: string;
+  readonly claimReadOnly: string;
+  readonly claimNotReadOnly: string;
+  readonly claimDestructive: string;
+  readonly claimNotDestructive: string;
+  readonly claimIdempotent: string;
+  readonly claimNotIdempotent: string;
+  readonly claimOpenWorld: string;
+  readonly claimClosedWorld: string;
+  /** `{0}`: the title the annotations give. */
+  readonly claimTitle: string;
+  /** `{0}`: an annotation this version does not know, `{1}`: its value. */
+  readonly claimOther: string;
+  readonly destructiveClaimed: string;
+  readonly destructiveDefault: string;
+  readonly destructiveOnce: string;
+  readonly confirmDestructive: string;
   readonly changedBadge: string;
   readonly changedExplanation: string;
   readonly newBadge: string;
@@ -41,6 +58,12 @@ export interface ApprovalStrings {
   readonly decided: string;
 }
 
+/** One annotation: its name (for ids) and what it claims, in words. */
+export interface AnnotationClaim {
+  readonly name: string;
+  readonly text: string;
+}
+
 export interface ApprovalView {
   readonly callId: string;
   readonly serverUrl: string;
@@ -49,11 +72,14 @@ export interface ApprovalView {
   readonly origin: 'llm' | 'user';
   readonly tool: { readonly name: string; readonly title?: string; readonly description?: string };
   readonly args: unknown;
-  /** Annotation name and value as text: claims by the server, not facts (E4). */
-  readonly annotations: readonly { readonly name: string; readonly value: string }[];
+  /** Each annotation in words: claims by the server, not facts (E4). */
+  readonly annotations: readonly AnnotationClaim[];
+  /** Set when the call counts as destructive (E9): the warning, the confirmation, no grants. */
+  readonly destructive?: DestructiveReason;
   readonly definitionHash: string;
   readonly changed?: { readonly previousHash: string; readonly diff: readonly DiffLine[] };
-  readonly offerPersistent: boolean;
+  /** The buttons, in tab order; the host accepts no other choice for this call. */
+  readonly choices: readonly ApprovalChoice[];
   /** Epoch ms after which the call is declined. */
   readonly deadline: number;
   readonly strings: ApprovalStrings;

@@ -1,5 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/client';
 import { canonicalJsonPretty, toolDefinition, type ToolDefinition } from '../../common/approval/canonical';
+import { destructiveReason } from '../../common/approval/destructive';
 import { definitionHash } from './hash';
 import { lineDiff, type DiffLine } from '../../common/approval/diff';
 import type { ApprovalDecision, PendingToolCall } from '../../common/approval/gate';
@@ -30,7 +31,8 @@ export type PolicyVerdict =
  * tool + definition hash, so a changed tool never matches an old grant, and a pinned
  * definition that differs from the current one forces a prompt before anything else,
  * policy included: every approval pins, so a trusted read-only tool that changes is
- * asked about like any other.
+ * asked about like any other. A destructive tool (E9, `destructiveReason`) is never
+ * approved by a grant: neither recorded nor honoured, whatever the caller hands in.
  */
 export class ApprovalPolicy {
   private readonly sessionGrants = new Set<string>();
@@ -47,6 +49,9 @@ export class ApprovalPolicy {
         hash,
         changed: { previousHash: pin.hash, previous: pin.definition, current, diff: lineDiff(canonicalJsonPretty(pin.definition), canonicalJsonPretty(current)) }
       };
+    }
+    if (destructiveReason(tool.annotations)) {
+      return { kind: 'ask', hash };
     }
     if (this.sessionGrants.has(grantKey(serverUrl, tool.name, hash))) {
       return { kind: 'allow', how: 'session', hash, reason: 'approved for this session' };
@@ -75,6 +80,9 @@ export class ApprovalPolicy {
     const hash = definitionHash(call.tool);
     if (this.pins.getPin(serverUrl, call.tool.name)?.hash !== hash) {
       await this.pins.setPin(serverUrl, call.tool.name, { hash, definition: toolDefinition(call.tool), pinnedAt: this.now().toISOString() });
+    }
+    if (destructiveReason(call.tool.annotations)) {
+      return;
     }
     if (decision.how === 'session' || decision.how === 'persistent') {
       this.sessionGrants.add(grantKey(serverUrl, call.tool.name, hash));

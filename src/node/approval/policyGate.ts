@@ -1,3 +1,4 @@
+import { destructiveReason } from '../../common/approval/destructive';
 import { scoped, type Logger } from '../../common/log';
 import { definitionHash } from './hash';
 import type { ApprovalDecision, ApprovalGate, PendingToolCall } from '../../common/approval/gate';
@@ -9,7 +10,7 @@ export interface ApprovalRequest {
   readonly definitionHash: string;
   /** Set when the tool's definition differs from the one last approved. */
   readonly changed?: DefinitionChange;
-  /** Offer "always approve" (only with `approval.rememberAcrossSessions`). */
+  /** Offer "always approve" (only with `approval.rememberAcrossSessions`, never for a destructive tool). */
   readonly offerPersistent: boolean;
 }
 
@@ -53,8 +54,13 @@ export class PolicyGate implements ApprovalGate {
           // Pins what policy approved, so a later change to it is asked about (E1).
           await this.options.policy.record(call, decision);
         } else {
-          decision = await this.options.ask({ call, definitionHash: hash, changed: verdict.changed, offerPersistent: this.options.rememberAcrossSessions() }, signal);
-          if (decision.kind === 'approved' && decision.how === 'persistent' && !this.options.rememberAcrossSessions()) {
+          const destructive = destructiveReason(call.tool.annotations) !== undefined;
+          decision = await this.options.ask({ call, definitionHash: hash, changed: verdict.changed, offerPersistent: !destructive && this.options.rememberAcrossSessions() }, signal);
+          if (decision.kind === 'approved' && destructive && decision.how !== 'once') {
+            // E9: a destructive call is approved one at a time, whatever the answer asked for.
+            this.log.warn(`call ${call.id}: a ${decision.how} grant was asked for a destructive tool; approved once`);
+            decision = { kind: 'approved', how: 'once' };
+          } else if (decision.kind === 'approved' && decision.how === 'persistent' && !this.options.rememberAcrossSessions()) {
             // The setting was switched off while the prompt was open.
             decision = { kind: 'approved', how: 'session' };
           }

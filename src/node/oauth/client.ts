@@ -73,8 +73,12 @@ export class OAuthClient {
     return this.ctx.store.listTokens();
   }
 
-  /** Forgets a grant and its refresh token. */
-  async forget(record: Pick<TokenRecord, 'server' | 'issuer' | 'scope'>): Promise<void> {
+  /**
+   * Sign-out: forgets the grant, its access and refresh tokens. The client registration
+   * stays (it is keyed by the issuer, A9, and holds no user secret), so the next sign-in
+   * at the same authorization server registers nothing and is not asked to consent again.
+   */
+  async signOut(record: Pick<TokenRecord, 'server' | 'issuer' | 'scope'>): Promise<void> {
     await this.ctx.store.deleteToken(record.server, record.issuer, record.scope);
   }
 

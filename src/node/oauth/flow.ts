@@ -31,6 +31,8 @@ export interface FlowMode {
  */
 export class FlowProvider implements OAuthClientProvider {
   savedTokens: OAuthTokens | undefined;
+  /** Set when the authorization server refused the client during this flow; its registration is gone. */
+  clientRefused = false;
   private verifier: string | undefined;
   private expectedState: string | undefined;
   private stateUsed = false;
@@ -79,7 +81,13 @@ export class FlowProvider implements OAuthClientProvider {
     if (pre?.clientId) {
       return { client_id: pre.clientId, ...(pre.clientSecret ? { client_secret: pre.clientSecret } : {}), issuer: this.discovery.issuer };
     }
-    return this.ctx.store.getClient(this.discovery.issuer);
+    const stored = await this.ctx.store.getClient(this.discovery.issuer);
+    if (!stored && this.flow.mode === 'refresh') {
+      // Without it `auth()` would register a client here, for a flow that can only fail:
+      // registering is left to the next sign-in, which has a real redirect URI.
+      throw new AuthRequiredError('Signing in again is needed; the client registration was refused or is missing.');
+    }
+    return stored;
   }
 
   async saveClientInformation(info: OAuthClientInformationMixed): Promise<void> {
@@ -140,6 +148,8 @@ export class FlowProvider implements OAuthClientProvider {
 
   async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
     if (scope === 'all' || scope === 'client') {
+      // `auth()` calls this when the AS answers invalid_client or unauthorized_client.
+      this.clientRefused = true;
       if (!this.ctx.options.preRegisteredClient?.clientId) {
         await this.ctx.store.deleteClient(this.discovery.issuer);
       }

@@ -1,7 +1,7 @@
 /** The interactive sign-in: client identity, scope, browser, loopback redirect, code redemption. */
-import { auth, registerClient, RegistrationRejectedError } from '@modelcontextprotocol/client';
+import { auth, registerClient, RegistrationRejectedError, type OAuthClientInformationMixed } from '@modelcontextprotocol/client';
 import type { BearerChallenge } from '../../common/auth/challenge';
-import { ProtocolError } from '../../common/errors';
+import { AuthRequiredError, ProtocolError } from '../../common/errors';
 import { normalizeScope, type TokenRecord } from '../../common/oauth/store';
 import type { VerifiedDiscovery } from './discovery';
 import { FlowProvider } from './flow';
@@ -32,7 +32,15 @@ export async function signInInteractively(ctx: OAuthContext, serverUrl: URL, dis
     await auth(flow, { serverUrl, ...(scope ? { scope } : {}), fetchFn: ctx.endpointFetch });
     const response = await listener.response;
     flow.checkResponse(response);
-    await auth(flow, { serverUrl, ...(scope ? { scope } : {}), authorizationCode: response.code as string, ...(response.iss !== undefined ? { iss: response.iss } : {}), fetchFn: ctx.endpointFetch });
+    try {
+      await auth(flow, { serverUrl, ...(scope ? { scope } : {}), authorizationCode: response.code as string, ...(response.iss !== undefined ? { iss: response.iss } : {}), fetchFn: ctx.endpointFetch });
+    } catch (e) {
+      if (flow.clientRefused) {
+        // The code belongs to the refused client, so a new registration cannot redeem it.
+        throw new AuthRequiredError(`${discovery.issuer} no longer accepts this client's registration (invalid_client), so it was removed. Sign in again to register anew.`, { cause: e });
+      }
+      throw e;
+    }
     const tokens = flow.savedTokens;
     if (!tokens) {
       throw new ProtocolError('The authorization server returned no tokens.');
@@ -53,8 +61,12 @@ export async function signInInteractively(ctx: OAuthContext, serverUrl: URL, dis
  * one of its own scopes) gets a second request without `scope`, which RFC 7591 allows.
  */
 async function ensureRegistered(ctx: OAuthContext, flow: FlowProvider, discovery: VerifiedDiscovery, scope: string | undefined): Promise<void> {
-  if (await flow.clientInformation()) {
+  const current = await flow.clientInformation();
+  if (current && (ctx.options.preRegisteredClient?.clientId || coversRedirect(current, flow.redirectUrl))) {
     return;
+  }
+  if (current) {
+    ctx.log.info(`the registration with ${discovery.issuer} (client ${current.client_id}) is for another redirect URI; registering again`);
   }
   if (discovery.metadata.client_id_metadata_document_supported === true && flow.clientMetadataUrl) {
     return;
@@ -75,6 +87,34 @@ async function ensureRegistered(ctx: OAuthContext, flow: FlowProvider, discovery
   }
   await flow.saveClientInformation({ ...info, issuer: discovery.issuer });
   ctx.log.info(`registered with ${discovery.issuer} as client ${info.client_id}`);
+}
+
+/**
+ * Whether a stored registration covers this flow's redirect URI: the same URI, or (RFC 8252
+ * section 7.3) the same loopback URI on another port, since every sign-in listens on a new
+ * one. A registration that lists no redirect URIs is taken as it is.
+ */
+export function coversRedirect(info: OAuthClientInformationMixed, redirectUrl: string): boolean {
+  const registered = (info as { redirect_uris?: unknown }).redirect_uris;
+  if (!Array.isArray(registered)) {
+    return true;
+  }
+  const wanted = portless(redirectUrl);
+  return registered.some(u => typeof u === 'string' && (u === redirectUrl || (wanted !== undefined && portless(u) === wanted)));
+}
+
+/** A loopback `http:` URI without its port, or undefined for any other URI. */
+function portless(uri: string): string | undefined {
+  try {
+    const u = new URL(uri);
+    if (u.protocol !== 'http:' || !['127.0.0.1', '[::1]', 'localhost'].includes(u.hostname)) {
+      return undefined;
+    }
+    u.port = '';
+    return u.href;
+  } catch {
+    return undefined;
+  }
 }
 
 /** B7: challenge scope → PRM `scopes_supported` → omit; plus `offline_access` when the AS offers it. */

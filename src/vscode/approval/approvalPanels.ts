@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { ApprovalDecision } from '../../common/approval/gate';
-import { parseApprovalMessage, type ApprovalChoice, type ApprovalStrings, type ApprovalView, type ApprovalWebviewMessage } from '../../common/approval/messages';
+import { parseApprovalMessage, type ApprovalChoice, type ApprovalView, type ApprovalWebviewMessage } from '../../common/approval/messages';
 import { revealString, truncate } from '../../common/approval/reveal';
+import { approvalStrings } from '../../common/approval/strings';
+import { approvalView, offeredChoices } from '../../common/approval/view';
 import type { Logger } from '../../common/log';
 import type { ApprovalRequest, AskUser } from '../../node/approval/policyGate';
 import { PanelHost, type PendingPanel } from '../panels/panelHost';
@@ -26,8 +28,8 @@ const CHOICE_DECISIONS: Record<ApprovalChoice, ApprovalDecision> = {
 
 /**
  * One approval panel per pending call (the lifecycle is PanelHost's). Closing the panel,
- * the timeout, or the caller's abort signal decline the call; "always approve" counts
- * only where it was offered.
+ * the timeout, or the caller's abort signal decline the call; a choice counts only where
+ * it was offered, so no message gets a destructive call approved for the session (E9).
  */
 export class ApprovalPanels extends PanelHost<ApprovalWebviewMessage, ApprovalView, ApprovalDecision> {
   constructor(private readonly options: ApprovalPanelsOptions) {
@@ -61,7 +63,7 @@ export class ApprovalPanels extends PanelHost<ApprovalWebviewMessage, ApprovalVi
     const decision = this.openPanel({
       id: call.id,
       title: vscode.l10n.t('Approve tool call: {0}', truncate(revealString(call.tool.name), 60)),
-      view: viewOf(request, Date.now() + timeoutMs),
+      view: approvalView(request, Date.now() + timeoutMs, approvalStrings(vscode.l10n.t)),
       timeoutMs,
       signal,
       unanswered: how => ({ kind: 'declined', how }),
@@ -76,67 +78,10 @@ export class ApprovalPanels extends PanelHost<ApprovalWebviewMessage, ApprovalVi
   }
 
   private decide(panel: PendingPanel<ApprovalWebviewMessage, ApprovalView, ApprovalDecision>, request: ApprovalRequest, reply: Decision): void {
-    if (reply.choice === 'approvePersistent' && !request.offerPersistent) {
-      panel.ignore('forged', '"always approve" was not offered');
+    if (!offeredChoices(request).includes(reply.choice)) {
+      panel.ignore('forged', `"${reply.choice}" was not offered`);
       return;
     }
     panel.settle(CHOICE_DECISIONS[reply.choice]);
   }
-}
-
-function viewOf(request: ApprovalRequest, deadline: number): ApprovalView {
-  const { call } = request;
-  const annotations = Object.entries(call.tool.annotations ?? {})
-    .filter(([, v]) => v !== undefined)
-    .map(([name, value]) => ({ name, value: typeof value === 'string' ? value : JSON.stringify(value) }));
-  return {
-    callId: call.id,
-    serverUrl: call.context.serverUrl,
-    serverLabel: call.context.serverLabel,
-    account: call.context.account,
-    origin: call.origin,
-    tool: { name: call.tool.name, title: call.tool.title, description: call.tool.description },
-    args: call.args,
-    annotations,
-    definitionHash: request.definitionHash,
-    changed: request.changed ? { previousHash: request.changed.previousHash, diff: request.changed.diff } : undefined,
-    offerPersistent: request.offerPersistent,
-    deadline,
-    strings: approvalStrings()
-  };
-}
-
-export function approvalStrings(): ApprovalStrings {
-  const t = vscode.l10n.t;
-  return {
-    heading: t('Approve this tool call?'),
-    server: t('Server'),
-    account: t('Account'),
-    tenant: t('Tenant'),
-    objectId: t('Object id'),
-    notSignedIn: t('Not signed in'),
-    requestedBy: t('Requested by'),
-    requestedByLlm: t('the language model'),
-    requestedByUser: t('you (/call)'),
-    tool: t('Tool'),
-    description: t('Description'),
-    descriptionClaim: t('As claimed by the server. Untrusted text.'),
-    noDescription: t('(no description)'),
-    arguments: t('Arguments (everything that will be sent)'),
-    annotations: t('Annotations'),
-    annotationsClaim: t('Claims made by the server, not verified facts.'),
-    noAnnotations: t('(none)'),
-    changedBadge: t('Definition changed'),
-    changedExplanation: t('This tool\'s definition differs from the one you approved before. Earlier approvals do not apply.'),
-    newBadge: t('New tool'),
-    showAll: t('show all'),
-    characters: t('characters'),
-    invisibleWarning: t('This request contains invisible or direction-changing characters. They are shown as U+ code points.'),
-    approve: t('Approve'),
-    approveSession: t('Approve for this session'),
-    approvePersistent: t('Always approve this tool version'),
-    decline: t('Decline'),
-    timeLeft: t('Declined automatically in {0} s.', '{0}'),
-    decided: t('Decision sent.')
-  };
 }

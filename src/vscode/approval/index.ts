@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { ApprovalPolicy, type PolicySettings } from '../../node/approval/policy';
 import { MementoPinStore } from '../../common/approval/pins';
-import { PolicyGate } from '../../node/approval/policyGate';
+import { PolicyGate, type DecisionSink } from '../../node/approval/policyGate';
+import type { ApprovalDecision, PendingToolCall } from '../../common/approval/gate';
 import { AuditLog, formatAuditMarkdown } from '../../node/audit/audit';
 import { scoped, type Logger } from '../../common/log';
 import { ApprovalPanels } from './approvalPanels';
@@ -24,6 +25,8 @@ export interface ApprovalServiceOptions {
   readonly logger: Logger;
   /** Current `secureMcp.approval.*` settings (e.g. `() => settings.current.approval`). */
   readonly settings: () => PolicySettings & { readonly timeoutSeconds: number };
+  /** Told of every decision after the audit log (the walkthrough's context keys). */
+  readonly onDecided?: (call: PendingToolCall, decision: ApprovalDecision) => void;
   readonly testHooks?: boolean;
 }
 
@@ -49,7 +52,13 @@ export class ApprovalService implements vscode.Disposable {
     this.policy = new ApprovalPolicy(new MementoPinStore(options.context.globalState), options.settings);
     this.audit = new AuditLog({ files: new FolderAuditFiles(options.context.globalStorageUri.fsPath), logger: options.logger });
     this.panels = new ApprovalPanels({ extensionUri: options.context.extensionUri, logger: options.logger, timeoutSeconds: () => options.settings().timeoutSeconds, testHooks: options.testHooks });
-    this.gate = new PolicyGate({ policy: this.policy, ask: this.panels.ask, audit: this.audit, logger: options.logger, rememberAcrossSessions: () => options.settings().rememberAcrossSessions });
+    const decided: DecisionSink = {
+      decided: (call, decision, hash) => {
+        this.audit.decided(call, decision, hash);
+        options.onDecided?.(call, decision);
+      }
+    };
+    this.gate = new PolicyGate({ policy: this.policy, ask: this.panels.ask, audit: decided, logger: options.logger, rememberAcrossSessions: () => options.settings().rememberAcrossSessions });
     this.auditProvider = vscode.workspace.registerTextDocumentContentProvider(AUDIT_LOG_SCHEME, {
       onDidChange: this.auditChanged.event,
       provideTextDocumentContent: () => this.auditMarkdown

@@ -93,11 +93,8 @@ export class SecureMcpOAuthProvider implements vscode.AuthenticationProvider, vs
     if (!record) {
       return;
     }
-    await client.forget(record);
-    if (!grants.some(r => r !== record && r.issuer === record.issuer)) {
-      // The last grant of this authorization server: its registration goes too (A9).
-      await client.forgetIssuer(record.issuer);
-    }
+    // The client registration stays, so signing in again asks for no new consent.
+    await client.signOut(record);
     this.deps.logger.info(`[oauth] signed out of ${record.server}`);
     this.changed.fire({ added: [], removed: [toSession(record)], changed: [] });
   }

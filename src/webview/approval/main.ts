@@ -43,6 +43,9 @@ function decide(choice: ApprovalChoice): void {
   if (!current || sent) {
     return;
   }
+  if (choice !== 'decline' && current.destructive && !(document.getElementById('confirm-destructive') as HTMLInputElement | null)?.checked) {
+    return;
+  }
   sent = true;
   api.postMessage({ type: 'decision', callId: current.callId, choice });
   lock();
@@ -74,6 +77,11 @@ function render(view: ApprovalView): void {
     heading.append(' ', el('span', { className: 'badge warning', id: 'changed-badge' }, s.changedBadge));
   }
   root.append(heading);
+  if (view.destructive) {
+    root.append(el('div', { className: 'warning-box destructive', id: 'destructive-warning', attrs: { role: 'alert' } },
+      el('p', { id: 'destructive-reason' }, view.destructive === 'claimed' ? s.destructiveClaimed : s.destructiveDefault),
+      el('p', { id: 'destructive-once' }, s.destructiveOnce)));
+  }
 
   const facts = el('dl', { className: 'facts' });
   const fact = (label: string, value: Node, id?: string) => facts.append(el('dt', {}, label), el('dd', { id }, value));
@@ -125,9 +133,9 @@ function render(view: ApprovalView): void {
 
   const ann = el('section', {}, el('h2', {}, s.annotations), el('p', { className: 'claim' }, s.annotationsClaim));
   if (view.annotations.length) {
-    const list = el('dl', { className: 'facts', id: 'annotations' });
+    const list = el('ul', { className: 'claims', id: 'annotations' });
     for (const a of view.annotations) {
-      list.append(untrustedEl('dt', a.name, 'mono'), untrustedEl('dd', a.value, 'mono'));
+      list.append(untrustedEl('li', a.text));
     }
     ann.append(list);
   } else {
@@ -137,18 +145,21 @@ function render(view: ApprovalView): void {
 
   const actions = el('div', { className: 'actions', attrs: { role: 'group', 'aria-label': s.heading } });
   const button = (choice: ApprovalChoice, label: string, secondary: boolean) => {
-    const b = el('button', { id: choice, className: secondary ? 'secondary' : '', attrs: { type: 'button', 'data-choice': choice } }, label);
+    const warned: Record<string, string> = view.destructive && choice !== 'decline' ? { 'aria-describedby': 'destructive-warning' } : {};
+    const b = el('button', { id: choice, className: secondary ? 'secondary' : '', attrs: { type: 'button', 'data-choice': choice, ...warned } }, label);
     b.addEventListener('click', () => decide(choice));
     return b;
   };
-  // Decline comes first in tab order and takes the initial focus: Enter on an
-  // unread prompt must never approve.
-  const decline = button('decline', s.decline, true);
-  actions.append(decline, button('approve', s.approve, false), button('approveSession', s.approveSession, true));
-  if (view.offerPersistent) {
-    actions.append(button('approvePersistent', s.approvePersistent, true));
+  const labels: Record<ApprovalChoice, string> = { decline: s.decline, approve: s.approve, approveSession: s.approveSession, approvePersistent: s.approvePersistent };
+  const buttons = view.choices.map(choice => button(choice, labels[choice], choice !== 'approve' || view.destructive !== undefined));
+  if (view.destructive) {
+    // In the sticky action bar, so it stays beside the buttons however long the arguments are.
+    actions.append(confirmation(buttons.filter(b => b.id !== 'decline'), s.confirmDestructive));
   }
+  actions.append(...buttons);
   root.append(actions);
+  // Decline takes the initial focus: Enter on an unread prompt must never approve.
+  const decline = buttons.find(b => b.id === 'decline') ?? buttons[0];
   const status = el('p', { className: 'status', id: 'status', attrs: { 'aria-live': 'polite' } });
   root.append(status);
 
@@ -164,7 +175,24 @@ function render(view: ApprovalView): void {
   };
   tick();
   timer = setInterval(tick, 1000);
-  decline.focus();
+  decline?.focus();
+}
+
+/**
+ * A destructive call is approved only on purpose (E9): the approving buttons stay disabled
+ * until the user ticks that they checked the arguments, so neither Enter nor a stray
+ * click approves it.
+ */
+function confirmation(approving: readonly HTMLButtonElement[], label: string): HTMLElement {
+  const box = el('input', { id: 'confirm-destructive', attrs: { type: 'checkbox' } });
+  const sync = () => {
+    for (const b of approving) {
+      b.disabled = sent || !box.checked;
+    }
+  };
+  box.addEventListener('change', sync);
+  sync();
+  return el('label', { className: 'confirm', attrs: { for: 'confirm-destructive' } }, box, ' ', label);
 }
 
 function renderJson(out: HTMLElement, value: unknown, depth: number, s: ApprovalView['strings']): void {

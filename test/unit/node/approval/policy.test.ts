@@ -207,6 +207,72 @@ describe('approval policy', () => {
     assert.equal(s.pins.isAllowed(SERVER, 'get_weather', definitionHash(tool())), false);
   });
 
+  describe('destructive tools (E9)', () => {
+    const destructive = tool({ name: 'delete_item', annotations: { destructiveHint: true, readOnlyHint: false } });
+
+    it('a session answer for a destructive tool approves this call only; the next call asks again', async () => {
+      const s = setup();
+      s.answer({ kind: 'approved', how: 'session' });
+      assert.deepEqual(await s.gate.decide(call(destructive)), { kind: 'approved', how: 'once' });
+      s.answer({ kind: 'declined', how: 'user' });
+      assert.deepEqual(await s.gate.decide(call(destructive)), { kind: 'declined', how: 'user' });
+      assert.equal(s.asked.length, 2);
+      assert.deepEqual(s.audited.map(a => a.decision), [{ kind: 'approved', how: 'once' }, { kind: 'declined', how: 'user' }], 'audited as what it was: one call');
+    });
+
+    it('a tool without annotations is destructive by the spec\'s defaults: no session grant either', async () => {
+      const s = setup();
+      s.answer({ kind: 'approved', how: 'session' });
+      const bare = tool({ name: 'bare', annotations: undefined });
+      assert.deepEqual(await s.gate.decide(call(bare)), { kind: 'approved', how: 'once' });
+      await s.gate.decide(call(bare));
+      await s.gate.decide(call(tool({ name: 'not_read_only', annotations: { readOnlyHint: false } })));
+      await s.gate.decide(call(tool({ name: 'not_read_only', annotations: { readOnlyHint: false } })));
+      assert.equal(s.asked.length, 4);
+    });
+
+    it('"always approve" is neither offered nor remembered for a destructive tool, even with rememberAcrossSessions', async () => {
+      const s = setup({ rememberAcrossSessions: true });
+      s.answer({ kind: 'approved', how: 'persistent' });
+      assert.deepEqual(await s.gate.decide(call(destructive)), { kind: 'approved', how: 'once' });
+      assert.equal(s.asked[0].offerPersistent, false);
+      assert.equal(s.pins.isAllowed(SERVER, 'delete_item', definitionHash(destructive)), false);
+      await s.gate.decide(call(destructive));
+      assert.equal(s.asked.length, 2);
+    });
+
+    it('the policy records no grant for a destructive tool, whatever decision it is handed', async () => {
+      const s = setup({ rememberAcrossSessions: true });
+      await s.policy.record(call(destructive), { kind: 'approved', how: 'session' });
+      await s.policy.record(call(destructive), { kind: 'approved', how: 'persistent' });
+      assert.equal(s.policy.evaluate(SERVER, destructive).kind, 'ask');
+      assert.equal(s.pins.isAllowed(SERVER, 'delete_item', definitionHash(destructive)), false);
+      assert.ok(s.pins.getPin(SERVER, 'delete_item'), 'the approved definition is still pinned (E1)');
+    });
+
+    it('an allow-list entry from before does not approve a destructive tool', async () => {
+      const s = setup({ rememberAcrossSessions: true });
+      await s.pins.allow(SERVER, 'delete_item', definitionHash(destructive));
+      assert.equal(s.policy.evaluate(SERVER, destructive).kind, 'ask');
+    });
+
+    it('a trusted server\'s tool that claims both readOnlyHint and destructiveHint is asked about, not approved by policy', async () => {
+      const s = setup({ trustedServers: [SERVER], allowReadOnlyFromTrustedServers: true });
+      await s.gate.decide(call(tool({ annotations: { readOnlyHint: true, destructiveHint: true } })));
+      assert.equal(s.asked.length, 1);
+    });
+
+    it('a tool claiming readOnlyHint or destructiveHint false keeps the ordinary session grant and "always approve"', async () => {
+      const s = setup({ rememberAcrossSessions: true });
+      const additive = tool({ name: 'append_note', annotations: { readOnlyHint: false, destructiveHint: false } });
+      s.answer({ kind: 'approved', how: 'session' });
+      await s.gate.decide(call(additive));
+      assert.equal(s.asked[0].offerPersistent, true);
+      assert.deepEqual(await s.gate.decide(call(additive)), { kind: 'approved', how: 'session' });
+      assert.equal(s.asked.length, 1);
+    });
+  });
+
   it('reset clears session grants and the allow-list but keeps pins', async () => {
     const s = setup({ rememberAcrossSessions: true });
     s.answer({ kind: 'approved', how: 'persistent' });
