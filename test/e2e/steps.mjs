@@ -10,6 +10,7 @@ import {
   statusText, waitFor, waitForNoFrame, waitForAnswer, waitForStatus
 } from './ui.mjs';
 import { checkPresentation } from './presentation.mjs';
+import { pathSteps } from './paths.mjs';
 
 /**
  * @typedef {object} StepContext
@@ -200,6 +201,7 @@ export const steps = [
       await ctx.shot('changed-definition-answer');
     }
   },
+  ...pathSteps,
   {
     name: 'sign-out',
     async run(ctx) {

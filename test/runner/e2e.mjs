@@ -94,6 +94,8 @@ async function main() {
   try {
     server = await phase('start code-server', () => startCodeServer({
       paths,
+      // As a user runs it: real notifications and dialogs (the test driver hides notifications).
+      smokeTestDriver: false,
       userDataDir,
       extensionsDir,
       settings: {

@@ -1,0 +1,125 @@
+// Off the happy path, as a new user goes (issue 15): a destructive call, stopping a slow
+// call, resetting approvals, Diagnose twice, a wrong port, a URL that is not MCP. Each step
+// asserts what the user sees: the status bar, the notification and its buttons, the chat
+// reply. The e2e code-server runs without the test driver, so notifications are real.
+import assert from 'node:assert/strict';
+import {
+  answerInputBox, findFrame, runCommand, sendChat, statusText, waitFor, waitForAnswer, waitForNoFrame, waitForStatus, waitForToast
+} from './ui.mjs';
+
+const WEBVIEW_BOOT_MS = 120_000;
+
+/** Closes every notification toast, so the next step reads only its own. */
+async function clearToasts(page) {
+  await runCommand(page, 'Notifications: Clear All Notifications').catch(() => undefined);
+}
+
+/** Configure Server… with `url`; returns what the status bar then says. */
+async function configure(page, url, status) {
+  await runCommand(page, 'Secure MCP: Configure Server…');
+  await answerInputBox(page, url);
+  return waitForStatus(page, status, 30_000);
+}
+
+/** @type {{ name: string, run: (ctx: import('./steps.mjs').StepContext) => Promise<void> }[]} */
+export const pathSteps = [
+  {
+    name: 'destructive-call',
+    async run(ctx) {
+      const { page, world } = ctx;
+      const calls = world.mcp.calls.length;
+      await sendChat(page, '@secure-mcp /call delete_item {"id": "build-42"}');
+      const frame = await findFrame(page, '#approve', WEBVIEW_BOOT_MS);
+      const warning = await frame.locator('#destructive-warning').innerText({ timeout: 10_000 });
+      ctx.log(`warning: ${JSON.stringify(warning)}`);
+      assert.match(warning, /may delete or change data/);
+      assert.equal(await frame.locator('#approveSession').count(), 0, 'no session-wide grant for a destructive tool');
+      assert.equal(await frame.locator('#approve').isDisabled(), true, 'Approve waits for the check');
+      await ctx.shot('destructive-approval');
+      await frame.locator('#confirm-destructive').check();
+      assert.equal(await frame.locator('#approve').isDisabled(), false);
+      await frame.locator('#approve').click();
+      await waitForNoFrame(page, '#approve');
+      await waitForAnswer(page, 'build-42', /Deleted\sitem\sbuild-42/, 45_000);
+      assert.equal(world.mcp.calls.length, calls + 1);
+      assert.deepEqual(world.mcp.calls.at(-1)?.args, { id: 'build-42' });
+    }
+  },
+  {
+    name: 'stop-slow-call',
+    async run(ctx) {
+      const { page } = ctx;
+      await sendChat(page, '@secure-mcp /call slow_task {"seconds": 60}');
+      const frame = await findFrame(page, '#approve', WEBVIEW_BOOT_MS);
+      await frame.locator('#approve').click();
+      await waitForNoFrame(page, '#approve');
+      await waitFor(async () => /slow_task/.test(await page.locator('.interactive-item-container.interactive-response').last().innerText().catch(() => '')), 'the call to be under way', 20_000);
+      await new Promise(r => setTimeout(r, 2_000));
+      // The chat input's Stop (the send button while a request runs), or its keybinding.
+      const stop = page.locator('.interactive-input-part .codicon-stop-circle, .interactive-input-part .codicon-debug-stop').first();
+      if (await stop.isVisible().catch(() => false)) {
+        await stop.click();
+      } else {
+        await runCommand(page, 'Chat: Cancel');
+      }
+      const answer = await waitForAnswer(page, 'slow_task', /cancelled by you/i, 30_000);
+      ctx.log(`reply: ${JSON.stringify(answer.slice(0, 300))}`);
+      assert.doesNotMatch(answer, /did not answer|unreachable|server fail/i);
+      const status = await statusText(page);
+      assert.match(status, /MCP: \d+ tools/, 'a stop by the user is not a server fault');
+      await ctx.shot('stopped-call');
+    }
+  },
+  {
+    name: 'reset-approvals',
+    async run(ctx) {
+      const { page } = ctx;
+      await clearToasts(page);
+      await runCommand(page, 'Secure MCP: Reset Tool Approvals');
+      const toast = await waitForToast(page, /approval/i, 15_000);
+      ctx.log(`toast: "${toast.message}" [${toast.buttons.join(', ')}]`);
+      await ctx.shot('reset-approvals');
+    }
+  },
+  {
+    name: 'diagnose-twice',
+    async run(ctx) {
+      const { page } = ctx;
+      await runCommand(page, 'Secure MCP: Diagnose');
+      const tab = page.locator('.tabs-container .tab', { hasText: /Diagnose|diagnose/ });
+      await tab.first().waitFor({ timeout: 30_000 });
+      await runCommand(page, 'Secure MCP: Diagnose');
+      await new Promise(r => setTimeout(r, 3_000));
+      const tabs = (await page.locator('.tabs-container .tab').allInnerTexts()).map(t => t.trim());
+      ctx.log(`tabs: ${JSON.stringify(tabs)}`);
+      assert.equal(tabs.filter(t => /Diagnose|diagnose/.test(t)).length, 1, 'one report, replaced by the second run');
+      assert.equal(tabs.filter(t => /Untitled/.test(t)).length, 0, 'no unsaved Untitled document');
+      await ctx.shot('diagnose');
+      await runCommand(page, 'View: Close All Editors');
+      assert.equal(await page.locator('.monaco-dialog-box').isVisible().catch(() => false), false, 'closing asks nothing about saving');
+    }
+  },
+  {
+    name: 'wrong-port',
+    async run(ctx) {
+      const { page } = ctx;
+      await clearToasts(page);
+      const status = await configure(page, 'http://127.0.0.1:9/mcp', /MCP: (unreachable|cannot reach|server down)/i);
+      ctx.log(`status: ${status}`);
+      await ctx.shot('wrong-port');
+    }
+  },
+  {
+    name: 'not-mcp-url',
+    async run(ctx) {
+      const { page, world } = ctx;
+      await clearToasts(page);
+      const url = new URL('/not-mcp', world.urls.mcp).toString();
+      const status = await configure(page, url, /MCP: not an MCP/i);
+      ctx.log(`status: ${status}`);
+      await ctx.shot('not-mcp-url');
+      // Back to the world's server.
+      await configure(page, world.urls.mcp, /MCP: (\d+ tools|signed out)/);
+    }
+  }
+];
