@@ -62,6 +62,14 @@ export class ProtocolError extends SecureMcpError {
   override readonly name: string = 'ProtocolError';
 }
 
+/**
+ * The URL answers, but not as an MCP endpoint (HTTP 404 to an MCP request): the fix is the
+ * server URL, never a sign-in or a setting that weakens security.
+ */
+export class NotMcpEndpointError extends ProtocolError {
+  override readonly name: string = 'NotMcpEndpointError';
+}
+
 /** The user stopped the request; never a fault of the server. */
 export class CancelledError extends SecureMcpError {
   override readonly name: string = 'CancelledError';

@@ -1,0 +1,128 @@
+/**
+ * The connection's state, one model for everything that shows it: the status bar, chat
+ * replies and /status, the commands and Diagnose. What each state says and the action
+ * that helps live here, so they cannot disagree.
+ */
+import { AuthRequiredError, CancelledError, DeclinedByUserError, InsufficientScopeError, ServerUnreachableError } from './errors';
+import { errorText, fixesFor, fixOf, isNotMcpEndpoint, ownError, type Fix, type FixId } from './fixes';
+import { plainL10n, type L10n } from './l10n';
+import { LlmCancelledError } from './llm/errors';
+
+export type ConnectionState =
+  | { readonly kind: 'notConfigured' }
+  | { readonly kind: 'settingsProblem'; readonly count: number }
+  /** Nothing answers at the server's URL (refused, not found, timed out). */
+  | { readonly kind: 'unreachable'; readonly server: string; readonly message: string }
+  /** Something answers, but not as an MCP endpoint (HTTP 404). */
+  | { readonly kind: 'notMcp'; readonly server: string; readonly message: string }
+  | { readonly kind: 'signedOut'; readonly server: string; readonly reason?: string }
+  | { readonly kind: 'signingIn'; readonly server: string }
+  /** A session exists, and the connection is made with the first request. */
+  | { readonly kind: 'notConnected'; readonly server: string; readonly account?: string }
+  | { readonly kind: 'connecting'; readonly server: string }
+  | { readonly kind: 'connected'; readonly server: string; readonly tools: number; readonly account?: string; readonly protocol?: string; readonly transport?: string }
+  /** `cause` is the error's class (its name), `fix` the action that helps. */
+  | { readonly kind: 'error'; readonly server: string; readonly message: string; readonly cause: string; readonly fix: FixId };
+
+export type StateTone = 'normal' | 'busy' | 'warning' | 'error';
+
+/** A state in words: the status bar's text and tooltip, the sentence chat and /status use, and the action. */
+export interface StateView {
+  /** A codicon, `$(name)`. */
+  readonly icon: string;
+  /** The status bar's text, "MCP: …". */
+  readonly text: string;
+  /** One or two sentences: what is the case. Chat replies, /status and Diagnose say this. */
+  readonly detail: string;
+  /** `Secure MCP: <detail> <what a click does>` */
+  readonly tooltip: string;
+  readonly tone: StateTone;
+  /** What a click on the status bar runs, and the button a reply offers. */
+  readonly fix: Fix;
+}
+
+/**
+ * The state after `e` ended an attempt that began in `before`. The user's own cancel is
+ * never a fault: the state goes back to what it was before the attempt.
+ */
+export function stateAfterFailure(e: unknown, before: ConnectionState, server: string, l10n: L10n = plainL10n): ConnectionState {
+  const own = ownError(e);
+  if (own instanceof CancelledError || own instanceof LlmCancelledError || own instanceof DeclinedByUserError) {
+    return before;
+  }
+  if (own instanceof InsufficientScopeError && before.kind === 'connected') {
+    // One tool needs more consent: the connection and the other tools still work.
+    return before;
+  }
+  if (own instanceof AuthRequiredError) {
+    return { kind: 'signedOut', server, reason: own.message };
+  }
+  if (own && isNotMcpEndpoint(own)) {
+    return { kind: 'notMcp', server, message: own.message };
+  }
+  if (own instanceof ServerUnreachableError) {
+    return { kind: 'unreachable', server, message: own.message };
+  }
+  const cause = (own ?? (e instanceof Error ? e : undefined))?.name ?? 'Error';
+  return { kind: 'error', server, message: errorText(e, l10n), cause, fix: fixesFor(e, l10n)[0]?.id ?? 'diagnose' };
+}
+
+/** Ends `text` as a sentence, so another can follow. */
+function sentence(text: string): string {
+  const t = text.trim();
+  return /[.!?…]$/.test(t) ? t : `${t}.`;
+}
+
+function clickHint(fix: FixId, l10n: L10n): string {
+  switch (fix) {
+    case 'signIn': return l10n.t('Click to sign in.');
+    case 'configureServer': return l10n.t('Click to set the server URL.');
+    case 'diagnose': return l10n.t('Click to diagnose.');
+    case 'showLog': return l10n.t('Click to open the log.');
+    case 'setApiKey': return l10n.t('Click to set the API key.');
+    case 'openSettings': return l10n.t('Click to open the settings.');
+    case 'showTools': return l10n.t('Click to show the tools.');
+    case 'reconnect': return l10n.t('Click to connect.');
+  }
+}
+
+/** `state` in words, translated through `l10n`. */
+export function describeState(state: ConnectionState, l10n: L10n): StateView {
+  const make = (icon: string, text: string, detail: string, fix: FixId, tone: StateTone = 'normal', query?: string, hint?: string): StateView => ({
+    icon, text, detail: sentence(detail), tone, fix: fixOf(fix, l10n, query),
+    tooltip: l10n.t('Secure MCP: {0} {1}', sentence(detail), hint ?? clickHint(fix, l10n))
+  });
+  switch (state.kind) {
+    case 'notConfigured':
+      return make('$(shield)', l10n.t('MCP: not configured'), l10n.t('No MCP server is configured.'), 'configureServer');
+    case 'settingsProblem':
+      return make('$(warning)', l10n.t('MCP: check settings'), l10n.t('{0} setting(s) need attention.', state.count), 'openSettings', 'warning');
+    case 'unreachable':
+      return make('$(debug-disconnect)', l10n.t('MCP: unreachable'), state.message, 'diagnose', 'error');
+    case 'notMcp':
+      return make('$(error)', l10n.t('MCP: not an MCP endpoint'), state.message, 'configureServer', 'error', undefined, l10n.t('Click to change the server URL.'));
+    case 'signedOut':
+      return make('$(shield)', l10n.t('MCP: signed out'), state.reason
+        ? l10n.t('Signed out of {0}: {1}', state.server, state.reason)
+        : l10n.t('Not signed in to {0}.', state.server), 'signIn');
+    case 'signingIn':
+      return make('$(sync~spin)', l10n.t('MCP: signing in…'), l10n.t('Signing in to {0}…', state.server), 'showLog', 'busy');
+    case 'notConnected':
+      return make('$(shield)', l10n.t('MCP: not connected'), state.account
+        ? l10n.t('Signed in as {0}; not connected to {1} yet (it connects with the first request).', state.account, state.server)
+        : l10n.t('Signed in; not connected to {0} yet (it connects with the first request).', state.server), 'reconnect');
+    case 'connecting':
+      return make('$(sync~spin)', l10n.t('MCP: connecting'), l10n.t('Connecting to {0}…', state.server), 'showLog', 'busy');
+    case 'connected':
+      return make('$(shield)', state.tools === 1 ? l10n.t('MCP: 1 tool') : l10n.t('MCP: {0} tools', state.tools), connectedDetail(state, l10n), 'showTools');
+    case 'error':
+      return make('$(error)', l10n.t('MCP: error'), state.message, state.fix, 'error');
+  }
+}
+
+function connectedDetail(s: Extract<ConnectionState, { kind: 'connected' }>, l10n: L10n): string {
+  const who = s.account ? l10n.t('Connected to {0} as {1}', s.server, s.account) : l10n.t('Connected to {0}', s.server);
+  const tools = s.tools === 1 ? l10n.t('1 tool') : l10n.t('{0} tools', s.tools);
+  const protocol = s.protocol ? (s.transport ? l10n.t('MCP {0} over {1}', s.protocol, s.transport) : l10n.t('MCP {0}', s.protocol)) : undefined;
+  return protocol ? l10n.t('{0}: {1}, {2}.', who, tools, protocol) : l10n.t('{0}: {1}.', who, tools);
+}
