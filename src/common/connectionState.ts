@@ -3,10 +3,9 @@
  * replies and /status, the commands and Diagnose. What each state says and the action
  * that helps live here, so they cannot disagree.
  */
-import { AuthRequiredError, CancelledError, DeclinedByUserError, InsufficientScopeError, ServerUnreachableError } from './errors';
-import { errorText, fixesFor, fixOf, isNotMcpEndpoint, ownError, type Fix, type FixId } from './fixes';
+import { AuthRequiredError, InsufficientScopeError, ServerUnreachableError } from './errors';
+import { errorText, fixesFor, fixOf, isCancelledByUser, isNotMcpEndpoint, ownError, type Fix, type FixId } from './fixes';
 import { plainL10n, type L10n } from './l10n';
-import { LlmCancelledError } from './llm/errors';
 
 export type ConnectionState =
   | { readonly kind: 'notConfigured' }
@@ -46,10 +45,10 @@ export interface StateView {
  * never a fault: the state goes back to what it was before the attempt.
  */
 export function stateAfterFailure(e: unknown, before: ConnectionState, server: string, l10n: L10n = plainL10n): ConnectionState {
-  const own = ownError(e);
-  if (own instanceof CancelledError || own instanceof LlmCancelledError || own instanceof DeclinedByUserError) {
+  if (isCancelledByUser(e)) {
     return before;
   }
+  const own = ownError(e);
   if (own instanceof InsufficientScopeError && before.kind === 'connected') {
     // One tool needs more consent: the connection and the other tools still work.
     return before;

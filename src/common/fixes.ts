@@ -53,6 +53,12 @@ export function ownError(e: unknown): SecureMcpError | undefined {
   return undefined;
 }
 
+/** The user stopped it, or said no: never reported as anyone's fault, and nothing to fix. */
+export function isCancelledByUser(e: unknown): boolean {
+  const own = ownError(e);
+  return own instanceof CancelledError || own instanceof LlmCancelledError || own instanceof DeclinedByUserError;
+}
+
 /** What to tell the user about `e`: our messages are written for people; anything else is not. */
 export function errorText(e: unknown, l10n: L10n): string {
   return ownError(e)?.message ?? l10n.t('Secure MCP could not complete the request. See the log for details.');
@@ -66,8 +72,7 @@ export function fixesFor(e: unknown, l10n: L10n): Fix[] {
     return [fix('showLog')];
   }
   // The user's own choices and waits that pass by themselves need no button.
-  if (own instanceof CancelledError || own instanceof LlmCancelledError || own instanceof DeclinedByUserError
-    || own instanceof NotAvailableYetError || own instanceof LlmRateLimitError || own instanceof LlmServerError || own instanceof LlmContextLengthError) {
+  if (isCancelledByUser(own) || own instanceof NotAvailableYetError || own instanceof LlmRateLimitError || own instanceof LlmServerError || own instanceof LlmContextLengthError) {
     return [];
   }
   if (own instanceof AuthRequiredError || own instanceof InsufficientScopeError) {

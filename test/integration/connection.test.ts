@@ -206,8 +206,10 @@ suite('connection (real identity provider and MCP server)', function () {
       assert.match(result.message, /Cannot reach the MCP server/);
       assert.match(result.message, /after \d+ attempts/);
       assert.ok(Date.now() - started < 20_000);
-      assert.equal(a.connection.state.kind, 'error');
+      assert.equal(a.connection.state.kind, 'unreachable');
+      assert.equal(a.statusBar.view.text, '$(debug-disconnect) MCP: unreachable');
       assert.equal(a.statusBar.view.command, 'secureMcp.diagnose');
+      assert.deepEqual(result.actions, ['Diagnose', 'Show Log'], 'the toast\'s buttons');
       assert.equal(h.stats.creates, before.creates);
     } finally {
       await useServer(world.urls.mcp, [world.fullScope]);
@@ -222,8 +224,11 @@ suite('connection (real identity provider and MCP server)', function () {
       const result = await withTimeout(run('secureMcp.signIn'), 30_000, 'sign in to a server that is down');
       assert.equal(result.done, false);
       assert.match(result.message, new RegExp(`Cannot reach the MCP server at ${url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(ECONNREFUSED\\)`));
-      assert.equal(a.connection.state.kind, 'error');
+      assert.equal(a.connection.state.kind, 'unreachable');
+      assert.equal(a.statusBar.view.text, '$(debug-disconnect) MCP: unreachable');
+      assert.equal(a.statusBar.view.tooltip, `Secure MCP: ${result.message} Click to diagnose.`);
       assert.equal(a.statusBar.view.command, 'secureMcp.diagnose', 'the status bar offers Diagnose, not Sign In');
+      assert.deepEqual(result.actions, ['Diagnose', 'Show Log'], 'the toast offers Diagnose, not Sign In');
       assert.equal(h.stats.creates, before.creates, 'no sign-in was started');
       assert.equal(h.stats.getSessions, before.getSessions, 'the provider was not asked');
     } finally {

@@ -2,7 +2,7 @@
  * Entra sign-in errors (AADSTS codes, docs/entra.md#sign-in-errors) and what fixes each, shared by Diagnose
  * and the sign-in command.
  */
-import { AuthRequiredError } from '../errors';
+import { AuthRequiredError, CancelledError } from '../errors';
 import { mask } from '../log';
 
 export const VSCODE_CLIENT_ID = 'aebc6443-996d-45c2-90f0-388ff96faa56';
@@ -31,18 +31,18 @@ export function explainAadsts(text: string): (AadstsExplanation & { readonly cod
 
 /**
  * A failed interactive or silent `getSession`, as a message that says what to do: the
- * AADSTS explanation when the provider reported one, "cancelled" when the user said no,
+ * AADSTS explanation when the provider reported one, "cancelled by you" when the user said no,
  * "not available" when the provider is missing (VS Code for the Web without Microsoft
  * accounts), else the provider's own words, masked.
  */
-export function signInFailure(providerId: string, error: unknown): AuthRequiredError {
+export function signInFailure(providerId: string, error: unknown): AuthRequiredError | CancelledError {
   const text = mask(error instanceof Error ? error.message : String(error));
   const explained = explainAadsts(text);
   if (explained.length) {
     return new AuthRequiredError(explained.map(e => `Sign-in failed with ${e.code}: ${e.meaning} Fix: ${e.fix}`).join(' '));
   }
   if (/did not consent|cancel+ed|user (aborted|declined)/i.test(text)) {
-    return new AuthRequiredError('Sign-in was cancelled.');
+    return new CancelledError('Sign-in was cancelled by you.');
   }
   if (/no authentication provider|not (currently )?registered|timed out waiting for authentication provider/i.test(text)) {
     return new AuthRequiredError(`The sign-in provider "${providerId}" is not available in this VS Code. Use desktop VS Code for Microsoft accounts, or set secureMcp.auth.providerId to secure-mcp-oauth for a server that supports any OAuth 2.1 client.`);

@@ -231,6 +231,16 @@ export function markdownCell(value: string): string {
   return `${fence}${pad}${text.replace(/\|/g, '\\|')}${pad}${fence}`;
 }
 
+const CANCELLED_BY_YOU = 'cancelled by you';
+
+/** The outcome column: a call the user stopped is theirs, not an error type (CancelledError). */
+function outcomeCell(r: AuditRecord): string {
+  if (r.outcome === 'cancelled') {
+    return CANCELLED_BY_YOU;
+  }
+  return r.errorType ? `${r.outcome}: ${r.errorType}` : r.outcome;
+}
+
 /** "Show audit log": the records as a markdown document, newest first. */
 export function formatAuditMarkdown(records: readonly AuditRecord[], title = 'Secure MCP audit log'): string {
   const lines = [`# ${title}`, '', `${records.length} tool call${records.length === 1 ? '' : 's'} recorded. Hashes are SHA-256 of canonical JSON; argument values are never stored.`, ''];
@@ -246,8 +256,8 @@ export function formatAuditMarkdown(records: readonly AuditRecord[], title = 'Se
       r.server,
       account,
       r.tool,
-      `${r.decision} (${r.how})`,
-      r.errorType ? `${r.outcome}: ${r.errorType}` : r.outcome,
+      `${r.decision} (${r.how === 'cancelled' ? CANCELLED_BY_YOU : r.how})`,
+      outcomeCell(r),
       typeof r.durationMs === 'number' ? `${r.durationMs} ms` : '',
       typeof r.resultBytes === 'number' ? `${r.resultBytes} B` : '',
       String(r.definitionHash ?? '').slice(0, 12),

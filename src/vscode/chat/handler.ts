@@ -4,7 +4,8 @@ import type { CallContext } from '../../common/approval/gate';
 import { decodeClaims } from '../../common/auth/claims';
 import type { HistoryTurn, PastToolCall } from '../../common/chat/history';
 import { escapeMarkdown, inlineCode, progressText, untrustedMarkdown } from '../../common/chat/markdown';
-import { AuthRequiredError, ConfigurationError, LlmConfigurationError, SecureMcpError } from '../../common/errors';
+import { describeState } from '../../common/connectionState';
+import { errorText, fixesFor, type Fix } from '../../common/fixes';
 import { scoped } from '../../common/log';
 import { chooseModel, type ChosenModel } from '../llm/models';
 
@@ -29,8 +30,9 @@ export async function handleChatRequest(deps: ParticipantDeps, request: vscode.C
     return { metadata: none };
   }
   if (!current.settings.serverUrl) {
-    stream.markdown(vscode.l10n.t('No MCP server is configured yet. Set the server URL first.'));
-    stream.button({ command: 'secureMcp.configureServer', title: vscode.l10n.t('Configure Server…') });
+    const state = describeState({ kind: 'notConfigured' }, vscode.l10n);
+    stream.markdown(literal(state.detail));
+    stream.button(button(state.fix));
     return { metadata: none };
   }
   const ac = new AbortController();
@@ -100,6 +102,18 @@ function historyOf(chatContext: vscode.ChatContext): HistoryTurn[] {
 
 const OUTCOME_ICON: Record<string, string> = { ok: '✅', error: '⚠️', declined: '🚫', invalid: '⚠️', cancelled: '⏹️' };
 
+/** A call's outcome in words: the user's own stop reads as theirs, never as a fault. */
+function outcomeWords(outcome: string): string {
+  switch (outcome) {
+    case 'ok': return vscode.l10n.t('ok');
+    case 'error': return vscode.l10n.t('error');
+    case 'declined': return vscode.l10n.t('declined');
+    case 'invalid': return vscode.l10n.t('not sent (invalid arguments)');
+    case 'cancelled': return vscode.l10n.t('cancelled by you');
+    default: return outcome;
+  }
+}
+
 async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chatContext: vscode.ChatContext, stream: vscode.ChatResponseStream, validator: ArgumentValidator, signal: AbortSignal): Promise<PastToolCall[]> {
   const s = deps.settings.current.settings;
   // Connect first: a sign-in problem is reported before any model is asked.
@@ -166,12 +180,12 @@ async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chat
     stream.markdown('\n\n');
     stream.markdown(literal(result.finalMessage));
   } else if (result.stop === 'cancelled') {
-    stream.markdown(`\n\n${vscode.l10n.t('Stopped.')}`);
+    stream.markdown(`\n\n${vscode.l10n.t('Stopped: cancelled by you.')}`);
   }
   if (result.toolCalls.length) {
     stream.markdown(`\n\n---\n${vscode.l10n.t('Tool calls:')}\n`);
     for (const c of result.toolCalls) {
-      stream.markdown(`- ${OUTCOME_ICON[c.outcome] ?? ''} ${inlineCode(c.tool)} ${vscode.l10n.t('on {0}', c.serverLabel)}: ${c.outcome}${c.durationMs ? ` (${c.durationMs} ms)` : ''}${c.outcome === 'declined' ? ` — ${vscode.l10n.t('nothing was sent to the server')}` : ''}\n`);
+      stream.markdown(`- ${OUTCOME_ICON[c.outcome] ?? ''} ${inlineCode(c.tool)} ${vscode.l10n.t('on {0}', c.serverLabel)}: ${outcomeWords(c.outcome)}${c.durationMs ? ` (${c.durationMs} ms)` : ''}${c.outcome === 'declined' ? ` — ${vscode.l10n.t('nothing was sent to the server')}` : ''}\n`);
     }
   }
   stream.markdown(inert(`\n_${escapeMarkdown(vscode.l10n.t('Model: {0}.', describeModel(chosen)))}_`));
@@ -280,34 +294,17 @@ function renderTools(stream: vscode.ChatResponseStream, tools: readonly Tool[]):
   })));
 }
 
+/** What went wrong, and the buttons that fix it: the same ones a command's toast offers. */
 function renderFailure(stream: vscode.ChatResponseStream, e: unknown): void {
-  stream.markdown(literal(e instanceof SecureMcpError ? e.message : vscode.l10n.t('Secure MCP could not reach the server. See the log for details.')));
+  stream.markdown(literal(errorText(e, vscode.l10n)));
   stream.markdown('\n\n');
-  if (e instanceof AuthRequiredError) {
-    stream.button({ command: 'secureMcp.signIn', title: vscode.l10n.t('Sign In') });
-  } else if (e instanceof LlmConfigurationError) {
-    stream.button(llmFix(e));
-  } else if (e instanceof ConfigurationError) {
-    stream.button({ command: 'secureMcp.configureServer', title: vscode.l10n.t('Configure Server…') });
-  } else {
-    stream.button({ command: 'secureMcp.diagnose', title: vscode.l10n.t('Diagnose') });
+  for (const fix of fixesFor(e, vscode.l10n)) {
+    stream.button(button(fix));
   }
 }
 
-/** The one action that fixes the language model's configuration. */
-function llmFix(e: LlmConfigurationError): vscode.Command {
-  switch (e.fix) {
-    case 'setApiKey':
-      return { command: 'secureMcp.setApiKey', title: vscode.l10n.t('Set LLM API Key…') };
-    case 'openSettings':
-    case 'pickChatModel':
-      // Picking a model happens in the chat view's own picker; the settings are where OpenAI or Azure OpenAI is configured instead.
-      return openLlmSettings();
-  }
-}
-
-function openLlmSettings(): vscode.Command {
-  return { command: 'workbench.action.openSettings', title: vscode.l10n.t('Open Settings'), arguments: ['secureMcp.llm'] };
+function button(fix: Fix): vscode.Command {
+  return { command: fix.command, title: fix.title, ...(fix.args ? { arguments: [...fix.args] } : {}) };
 }
 
 /** The model a chat turn would use now, or why there is none; /status must not fail on it. */
@@ -316,29 +313,8 @@ async function modelStatus(deps: ParticipantDeps, chatModel: vscode.LanguageMode
     return { text: describeModel(await chooseModel(deps.settings.current.settings, deps.context.secrets, chatModel, deps.logger)) };
   } catch (e) {
     scoped(deps.logger, 'chat').info(`/status: no language model: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    const why = e instanceof SecureMcpError ? e.message : vscode.l10n.t('it could not be set up; see the log');
+    const why = errorText(e, vscode.l10n);
     return { text: vscode.l10n.t('none: {0}', why), error: e };
-  }
-}
-
-/** The connection's state in words, never its internal name. */
-function describeConnection(connection: ParticipantDeps['connection'], hasToken: boolean): string {
-  const state = connection.state;
-  switch (state.kind) {
-    case 'notConfigured':
-      return vscode.l10n.t('not configured: run "Secure MCP: Configure Server…"');
-    case 'settingsProblem':
-      return vscode.l10n.t('{0} setting(s) need attention (listed below)', state.count);
-    case 'signedOut':
-      return hasToken
-        ? vscode.l10n.t('not connected yet: you are signed in, and it connects with the first request')
-        : vscode.l10n.t('signed out: run "Secure MCP: Sign In"');
-    case 'connecting':
-      return vscode.l10n.t('connecting…');
-    case 'connected':
-      return vscode.l10n.t('connected, {0} tools (MCP {1} over {2})', state.tools, connection.protocolVersion ?? '?', connection.transport ?? 'http');
-    case 'error':
-      return state.message;
   }
 }
 
@@ -358,9 +334,10 @@ async function renderStatus(stream: vscode.ChatResponseStream, deps: Participant
   const model = await modelStatus(deps, chatModel);
   const token = connection.currentToken;
   const claims = token ? decodeClaims(token.token) : undefined;
+  const state = describeState(connection.state, vscode.l10n);
   const rows: [string, string][] = [
     [vscode.l10n.t('Server'), s.serverUrl || vscode.l10n.t('not configured')],
-    [vscode.l10n.t('Connection'), describeConnection(connection, token !== undefined)],
+    [vscode.l10n.t('Connection'), state.detail],
     [vscode.l10n.t('Authentication provider'), s.auth.providerId],
     [vscode.l10n.t('Account'), token?.account?.label ?? vscode.l10n.t('not signed in')],
     [vscode.l10n.t('Tenant'), claims?.tid ?? (s.auth.tenant || vscode.l10n.t('provider default'))],
@@ -379,10 +356,13 @@ async function renderStatus(stream: vscode.ChatResponseStream, deps: Participant
       stream.markdown('\n');
     }
   }
-  if (!s.serverUrl) {
-    stream.button({ command: 'secureMcp.configureServer', title: vscode.l10n.t('Configure Server…') });
+  // The state's own action where it needs one (a connection in progress or made needs none).
+  if (!['connected', 'connecting', 'signingIn'].includes(connection.state.kind)) {
+    stream.button(button(state.fix));
   }
-  if (model.error instanceof LlmConfigurationError) {
-    stream.button(llmFix(model.error));
+  if (model.error !== undefined) {
+    for (const fix of fixesFor(model.error, vscode.l10n)) {
+      stream.button(button(fix));
+    }
   }
 }

@@ -8,6 +8,8 @@ import type { SettingsService } from '../settingsService';
 export interface CommandResult {
   readonly done: boolean;
   readonly message: string;
+  /** The buttons of the error toast, when there was one: the fixes of the error. */
+  readonly actions?: readonly string[];
 }
 
 export interface CommandDeps {

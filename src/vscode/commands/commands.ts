@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { AuthRequiredError, ConfigurationError, SecureMcpError } from '../../common/errors';
+import { errorText, fixesFor, isCancelledByUser } from '../../common/fixes';
 import { scoped } from '../../common/log';
 import { withProgress, type CommandDeps, type CommandResult } from './command';
 import { COMMAND_IDS, type CommandId } from './ids';
@@ -44,17 +44,14 @@ export function createCommandRunner(deps: CommandDeps): CommandRunner {
     try {
       return await handlers[id](...args);
     } catch (e) {
-      log.error(e instanceof Error ? e : String(e));
-      if (e instanceof SecureMcpError) {
-        return showFailure(e, deps);
+      if (isCancelledByUser(e)) {
+        // The user's own stop: nothing failed, so no error toast.
+        const message = errorText(e, vscode.l10n);
+        log.info(`${id}: ${message}`);
+        return { done: false, message };
       }
-      const message = vscode.l10n.t('Secure MCP could not complete the command. See the log for details.');
-      void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Log')).then(choice => {
-        if (choice) {
-          deps.channel.show(true);
-        }
-      });
-      return { done: false, message };
+      log.error(e instanceof Error ? e : String(e));
+      return showFailure(e);
     }
   };
 }
@@ -63,22 +60,17 @@ function isCommandId(id: string): id is CommandId {
   return (COMMAND_IDS as readonly string[]).includes(id);
 }
 
-/** Our typed errors carry messages meant for people; each gets the action that fixes it. */
-function showFailure(e: SecureMcpError, deps: CommandDeps): CommandResult {
-  const actions: [string, string][] = e instanceof AuthRequiredError
-    ? [[vscode.l10n.t('Sign In'), 'secureMcp.signIn']]
-    : e instanceof ConfigurationError
-      ? [[vscode.l10n.t('Configure Server…'), 'secureMcp.configureServer']]
-      : [[vscode.l10n.t('Diagnose'), 'secureMcp.diagnose'], [vscode.l10n.t('Show Log'), 'secureMcp.showLog']];
-  void vscode.window.showErrorMessage(vscode.l10n.t('Secure MCP: {0}', e.message), ...actions.map(a => a[0])).then(choice => {
-    const command = actions.find(a => a[0] === choice)?.[1];
-    if (command === 'secureMcp.showLog') {
-      deps.channel.show(true);
-    } else if (command) {
-      void vscode.commands.executeCommand(command);
+/** The error toast: what went wrong, and the buttons that fix it, the same ones a chat reply offers. */
+function showFailure(e: unknown): CommandResult {
+  const message = errorText(e, vscode.l10n);
+  const fixes = fixesFor(e, vscode.l10n);
+  void vscode.window.showErrorMessage(vscode.l10n.t('Secure MCP: {0}', message), ...fixes.map(f => f.title)).then(choice => {
+    const fix = fixes.find(f => f.title === choice);
+    if (fix) {
+      void vscode.commands.executeCommand(fix.command, ...(fix.args ?? []));
     }
   });
-  return { done: false, message: e.message };
+  return { done: false, message, actions: fixes.map(f => f.title) };
 }
 
 async function signIn(deps: CommandDeps): Promise<CommandResult> {

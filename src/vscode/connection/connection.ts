@@ -3,7 +3,9 @@ import type { AccessToken } from '../../common/auth/tokenSource';
 import type { AuthFetch } from '../../node/auth/authFetch';
 import { probeServer } from '../../node/discovery/probe';
 import { isNetworkFailure } from '../../node/mcp/errors';
-import { AuthRequiredError, CancelledError, systemErrorCode, ConfigurationError, InsufficientScopeError, SecureMcpError, ServerUnreachableError } from '../../common/errors';
+import { stateAfterFailure, type ConnectionState } from '../../common/connectionState';
+import { CancelledError, systemErrorCode, ConfigurationError, InsufficientScopeError, NotMcpEndpointError, ServerUnreachableError, type AuthRequiredError } from '../../common/errors';
+import { fixesFor } from '../../common/fixes';
 import { mask, maskValue, scoped, type Logger } from '../../common/log';
 import { missingRequiredScopes, sessionScopes, type ReadSettingsResult, type Settings } from '../../common/settings';
 import { VsCodeTokenSource } from '../auth/vscodeTokenSource';
@@ -11,13 +13,7 @@ import type { SettingsService } from '../settingsService';
 import { createAuthFetch } from '../../node/auth/authFetch';
 import { McpSession, type CallToolResult, type Tool } from '../../node/mcp/session';
 
-export type ConnectionState =
-  | { readonly kind: 'notConfigured' }
-  | { readonly kind: 'settingsProblem'; readonly count: number }
-  | { readonly kind: 'signedOut'; readonly server: string; readonly reason?: string }
-  | { readonly kind: 'connecting'; readonly server: string }
-  | { readonly kind: 'connected'; readonly server: string; readonly tools: number; readonly account?: string; readonly protocol?: string }
-  | { readonly kind: 'error'; readonly server: string; readonly message: string };
+export type { ConnectionState } from '../../common/connectionState';
 
 export interface ConnectionDeps {
   readonly settings: SettingsService;
@@ -103,44 +99,44 @@ export class ConnectionService implements vscode.Disposable {
 
   /** Connects (silently) and returns the tools; throws typed errors after updating the state. */
   async listTools(signal?: AbortSignal): Promise<readonly Tool[]> {
-    const session = this.ensureSession();
-    const server = this.settings.serverUrl;
-    if (this.stateValue.kind !== 'connected') {
-      this.setState({ kind: 'connecting', server });
-    }
+    const before = this.stateValue;
     try {
-      const tools = await session.listTools(signal);
-      const protocol = session.connection?.protocolVersion;
-      this.setState({ kind: 'connected', server, tools: tools.length, ...(this.lastToken?.account ? { account: this.lastToken.account.label } : {}), ...(protocol ? { protocol } : {}) });
-      return tools;
+      return await this.connect(signal);
     } catch (e) {
-      throw this.fail(e);
+      throw this.fail(e, before);
     }
   }
 
   async callTool(name: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
     const session = this.ensureSession();
+    const before = this.stateValue;
     try {
       return await session.callTool(name, args, options);
     } catch (e) {
-      throw this.fail(e);
+      throw this.fail(e, before);
     }
   }
 
   /** Interactive sign-in (the command, or the "Sign in again" action), then connect. */
   async signIn(again = false): Promise<void> {
     const s = this.configured();
-    // A server that cannot be reached gets no sign-in: it would fail on the network, and
-    // offer "Sign In" again, when the fix is the server or its URL.
-    await this.ensureReachable(s).catch(e => { throw this.fail(e); });
-    // A step-up the provider could not grant silently is granted here, with the user.
-    const token = await this.tokens.signIn(this.authFetch?.signInScopes() ?? s.auth.scopes, again);
-    if (!token) {
-      throw new AuthRequiredError(vscode.l10n.t('Sign-in was cancelled.'));
+    const before = this.stateValue;
+    try {
+      this.setState({ kind: 'signingIn', server: s.serverUrl });
+      // A server that cannot be reached, or is not MCP, gets no sign-in: it would fail on
+      // the network, and offer "Sign In" again, when the fix is the server or its URL.
+      await this.ensureReachable(s);
+      // A step-up the provider could not grant silently is granted here, with the user.
+      const token = await this.tokens.signIn(this.authFetch?.signInScopes() ?? s.auth.scopes, again);
+      if (!token) {
+        throw new CancelledError(vscode.l10n.t('Sign-in was cancelled by you.'));
+      }
+      this.lastToken = token;
+      await this.resetSession();
+      await this.connect();
+    } catch (e) {
+      throw this.fail(e, before);
     }
-    this.lastToken = token;
-    await this.resetSession();
-    await this.listTools();
   }
 
   async signOut(): Promise<void> {
@@ -163,29 +159,51 @@ export class ConnectionService implements vscode.Disposable {
    */
   async connectIfSignedIn(): Promise<void> {
     const s = this.deps.settings.current;
-    if (this.baseState(s).kind !== 'signedOut' || this.tokens.signedOut) {
+    if (!needsSession(this.baseState(s)) || this.tokens.signedOut) {
       return;
     }
     const token = await this.tokens.getToken({ scopes: s.settings.auth.scopes });
     if (!token) {
       // Signed out: still say so when the server is not there, rather than offer a sign-in that cannot work.
-      await this.ensureReachable(s.settings).catch(e => { this.fail(e); });
+      const before = this.stateValue;
+      await this.ensureReachable(s.settings).catch(e => { this.fail(e, before); });
       return;
     }
     await this.listTools().catch(e => this.log.info(`background connect: ${e instanceof Error ? e.message : String(e)}`));
   }
 
-  /** One unauthenticated request to the server: a network failure is ServerUnreachableError; any HTTP answer will do. */
+  /**
+   * One unauthenticated request to the server: a network failure is ServerUnreachableError,
+   * HTTP 404 is NotMcpEndpointError; any other answer will do.
+   */
   private async ensureReachable(s: Settings): Promise<void> {
     const url = new URL(s.serverUrl);
+    let status: number;
     try {
-      await probeServer((input, init) => fetch(input, init), url, AbortSignal.timeout(s.timeouts.connectSeconds * 1000));
+      ({ status } = await probeServer((input, init) => fetch(input, init), url, AbortSignal.timeout(s.timeouts.connectSeconds * 1000)));
     } catch (e) {
       if (isNetworkFailure(e) || (e instanceof Error && e.name === 'TimeoutError')) {
         throw new ServerUnreachableError(vscode.l10n.t('Cannot reach the MCP server at {0} ({1}). Check that it is running and the URL is right, then reconnect.', url.href, systemErrorCode(e) ?? (e instanceof Error ? e.message : String(e))), { cause: e });
       }
       throw e;
     }
+    if (status === 404) {
+      throw new NotMcpEndpointError(vscode.l10n.t('{0} answered an MCP request with HTTP 404: it is not an MCP endpoint. Check secureMcp.serverUrl; it is the endpoint itself, often ending in /mcp.', url.href));
+    }
+  }
+
+  /** Lists the tools, and with that connects; the state says how far it got. */
+  private async connect(signal?: AbortSignal): Promise<readonly Tool[]> {
+    const session = this.ensureSession();
+    const server = this.settings.serverUrl;
+    if (this.stateValue.kind !== 'connected') {
+      this.setState({ kind: 'connecting', server });
+    }
+    const tools = await session.listTools(signal);
+    const protocol = session.connection?.protocolVersion;
+    const account = this.lastToken?.account?.label;
+    this.setState({ kind: 'connected', server, tools: tools.length, ...(account ? { account } : {}), ...(protocol ? { protocol } : {}), ...(session.transportKind ? { transport: session.transportKind } : {}) });
+    return tools;
   }
 
   private get settings(): Settings {
@@ -251,18 +269,12 @@ export class ConnectionService implements vscode.Disposable {
     return this.session;
   }
 
-  /** Maps a failure to the state that says what to do; returns the error for the caller. */
-  private fail(e: unknown): Error {
-    const server = this.settings.serverUrl;
-    if (e instanceof AuthRequiredError) {
-      this.setState({ kind: 'signedOut', server, reason: e.message });
-    } else if ((e instanceof InsufficientScopeError && this.stateValue.kind === 'connected') || e instanceof CancelledError) {
-      // One tool needs more consent, or the user stopped a call: the connection and the other tools still work.
-    } else if (e instanceof InsufficientScopeError || e instanceof ServerUnreachableError || e instanceof SecureMcpError) {
-      this.setState({ kind: 'error', server, message: e.message });
-    } else {
-      this.setState({ kind: 'error', server, message: e instanceof Error ? e.message : String(e) });
-    }
+  /**
+   * The state after a failure of an attempt that began in `before` (the user's own cancel
+   * puts that state back); returns the error for the caller.
+   */
+  private fail(e: unknown, before: ConnectionState): Error {
+    this.setState(stateAfterFailure(e, before, this.settings.serverUrl, vscode.l10n));
     return e instanceof Error ? e : new Error(String(e));
   }
 
@@ -271,7 +283,8 @@ export class ConnectionService implements vscode.Disposable {
     if (this.prompting || this.tokens.signedOut) {
       return;
     }
-    const signIn = vscode.l10n.t('Sign In Again');
+    // The button the same error gets everywhere; a click here also asks for a new session.
+    const signIn = fixesFor(e, vscode.l10n)[0]?.title ?? vscode.l10n.t('Sign In');
     this.prompting = vscode.window.showWarningMessage(vscode.l10n.t('Secure MCP: {0}', e.message), signIn).then(choice => {
       this.prompting = undefined;
       if (choice === signIn) {
@@ -288,7 +301,7 @@ export class ConnectionService implements vscode.Disposable {
     this.deps.onSessionEnded?.();
     await this.resetSession();
     this.setState(this.baseState(r));
-    if (wasConnected && this.stateValue.kind === 'signedOut') {
+    if (wasConnected && needsSession(this.stateValue)) {
       await this.connectIfSignedIn();
     }
   }
@@ -326,7 +339,13 @@ export class ConnectionService implements vscode.Disposable {
     if (!r.settings.serverUrl) {
       return { kind: 'notConfigured' };
     }
-    return { kind: 'signedOut', server: r.settings.serverUrl };
+    const server = r.settings.serverUrl;
+    // A session in hand is not "signed out": the first request connects with it.
+    if (this.lastToken && !this.tokens.signedOut) {
+      const account = this.lastToken.account?.label;
+      return { kind: 'notConnected', server, ...(account ? { account } : {}) };
+    }
+    return { kind: 'signedOut', server };
   }
 
   private setState(state: ConnectionState): void {
@@ -347,4 +366,9 @@ export class ConnectionService implements vscode.Disposable {
  */
 function connectionProblems(r: ReadSettingsResult): ReadSettingsResult['problems'] {
   return r.problems.filter(p => !p.key.startsWith('secureMcp.llm.'));
+}
+
+/** A state a background connect may improve on: nothing failed, there is just no connection yet. */
+function needsSession(state: ConnectionState): boolean {
+  return state.kind === 'signedOut' || state.kind === 'notConnected';
 }

@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
+import { describeState, type StateTone } from '../../common/connectionState';
 import type { ConnectionService, ConnectionState } from './connection';
 
-/** The status bar item: the connection state, the account, and the action that helps. */
+const BACKGROUND: Partial<Record<StateTone, string>> = { warning: 'statusBarItem.warningBackground', error: 'statusBarItem.errorBackground' };
+
+/** The status bar item: the connection's state in the words of the one model, and the action that helps. */
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('secureMcp.status', vscode.StatusBarAlignment.Left, 50);
   private readonly subscription: vscode.Disposable;
@@ -24,37 +27,12 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private render(s: ConnectionState): void {
-    this.item.backgroundColor = undefined;
-    switch (s.kind) {
-      case 'notConfigured':
-        this.set('$(shield)', vscode.l10n.t('MCP: not configured'), vscode.l10n.t('Secure MCP: no server configured. Click to set the server URL.'), 'secureMcp.configureServer');
-        break;
-      case 'settingsProblem':
-        this.set('$(warning)', vscode.l10n.t('MCP: check settings'), vscode.l10n.t('Secure MCP: {0} setting(s) need attention. Click to open the log.', s.count), 'secureMcp.showLog');
-        this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
-        break;
-      case 'signedOut':
-        this.set('$(shield)', vscode.l10n.t('MCP: signed out'), s.reason ? vscode.l10n.t('Secure MCP: {0}. {1} Click to sign in.', s.server, s.reason) : vscode.l10n.t('Secure MCP: {0}, not signed in. Click to sign in.', s.server), 'secureMcp.signIn');
-        break;
-      case 'connecting':
-        this.set('$(sync~spin)', vscode.l10n.t('MCP: connecting'), vscode.l10n.t('Secure MCP: connecting to {0}…', s.server), 'secureMcp.showLog');
-        break;
-      case 'connected':
-        this.set('$(shield)', vscode.l10n.t('MCP: {0} tools', s.tools), s.account
-          ? vscode.l10n.t('Secure MCP: connected to {0} as {1} (MCP {2}). Click to show the tools.', s.server, s.account, s.protocol ?? '?')
-          : vscode.l10n.t('Secure MCP: connected to {0} (MCP {1}). Click to show the tools.', s.server, s.protocol ?? '?'), 'secureMcp.showTools');
-        break;
-      case 'error':
-        this.set('$(error)', vscode.l10n.t('MCP: error'), vscode.l10n.t('Secure MCP: {0}. Click to diagnose.', s.message), 'secureMcp.diagnose');
-        this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
-        break;
-    }
-  }
-
-  private set(icon: string, text: string, tooltip: string, command: string): void {
-    this.item.text = `${icon} ${text}`;
-    this.item.tooltip = tooltip;
-    this.item.command = command;
+    const v = describeState(s, vscode.l10n);
+    this.item.text = `${v.icon} ${v.text}`;
+    this.item.tooltip = v.tooltip;
+    this.item.command = { title: v.fix.title, command: v.fix.command, ...(v.fix.args ? { arguments: [...v.fix.args] } : {}) };
+    const background = BACKGROUND[v.tone];
+    this.item.backgroundColor = background ? new vscode.ThemeColor(background) : undefined;
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { signInFailure } from '../../../../src/common/auth/aadsts';
-import { AuthRequiredError } from '../../../../src/common/errors';
+import { AuthRequiredError, CancelledError } from '../../../../src/common/errors';
 
 describe('sign-in failures, explained', () => {
   const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjYW5hcnkifQ.c2lnbmF0dXJlLWNhbmFyeQ';
@@ -13,8 +13,11 @@ describe('sign-in failures, explained', () => {
     assert.ok(!e.message.includes(jwt));
   });
 
-  it('the user saying no is "cancelled", not an error to look up', () => {
-    assert.equal(signInFailure('microsoft', new Error('User did not consent to login.')).message, 'Sign-in was cancelled.');
+  it('the user saying no is "cancelled by you", not an error to look up or a sign-in to offer again', () => {
+    const e = signInFailure('microsoft', new Error('User did not consent to login.'));
+    assert.ok(e instanceof CancelledError);
+    assert.ok(!(e instanceof AuthRequiredError));
+    assert.equal(e.message, 'Sign-in was cancelled by you.');
   });
 
   it('a provider this VS Code lacks says so and what to use instead', () => {

@@ -147,6 +147,17 @@ describe('audit log', () => {
     }
   });
 
+  it('a call the user stopped reads "cancelled by you", never as a fault', () => {
+    const md = formatAuditMarkdown([
+      record({ tool: 'slow_task', outcome: 'cancelled', errorType: 'CancelledError' }),
+      record({ tool: 'get_date', decision: 'declined', how: 'cancelled', outcome: 'not-run' })
+    ]);
+    const cells = (tool: string) => tableCells(md.split('\n').find(l => l.includes(tool)) ?? '').map(codeSpanText);
+    assert.equal(cells('slow_task')[5], 'cancelled by you');
+    assert.equal(cells('get_date')[4], 'declined (cancelled by you)');
+    assert.doesNotMatch(md, /CancelledError|ServerUnreachableError/);
+  });
+
   it('makes a cell a code span with a fence longer than any backtick run, and only pipes escaped', () => {
     assert.equal(markdownCell('a|b*c<d>_e.f-(g)'), '`a\\|b*c<d>_e.f-(g)`');
     assert.equal(markdownCell('a`b'), '``a`b``');
