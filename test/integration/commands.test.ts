@@ -76,4 +76,34 @@ suite('commands', () => {
       });
     }
   });
+
+  suite('secureMcp.resetApprovals says what it did', () => {
+    let restore: (() => Promise<void>) | undefined;
+    setup(async () => {
+      restore = await setSetting('secureMcp.approval.rememberAcrossSessions', false);
+    });
+    teardown(async () => {
+      await restore?.();
+    });
+
+    test('none to clear: says so', async () => {
+      await run('secureMcp.resetApprovals');
+      const result = await run('secureMcp.resetApprovals');
+      assert.deepEqual(result, { done: true, message: 'There were no tool approvals for this session to clear. Every tool call asks already.' });
+    });
+
+    test('two session approvals: says it cleared two, and they are gone', async () => {
+      const { approval } = await api();
+      const policy = approval().policy;
+      const context = { serverUrl: 'https://contoso.example/mcp', serverLabel: 'contoso.example' };
+      for (const name of ['get_weather', 'get_date']) {
+        // Read-only: a destructive tool is never granted for the session.
+        await policy.record({ id: name, context, tool: { name, inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } }, args: {}, origin: 'user' }, { kind: 'approved', how: 'session' });
+      }
+      assert.equal(policy.sessionGrantCount, 2);
+      const result = await run('secureMcp.resetApprovals');
+      assert.deepEqual(result, { done: true, message: 'Cleared 2 tool approvals for this session. Every tool call asks again.' });
+      assert.equal(policy.sessionGrantCount, 0);
+    });
+  });
 });

@@ -92,6 +92,11 @@ export class ApprovalPolicy {
     }
   }
 
+  /** Tools approved for this session (each server, tool and definition once): what a reset clears besides the allow-list. */
+  get sessionGrantCount(): number {
+    return this.sessionGrants.size;
+  }
+
   /** "Reset Tool Approvals": forgets session grants and the persistent allow-list. */
   async reset(options: { readonly pins?: boolean } = {}): Promise<void> {
     this.sessionGrants.clear();

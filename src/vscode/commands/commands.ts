@@ -34,7 +34,7 @@ export function createCommandRunner(deps: CommandDeps): CommandRunner {
     },
     'secureMcp.showAuditLog': () => deps.approval().showAuditLog(),
     'secureMcp.exportAuditLog': arg => deps.approval().exportAuditLog(arg instanceof vscode.Uri ? arg : undefined),
-    'secureMcp.resetApprovals': () => deps.approval().resetApprovals()
+    'secureMcp.resetApprovals': () => resetApprovals(deps)
   };
 
   return async (id, args) => {
@@ -84,4 +84,23 @@ async function signIn(deps: CommandDeps): Promise<CommandResult> {
     void vscode.window.showInformationMessage(message);
     return { done: true, message };
   });
+}
+
+/** Says what the reset did: how many approvals of this session it cleared, or that there were none. */
+async function resetApprovals(deps: CommandDeps): Promise<CommandResult> {
+  const approval = deps.approval();
+  const cleared = approval.policy.sessionGrantCount;
+  const acrossSessions = deps.settings.current.settings.approval.rememberAcrossSessions;
+  await approval.resetApprovals();
+  const what = cleared === 0
+    ? vscode.l10n.t('There were no tool approvals for this session to clear.')
+    : cleared === 1
+      ? vscode.l10n.t('Cleared 1 tool approval for this session.')
+      : vscode.l10n.t('Cleared {0} tool approvals for this session.', cleared);
+  // The allow-list kept across sessions (only with the setting on) is emptied either way.
+  const message = acrossSessions
+    ? vscode.l10n.t('{0} The tools approved across sessions were forgotten too. Every tool call asks again.', what)
+    : cleared === 0 ? vscode.l10n.t('{0} Every tool call asks already.', what) : vscode.l10n.t('{0} Every tool call asks again.', what);
+  void vscode.window.showInformationMessage(message);
+  return { done: true, message };
 }

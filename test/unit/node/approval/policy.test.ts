@@ -284,6 +284,20 @@ describe('approval policy', () => {
     assert.equal(s.pins.getPin(SERVER, 'get_weather'), undefined);
   });
 
+  it('counts this session\'s grants, so Reset Tool Approvals can say how many it cleared', async () => {
+    const s = setup();
+    assert.equal(s.policy.sessionGrantCount, 0);
+    s.answer({ kind: 'approved', how: 'once' });
+    await s.gate.decide(call());
+    assert.equal(s.policy.sessionGrantCount, 0, 'approving once grants nothing');
+    s.answer({ kind: 'approved', how: 'session' });
+    await s.gate.decide(call());
+    await s.gate.decide(call(tool({ name: 'get_date' })));
+    assert.equal(s.policy.sessionGrantCount, 2);
+    await s.policy.reset();
+    assert.equal(s.policy.sessionGrantCount, 0);
+  });
+
   it('declines without asking when the signal is already aborted', async () => {
     const s = setup();
     const ac = new AbortController();
