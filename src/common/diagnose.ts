@@ -1,6 +1,8 @@
 import { explainAadsts, VSCODE_CLIENT_ID } from './auth/aadsts';
 import type { TokenClaims } from './auth/claims';
+import { describeState, type ConnectionState } from './connectionState';
 import type { SettingProblem } from './errors';
+import { plainL10n } from './l10n';
 import type { DiscoveryResult, Finding } from './discovery/result';
 import { isEntraProvider, missingRequiredScopes, scopeApi, type Settings } from './settings';
 
@@ -18,7 +20,8 @@ export interface DiagnoseInput {
     /** An error the provider or the server reported, e.g. one carrying an AADSTS code. */
     readonly error?: string;
   };
-  readonly connection?: { readonly ok: boolean; readonly tools?: number; readonly transport?: string; readonly protocol?: string; readonly error?: string };
+  /** The connection's state after trying to connect: the status bar shows the same. */
+  readonly state?: ConnectionState;
   /** Epoch milliseconds, injected so reports are testable. */
   readonly now: number;
 }
@@ -78,13 +81,28 @@ export function diagnose(input: DiagnoseInput): Finding[] {
     out.push(...checkClaims(c, input));
   }
 
-  const conn = input.connection;
-  if (conn?.ok) {
-    out.push({ level: 'info', code: 'connected', message: `Connected with MCP ${conn.protocol ?? '(unknown revision)'} over ${conn.transport ?? 'HTTP'}; the server offers ${conn.tools ?? 0} tools.` });
-  } else if (conn?.error) {
-    out.push({ level: 'error', code: 'connect-failed', message: `Connecting failed: ${conn.error}` });
-  }
+  out.push(...stateFindings(input.state, out));
   return out;
+}
+
+/** What the connection's state adds; a cause the probe found already is not reported twice. */
+function stateFindings(state: ConnectionState | undefined, found: readonly Finding[]): Finding[] {
+  if (!state) {
+    return [];
+  }
+  const detail = describeState(state, plainL10n).detail;
+  switch (state.kind) {
+    case 'connected':
+      return [{ level: 'info', code: 'connected', message: detail }];
+    case 'unreachable':
+      return found.some(f => f.code === 'unreachable') ? [] : [{ level: 'error', code: 'unreachable', message: detail, fix: 'Check that the server is running and the URL is right, then reconnect.' }];
+    case 'notMcp':
+      return found.some(f => f.code === 'not-mcp-endpoint') ? [] : [{ level: 'error', code: 'not-mcp-endpoint', message: detail, fix: 'Check secureMcp.serverUrl: it is the MCP endpoint itself, often ending in /mcp.' }];
+    case 'error':
+      return [{ level: 'error', code: 'connect-failed', message: `Connecting failed: ${detail}` }];
+    default:
+      return [];
+  }
 }
 
 function checkClaims(c: TokenClaims, input: DiagnoseInput): Finding[] {
@@ -142,6 +160,9 @@ export function renderReport(input: DiagnoseInput, findings: readonly Finding[])
   const errors = findings.filter(f => f.level === 'error').length;
   const warnings = findings.filter(f => f.level === 'warning').length;
   lines.push(errors ? `**${errors} problem(s)** and ${warnings} warning(s) found.` : warnings ? `No blocking problems; ${warnings} warning(s).` : '**Everything checked out.**', '');
+  if (input.state) {
+    lines.push(`**Connection:** ${md(describeState(input.state, plainL10n).detail)}`, '');
+  }
   lines.push('## Findings', '');
   for (const f of findings) {
     lines.push(`- ${ICON[f.level]} ${md(f.message)}${f.fix ? `  \n  **Fix:** ${md(f.fix)}` : ''}`);

@@ -6,6 +6,7 @@ import { OAUTH_PROVIDER_ID, SecureMcpOAuthProvider } from './auth/oauthProvider'
 import { handleChatRequest } from './chat/handler';
 import type { ParticipantDeps } from './chat/participant';
 import { createCommandRunner, type CommandRunner } from './commands/commands';
+import { DIAGNOSE_SCHEME, ReadOnlyMarkdown, TOOL_SCHEME } from './commands/readOnlyMarkdown';
 import { ConnectionService } from './connection/connection';
 import { StatusBar } from './connection/statusBar';
 import { ElicitationPanels } from './elicitation/elicitationPanels';
@@ -95,6 +96,8 @@ export function createRuntime(context: vscode.ExtensionContext, handles: Activat
   });
   const statusBar = new StatusBar(connection);
   const walkthrough = new WalkthroughContext({ settings, connection });
+  const diagnosis = new ReadOnlyMarkdown(DIAGNOSE_SCHEME, logger);
+  const toolDetails = new ReadOnlyMarkdown(TOOL_SCHEME, logger);
   const participant: ParticipantDeps = {
     context,
     settings,
@@ -104,11 +107,11 @@ export function createRuntime(context: vscode.ExtensionContext, handles: Activat
     logger
   };
   const handleChat: vscode.ChatRequestHandler = (request, chatContext, stream, token) => handleChatRequest(participant, request, chatContext, stream, token);
-  disposables.push(channel, settings, connection, statusBar, walkthrough, oauthProvider);
+  disposables.push(channel, settings, connection, statusBar, walkthrough, oauthProvider, diagnosis, toolDetails);
   scoped(logger, 'extension').info(`runtime loaded for ${context.extension.id} ${version}`);
   return {
     start: () => void connection.connectIfSignedIn(),
-    runCommand: createCommandRunner({ context, settings, connection, approval, channel, logger }),
+    runCommand: createCommandRunner({ context, settings, connection, approval, channel, logger, diagnosis, toolDetails }),
     handleChat,
     oauthProvider,
     // Written out here so the production build drops the whole object (esbuild folds the flag).

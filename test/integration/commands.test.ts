@@ -77,6 +77,23 @@ suite('commands', () => {
     }
   });
 
+  test('Diagnose twice: one read-only report, replaced by the second run, and nothing asks to be saved', async () => {
+    const first = await run('secureMcp.diagnose');
+    assertResult('diagnose', first);
+    await new Promise(r => setTimeout(r, 5));
+    const second = await run('secureMcp.diagnose');
+    assert.notEqual(second.message, first.message, 'each report carries its own time');
+    const report = await waitFor(() => vscode.workspace.textDocuments.find(d => d.uri.scheme === 'secure-mcp-diagnose' && d.getText() === second.message), 'the report document to show the second run');
+    assert.equal(vscode.workspace.textDocuments.filter(d => d.uri.scheme === 'secure-mcp-diagnose').length, 1, 'one report document');
+    assert.deepEqual(vscode.workspace.textDocuments.filter(d => d.isUntitled || d.isDirty).map(d => d.uri.toString()), [], 'no Untitled or unsaved document');
+    assert.ok(report.uri.path.endsWith('Secure MCP diagnosis.md'));
+    const tabs = () => vscode.window.tabGroups.all.flatMap(g => g.tabs).filter(t => t.label.includes('Secure MCP diagnosis'));
+    await waitFor(() => tabs().length === 1 || undefined, 'one tab for the report');
+    await new Promise(r => setTimeout(r, 500));
+    assert.deepEqual(tabs().map(t => t.label), [tabs()[0]?.label], 'still one tab');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   suite('secureMcp.resetApprovals says what it did', () => {
     let restore: (() => Promise<void>) | undefined;
     setup(async () => {

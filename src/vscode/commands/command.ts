@@ -3,6 +3,7 @@ import type { Logger } from '../../common/log';
 import type { ApprovalService } from '../approval';
 import type { ConnectionService } from '../connection/connection';
 import type { SettingsService } from '../settingsService';
+import type { ReadOnlyMarkdown } from './readOnlyMarkdown';
 
 /** What a command did, returned so other commands, the chat participant and tests can act on it. */
 export interface CommandResult {
@@ -20,6 +21,10 @@ export interface CommandDeps {
   readonly connection: ConnectionService;
   readonly channel: vscode.LogOutputChannel;
   readonly logger: Logger;
+  /** Where Diagnose's report goes: one read-only document, replaced by each run. */
+  readonly diagnosis: ReadOnlyMarkdown;
+  /** Where a tool picked in Show Tools is described. */
+  readonly toolDetails: ReadOnlyMarkdown;
 }
 
 export function withProgress(title: string, task: () => Promise<CommandResult>): Promise<CommandResult> {

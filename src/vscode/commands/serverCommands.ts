@@ -72,6 +72,9 @@ export async function showTools(deps: CommandDeps): Promise<CommandResult> {
   return { done: true, message: vscode.l10n.t('{0} tools: {1}', tools.length, tools.map(t => t.name).join(', ')) };
 }
 
+/** One report document, replaced by each run: never an Untitled document that asks to be saved. */
+export const DIAGNOSIS_PATH = '/Secure MCP diagnosis.md';
+
 export async function diagnoseCommand(deps: CommandDeps): Promise<CommandResult> {
   const report = await withProgress(vscode.l10n.t('Diagnosing the connection and sign-in…'), async () => {
     const { settings, problems } = deps.settings.current;
@@ -87,23 +90,20 @@ export async function diagnoseCommand(deps: CommandDeps): Promise<CommandResult>
           ? { acquired: true, ...(token.account ? { account: token.account.label } : {}), ...(claims ? { claims } : {}) }
           : { acquired: false, ...(failure ? { error: failure } : {}) };
         if (token && !missingRequiredScopes(settings) && !problems.length) {
-          try {
-            const tools = await deps.connection.reconnect();
-            input.connection = { ok: true, tools: tools.length, ...(deps.connection.transport ? { transport: deps.connection.transport } : {}), ...(deps.connection.protocolVersion ? { protocol: deps.connection.protocolVersion } : {}) };
-          } catch (e) {
-            input.connection = { ok: false, error: e instanceof Error ? e.message : String(e) };
-          }
+          // Its failure is in the state, which the report shows as the status bar does.
+          await deps.connection.reconnect().catch(() => undefined);
+        } else if (!problems.length) {
+          await deps.connection.checkServer();
         }
       } catch (e) {
         input.token = { acquired: false, error: e instanceof Error ? e.message : String(e) };
       }
+      input.state = deps.connection.state;
     }
     const findings = diagnose(input);
     return { done: true, message: renderReport(input, findings) };
   });
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: report.message });
-  await vscode.window.showTextDocument(doc, { preview: false });
-  void vscode.commands.executeCommand('markdown.showPreview', doc.uri).then(undefined, () => undefined);
+  await deps.diagnosis.show(DIAGNOSIS_PATH, report.message);
   return report;
 }
 

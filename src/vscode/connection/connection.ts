@@ -173,6 +173,26 @@ export class ConnectionService implements vscode.Disposable {
   }
 
   /**
+   * Diagnose's check without a session: whether the server is there and speaks MCP. A
+   * server that is back clears "unreachable" (or "not MCP"); nothing else changes.
+   */
+  async checkServer(): Promise<void> {
+    const s = this.settings;
+    const before = this.stateValue;
+    if (!s.serverUrl) {
+      return;
+    }
+    try {
+      await this.ensureReachable(s);
+      if (before.kind === 'unreachable' || before.kind === 'notMcp') {
+        this.setState(this.baseState(this.deps.settings.current));
+      }
+    } catch (e) {
+      this.fail(e, before);
+    }
+  }
+
+  /**
    * One unauthenticated request to the server: a network failure is ServerUnreachableError,
    * HTTP 404 is NotMcpEndpointError; any other answer will do.
    */

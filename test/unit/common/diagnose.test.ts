@@ -5,6 +5,8 @@ import { createSafeFetch } from '../../../src/node/discovery/safeFetch';
 import { discover } from '../../../src/node/discovery/discovery';
 import type { Logger } from '../../../src/common/log';
 import { readSettings } from '../../../src/common/settings';
+import { describeState } from '../../../src/common/connectionState';
+import { plainL10n } from '../../../src/common/l10n';
 import { startWorld, type World } from '../../world';
 
 const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -15,6 +17,8 @@ function settings(values: Record<string, unknown>) {
   return readSettings(k => values[k]);
 }
 const codes = (input: DiagnoseInput) => diagnose(input).map(f => f.code);
+/** Markdown-escaped as the report escapes text. */
+const md = (text: string) => text.replace(/[\\`*_{}[\]<>|#!]/g, ch => `\\${ch}`);
 
 describe('diagnose', function () {
   this.timeout(20_000);
@@ -101,11 +105,27 @@ describe('diagnose', function () {
     assert.ok(codes(i).includes('token-expired'));
   });
 
-  it('names the MCP revision and transport of a working connection', async () => {
-    const i = { ...await input({ 'auth.scopes': [world.fullScope], 'auth.tenant': TENANT }, {}), connection: { ok: true, tools: 7, transport: 'streamable-http', protocol: '2026-07-28' } };
+  it('names the MCP revision and transport of a working connection, in the words of the status bar', async () => {
+    const state = { kind: 'connected', server: world.urls.mcp, tools: 7, account: 'alice', transport: 'streamable-http', protocol: '2026-07-28' } as const;
+    const i = { ...await input({ 'auth.scopes': [world.fullScope], 'auth.tenant': TENANT }, {}), state };
     const connected = diagnose(i).find(f => f.code === 'connected');
-    assert.match(connected?.message ?? '', /MCP 2026-07-28 over streamable-http; the server offers 7 tools/);
-    assert.match(renderReport(i, diagnose(i)), /MCP 2026-07-28/);
+    assert.equal(connected?.message, describeState(state, plainL10n).detail);
+    assert.match(connected?.message ?? '', /7 tools, MCP 2026-07-28 over streamable-http/);
+    const report = renderReport(i, diagnose(i));
+    assert.ok(report.includes(`**Connection:** ${md(describeState(state, plainL10n).detail)}`), report);
+  });
+
+  it('a server that cannot be reached or is not MCP: the connection line says so, once', async () => {
+    const down = { kind: 'unreachable', server: 'http://127.0.0.1:9/mcp', message: 'Cannot reach the MCP server at http://127.0.0.1:9/mcp (ECONNREFUSED).' } as const;
+    const r = settings({ serverUrl: down.server, 'auth.providerId': 'secure-mcp-test' });
+    const i: DiagnoseInput = {
+      settings: r.settings, problems: r.problems, now: Date.now(), state: down,
+      discovery: { serverUrl: down.server, proposedScopes: [], findings: [{ level: 'error', code: 'unreachable', message: 'Cannot reach http://127.0.0.1:9/mcp: ECONNREFUSED' }] }
+    };
+    assert.deepEqual(codes(i), ['unreachable'], 'the probe\'s finding, not a second one for the same cause');
+    assert.match(renderReport(i, diagnose(i)), /\*\*Connection:\*\* Cannot reach the MCP server/);
+    const failed: DiagnoseInput = { ...i, discovery: { ...i.discovery!, findings: [] }, state: { kind: 'error', server: down.server, message: 'boom', cause: 'ProtocolError', fix: 'diagnose' } };
+    assert.deepEqual(diagnose(failed).map(f => [f.code, f.message]), [['connect-failed', 'Connecting failed: boom.']]);
   });
 
   it('explains settings problems and missing configuration', () => {
