@@ -99,6 +99,24 @@ suite('connection (real identity provider and MCP server)', function () {
     assert.equal(again.done, true, again.message);
   });
 
+  test('picking a tool in Show Tools describes it in a read-only document', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const listed = await run('secureMcp.showTools');
+    assert.equal(listed.done, true, listed.message);
+    // The first item is active: accepting it is what Enter does.
+    await new Promise(r => setTimeout(r, 500));
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const doc = await waitFor(() => vscode.workspace.textDocuments.find(d => d.uri.scheme === 'secure-mcp-tool'), 'the picked tool\'s document');
+    assert.match(doc.getText(), /## Input schema/);
+    assert.match(doc.getText(), /claims made by the server/);
+    const named = await run('secureMcp.showTools', 'get_weather');
+    assert.equal(named.message, 'get_weather is described in the editor.');
+    const weather = await waitFor(() => vscode.workspace.textDocuments.find(d => d.uri.scheme === 'secure-mcp-tool' && d.uri.path === '/get_weather.md'), 'get_weather described');
+    assert.match(weather.getText(), /"city"/);
+    assert.deepEqual(vscode.workspace.textDocuments.filter(d => d.isUntitled || d.isDirty).map(d => d.uri.toString()), []);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   test('401 on five concurrent calls: one shared silent refresh, then all succeed', async () => {
     const a = await api();
     await a.connection.listTools();

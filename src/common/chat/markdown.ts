@@ -32,6 +32,13 @@ export function inlineCode(text: string): string {
   return `${fence} ${clean} ${fence}`;
 }
 
+/** A fenced code block whose fence the text cannot close: longer than any backtick run in it. */
+export function codeBlock(text: string, language = 'text'): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map(m => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${language}\n${text}\n${fence}\n`;
+}
+
 /**
  * Untrusted text shown literally in Markdown: every character Markdown could give a
  * meaning to is backslash-escaped, so links, images, emphasis and HTML stay inert text.

@@ -22,7 +22,7 @@ export function createCommandRunner(deps: CommandDeps): CommandRunner {
     },
     'secureMcp.configureServer': arg => configureServer(deps, typeof arg === 'string' ? arg : undefined),
     'secureMcp.setApiKey': arg => setApiKey(deps, arg),
-    'secureMcp.showTools': () => showTools(deps),
+    'secureMcp.showTools': arg => showTools(deps, typeof arg === 'string' ? arg : undefined),
     'secureMcp.reconnect': () => withProgress(vscode.l10n.t('Reconnecting to the MCP server…'), async () => {
       const tools = await deps.connection.reconnect();
       return { done: true, message: vscode.l10n.t('Connected: {0} tools.', tools.length) };

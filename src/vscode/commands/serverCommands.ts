@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { DiagnoseInput } from '../../common/diagnose';
 import { maskedSession } from '../../common/chat/masking';
+import { toolDetailsMarkdown } from '../../common/chat/toolList';
+import type { Tool } from '../../node/mcp/session';
 import { scoped, type Logger } from '../../common/log';
 import { checkSecureUrl, isEntraProvider, missingRequiredScopes, sessionScopes } from '../../common/settings';
 import { withProgress, type CommandDeps, type CommandResult } from './command';
@@ -58,17 +60,37 @@ export async function setApiKey(deps: CommandDeps, arg: unknown): Promise<Comman
   return { done: true, message };
 }
 
-export async function showTools(deps: CommandDeps): Promise<CommandResult> {
+/**
+ * Lists the server's tools in a quick pick; the one picked is described in a read-only
+ * document (description, annotations as claims, schemas, how to call it). With a tool
+ * name as the argument, that tool is described without the pick.
+ */
+export async function showTools(deps: CommandDeps, name?: string): Promise<CommandResult> {
   const tools = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing the server\'s tools…') },
     // Titles and descriptions are the server's words, masked as the chat masks them (A2).
     () => maskedSession(deps.connection, deps.connection.redact).listTools());
+  const serverUrl = deps.settings.current.settings.serverUrl;
+  const describe = async (tool: Tool): Promise<CommandResult> => {
+    await deps.toolDetails.show(`/${encodeURIComponent(tool.name)}.md`, toolDetailsMarkdown(tool, new URL(serverUrl).host, vscode.l10n));
+    return { done: true, message: vscode.l10n.t('{0} is described in the editor.', tool.name) };
+  };
+  if (name !== undefined) {
+    const tool = tools.find(t => t.name === name);
+    return tool ? describe(tool) : { done: false, message: vscode.l10n.t('The server has no tool {0}.', name) };
+  }
   const items = tools.map(t => ({
     label: t.title ?? t.name,
     description: t.name,
     detail: t.description ?? '',
+    tool: t,
     ...(t.annotations?.destructiveHint ? { iconPath: new vscode.ThemeIcon('warning') } : {})
   }));
-  void vscode.window.showQuickPick(items, { title: vscode.l10n.t('Tools offered by {0} (descriptions are claims by the server)', deps.settings.current.settings.serverUrl), matchOnDetail: true });
+  // Not awaited: the command reports the list at once, and a pick shows its tool later.
+  void Promise.resolve(vscode.window.showQuickPick(items, {
+    title: vscode.l10n.t('Tools offered by {0} (descriptions are claims by the server)', serverUrl),
+    placeHolder: vscode.l10n.t('Pick a tool to see its description, annotations and schemas'),
+    matchOnDetail: true
+  })).then(pick => pick && describe(pick.tool)).catch(e => scoped(deps.logger, 'tools').warn(`showing a tool failed: ${e instanceof Error ? e.message : String(e)}`));
   return { done: true, message: vscode.l10n.t('{0} tools: {1}', tools.length, tools.map(t => t.name).join(', ')) };
 }
 
