@@ -40,9 +40,49 @@ export function resultToText(result: CallToolResult): string {
   }
   // Servers should mirror structured content as text; when one does not, the JSON is the result.
   if (!parts.length && result.structuredContent !== undefined) {
-    parts.push(JSON.stringify(result.structuredContent));
+    parts.push(JSON.stringify(result.structuredContent, null, 2));
   }
   return parts.join('\n');
+}
+
+/** Columns a result line is wrapped at when shown in chat, whose code blocks do not wrap. */
+export const RESULT_WIDTH = 100;
+
+/**
+ * A result as a person reads it in a code block: JSON indented (a long string value stays
+ * whole, so the JSON stays valid); any other text with its long lines wrapped at a space
+ * before `width` columns, a longer word cut, so no line runs on forever.
+ */
+export function readableText(text: string, width = RESULT_WIDTH): string {
+  const trimmed = text.trim();
+  if (/^[[{]/.test(trimmed)) {
+    try {
+      return JSON.stringify(JSON.parse(trimmed), null, 2);
+    } catch {
+      // Not JSON after all: wrapped like any text.
+    }
+  }
+  return text.split('\n').map(line => wrapLine(line, width)).join('\n');
+}
+
+function wrapLine(line: string, width: number): string {
+  const out: string[] = [];
+  let rest = line;
+  while ([...rest].length > width) {
+    const chars = [...rest];
+    const head = chars.slice(0, width + 1).join('');
+    const space = head.lastIndexOf(' ');
+    if (space > 0) {
+      out.push(head.slice(0, space).trimEnd());
+      rest = rest.slice(space + 1);
+    } else {
+      // Code points, not UTF-16 units: a cut never leaves half a surrogate pair.
+      out.push(chars.slice(0, width).join(''));
+      rest = chars.slice(width).join('');
+    }
+  }
+  out.push(rest);
+  return out.join('\n');
 }
 
 /** Caps text at `maxChars`, saying so visibly where it was cut. */

@@ -3,14 +3,14 @@ import * as vscode from 'vscode';
 import type { CallContext } from '../../common/approval/gate';
 import { decodeClaims } from '../../common/auth/claims';
 import type { HistoryTurn, PastToolCall } from '../../common/chat/history';
-import { escapeMarkdown, inlineCode, progressText, untrustedMarkdown } from '../../common/chat/markdown';
+import { codeBlock, escapeMarkdown, inlineCode, progressText, untrustedMarkdown } from '../../common/chat/markdown';
 import { describeState } from '../../common/connectionState';
 import { errorText, fixesFor, type Fix } from '../../common/fixes';
 import { scoped } from '../../common/log';
 import { chooseModel, type ChosenModel } from '../llm/models';
 
 import { PARTICIPANT_ID, type ParticipantDeps, type TurnMetadata } from './participant';
-import { capText, resultToText } from '../../common/chat/results';
+import { capText, readableText, resultToText } from '../../common/chat/results';
 import { maskedSession } from '../../common/chat/masking';
 import type { ToolServer, ToolSession } from '../../common/chat/toolCalls';
 import { toolListMarkdown } from '../../common/chat/toolList';
@@ -233,10 +233,11 @@ async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.
     });
     const text = resultToText(result);
     await deps.completed(id, { outcome: result.isError ? 'error' : 'ok', resultBytes: text.length });
-    const capped = capText(text, deps.settings.current.settings.limits.maxResultCharsForModel);
+    // Indented JSON, wrapped lines: a chat code block does not wrap, and one minified line is unreadable.
+    const capped = capText(readableText(text), deps.settings.current.settings.limits.maxResultCharsForModel);
     stream.markdown(vscode.l10n.t('{0} {1} answered in {2} ms (server output, shown as text):', result.isError ? '⚠️' : '✅', inlineCode(tool.name), Date.now() - started));
     stream.markdown('\n');
-    stream.markdown(fenced(capped.text));
+    stream.markdown(inert(codeBlock(capped.text)));
     return [{ server: serverName(context.serverUrl), tool: tool.name, outcome: result.isError ? 'error' : 'ok' }];
   } catch (e) {
     await deps.completed(id, { outcome: signal.aborted ? 'cancelled' : 'error', error: e });
@@ -272,13 +273,6 @@ function inert(markdown: string): vscode.MarkdownString {
 /** Model text: Markdown, but no images, HTML or non-web links. */
 function safe(text: string): vscode.MarkdownString {
   return inert(untrustedMarkdown(text));
-}
-
-/** Server output as a code block whose fence the output cannot close. */
-function fenced(text: string): vscode.MarkdownString {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map(x => x[0].length));
-  const fence = '`'.repeat(longest + 1);
-  return inert(`${fence}text\n${text}\n${fence}\n`);
 }
 
 /** Untrusted text from the server, rendered literally. */

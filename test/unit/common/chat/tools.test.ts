@@ -141,7 +141,7 @@ describe('results for the model', () => {
       ]
     };
     assert.equal(resultToText(r), 'hello\n[image (image/png) omitted]\ninner\n[binary resource file:///b omitted]');
-    assert.equal(resultToText({ content: [], structuredContent: { a: 1 } }), '{"a":1}');
+    assert.equal(resultToText({ content: [], structuredContent: { a: 1 } }), '{\n  "a": 1\n}');
   });
 
   it('caps with a visible note and never splits a surrogate pair', () => {
