@@ -104,6 +104,7 @@ export function createRuntime(context: vscode.ExtensionContext, handles: Activat
     connection,
     gate: () => approval().gate,
     completed: (id, result) => approval().audit.completed(id, result),
+    onApprovalShown: listener => approval().panels.onDidRender(listener),
     logger
   };
   const handleChat: vscode.ChatRequestHandler = (request, chatContext, stream, token) => handleChatRequest(participant, request, chatContext, stream, token);

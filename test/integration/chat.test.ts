@@ -4,38 +4,7 @@ import type { CommandResult } from '../../src/vscode/commands/command';
 import type { TurnMetadata } from '../../src/vscode/chat/participant';
 import { refreshHeadless, signInHeadless, startWorld, steps, weatherFor, type World } from '../world';
 import type { HelperApi, SuppliedToken } from './helper-extension/src/extension';
-import { api, grantTestProvider, helper, setEnv, setSetting, setSettings, testDriver, waitFor, withTimeout } from './util';
-
-function unescape(markdown: string): string {
-  return markdown.replace(/&nbsp;/g, ' ').replace(/\\([\\`*_{}[\]()#+\-.!|<>~&:])/g, '$1');
-}
-
-/** Records what the participant writes, as the chat view would receive it. */
-class RecordingStream {
-  readonly parts: string[] = [];
-  readonly progress: string[] = [];
-  readonly buttons: vscode.Command[] = [];
-  markdown(value: string | vscode.MarkdownString): void {
-    this.parts.push(typeof value === 'string' ? value : value.value);
-  }
-  progressMessage(value: string): void {
-    this.progress.push(value);
-  }
-  button(command: vscode.Command): void {
-    this.buttons.push(command);
-  }
-  /** What a reader sees: Markdown escapes (from MarkdownString.appendText or escapeMarkdown) undone. */
-  get text(): string {
-    return unescape(this.parts.join(''));
-  }
-  /** The progress lines as a reader sees them (they are Markdown too). */
-  get progressLines(): string[] {
-    return this.progress.map(unescape);
-  }
-  asStream(): vscode.ChatResponseStream {
-    return { markdown: (v: string | vscode.MarkdownString) => this.markdown(v), progress: (v: string) => this.progressMessage(v), button: (c: vscode.Command) => this.button(c) } as unknown as vscode.ChatResponseStream;
-  }
-}
+import { api, grantTestProvider, helper, RecordingStream, setEnv, setSetting, setSettings, testDriver, waitFor, withTimeout } from './util';
 
 /**
  * The participant end to end in the extension host, against the world: the scripted
@@ -49,11 +18,10 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
   let h: HelperApi;
   const restores: (() => Promise<void>)[] = [];
 
-  async function ask(prompt: string, command?: string, model?: vscode.LanguageModelChat): Promise<{ stream: RecordingStream; result: vscode.ChatResult }> {
+  /** One turn; `stream` and `cts` let a test watch it and press Stop while it runs. */
+  async function ask(prompt: string, command?: string, model?: vscode.LanguageModelChat, stream = new RecordingStream(), cts = new vscode.CancellationTokenSource()): Promise<{ stream: RecordingStream; result: vscode.ChatResult }> {
     const a = await api();
-    const stream = new RecordingStream();
     const request = { prompt, command, model, references: [], toolReferences: [] } as unknown as vscode.ChatRequest;
-    const cts = new vscode.CancellationTokenSource();
     try {
       const result = await a.handleChat(request, { history: [] }, stream.asStream(), cts.token);
       return { stream, result: result ?? {} };
@@ -140,6 +108,50 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
     assert.equal(record?.tool, 'get_weather');
     assert.equal(record?.outcome, 'ok');
     assert.ok(!JSON.stringify(audit).includes('Zurich'), 'the audit holds a hash of the arguments, not the values');
+  });
+
+  test('while a call waits for approval the reply says so, then that it calls the tool', async () => {
+    const pending = ask("What's the weather in Lugano?");
+    await decideNext('approve');
+    const { stream } = await withTimeout(pending, 30_000, 'the answer');
+    const lines = stream.progressLines;
+    const waiting = lines.indexOf('Waiting for your approval of get_weather in the panel…');
+    const calling = lines.findIndex(l => l.startsWith('Calling get_weather on '));
+    assert.ok(waiting >= 0 && calling > waiting, JSON.stringify(lines));
+  });
+
+  test('Stop on a running call: "cancelled by you" in the reply and the audit, the status bar unchanged, no fix offered', async () => {
+    const a = await api();
+    const stream = new RecordingStream();
+    const cts = new vscode.CancellationTokenSource();
+    const pending = ask('slow_task {"seconds": 30}', 'call', undefined, stream, cts);
+    await decideNext('approve', 'slow_task');
+    await waitFor(() => stream.progressLines.some(l => l.startsWith('slow_task: 1/30')), 'the first progress tick', 15_000);
+    const before = a.statusBar.view;
+    cts.cancel();
+    const { result } = await withTimeout(pending, 15_000, 'the stopped call');
+    assert.match(stream.text, /The call to slow_task was cancelled by you\./);
+    assert.doesNotMatch(stream.text, /did not answer in time|ServerUnreachable|error/i);
+    assert.deepEqual(stream.buttons, [], 'nothing to fix');
+    assert.deepEqual((result.metadata as TurnMetadata).toolCalls, []);
+    assert.equal(a.connection.state.kind, 'connected');
+    assert.deepEqual(a.statusBar.view, before, 'the status bar is as it was');
+    const record = (await a.approval().audit.readAll()).at(-1);
+    assert.deepEqual([record?.tool, record?.outcome, record?.errorType], ['slow_task', 'cancelled', 'CancelledError']);
+    const shown = await vscode.commands.executeCommand<CommandResult>('secureMcp.showAuditLog');
+    assert.equal(shown.done, true);
+    const row = await waitFor(() => vscode.workspace.textDocuments.find(d => d.uri.scheme === 'secure-mcp-audit')?.getText().split('\n').find(l => l.includes('slow_task')), 'the audit document with the stopped call');
+    assert.match(row, /cancelled by you/);
+    assert.doesNotMatch(row, /CancelledError|ServerUnreachableError/);
+  });
+
+  test('a long call\'s progress ticks do not pile up one line per tick', async () => {
+    const pending = ask('slow_task {"seconds": 6}', 'call');
+    await decideNext('approve', 'slow_task');
+    const { stream } = await withTimeout(pending, 30_000, '/call slow_task');
+    assert.match(stream.text, /Finished after 6 seconds/);
+    const ticks = stream.progressLines.filter(l => /^slow_task: \d\/6\b/.test(l));
+    assert.ok(ticks.length >= 1 && ticks.length <= 4, `a few lines for six ticks: ${JSON.stringify(ticks)}`);
   });
 
   test('Azure OpenAI without a key: deployment path, api-version, and a token from the configured provider', async () => {
@@ -257,7 +269,8 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
     await testDriver(panels, id).send({ op: 'click', target: 'accept' });
     const { stream } = await withTimeout(pending, 30_000, 'the eliciting tool');
     assert.match(stream.text, /accepted/);
-    assert.match(stream.text, /Routine maintenance/, 'the default values were sent');
+    // The result line is long, so the reply wraps it: the words may be on two lines.
+    assert.match(stream.text, /Routine\s+maintenance/, 'the default values were sent');
   });
 
   test('a changed tool definition asks again, with the change shown, despite a session grant', async () => {

@@ -138,3 +138,34 @@ export async function grantTestProvider(providerId: string, label: string, scope
   requestUi({ op: 'accountsMenu', label: `Sign in with ${label}` });
   await waitFor(() => vscode.authentication.getSession(providerId, scopes, { silent: true }), 'the Accounts-menu grant', 45_000);
 }
+
+function unescape(markdown: string): string {
+  return markdown.replace(/&nbsp;/g, ' ').replace(/\\([\\`*_{}[\]()#+\-.!|<>~&:])/g, '$1');
+}
+
+/** Records what the participant writes, as the chat view would receive it. */
+export class RecordingStream {
+  readonly parts: string[] = [];
+  readonly progress: string[] = [];
+  readonly buttons: vscode.Command[] = [];
+  markdown(value: string | vscode.MarkdownString): void {
+    this.parts.push(typeof value === 'string' ? value : value.value);
+  }
+  progressMessage(value: string): void {
+    this.progress.push(value);
+  }
+  button(command: vscode.Command): void {
+    this.buttons.push(command);
+  }
+  /** What a reader sees: Markdown escapes (from MarkdownString.appendText or escapeMarkdown) undone. */
+  get text(): string {
+    return unescape(this.parts.join(''));
+  }
+  /** The progress lines as a reader sees them (they are Markdown too). */
+  get progressLines(): string[] {
+    return this.progress.map(unescape);
+  }
+  asStream(): vscode.ChatResponseStream {
+    return { markdown: (v: string | vscode.MarkdownString) => this.markdown(v), progress: (v: string) => this.progressMessage(v), button: (c: vscode.Command) => this.button(c) } as unknown as vscode.ChatResponseStream;
+  }
+}

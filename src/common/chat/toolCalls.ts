@@ -59,6 +59,8 @@ export interface ToolCallSummary extends ToolCallInfo {
 
 /** The events of one tool call; see `ToolLoopEvent`. */
 export type ToolCallEvent =
+  /** Valid, and handed to the approval gate, which may ask the user (the panel gets `call.id`). */
+  | { readonly type: 'toolCallAwaitingApproval'; readonly call: ToolCallInfo }
   /** Approved and sent to the server. */
   | { readonly type: 'toolCallStarted'; readonly call: ToolCallInfo }
   /** `message` is the server's (untrusted) progress text. */
@@ -132,6 +134,7 @@ export class ToolCallRunner {
         contents.push(Promise.resolve(this.cancelled(callInfo)));
         continue;
       }
+      this.o.emit({ type: 'toolCallAwaitingApproval', call: callInfo });
       const decision = await this.decide(server, entry, callInfo);
       if (decision.kind === 'declined') {
         if (signal?.aborted || decision.how === 'cancelled') {

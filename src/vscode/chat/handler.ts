@@ -3,13 +3,14 @@ import * as vscode from 'vscode';
 import type { CallContext } from '../../common/approval/gate';
 import { decodeClaims } from '../../common/auth/claims';
 import type { HistoryTurn, PastToolCall } from '../../common/chat/history';
-import { codeBlock, escapeMarkdown, inlineCode, progressText, untrustedMarkdown } from '../../common/chat/markdown';
+import { codeBlock, escapeMarkdown, inlineCode, untrustedMarkdown } from '../../common/chat/markdown';
 import { describeState } from '../../common/connectionState';
 import { errorText, fixesFor, type Fix } from '../../common/fixes';
 import { scoped } from '../../common/log';
 import { chooseModel, type ChosenModel } from '../llm/models';
 
 import { PARTICIPANT_ID, type ParticipantDeps, type TurnMetadata } from './participant';
+import { ReplyProgress } from './replyProgress';
 import { capText, readableText, resultToText } from '../../common/chat/results';
 import { maskedSession } from '../../common/chat/masking';
 import type { ToolServer, ToolSession } from '../../common/chat/toolCalls';
@@ -37,6 +38,7 @@ export async function handleChatRequest(deps: ParticipantDeps, request: vscode.C
   }
   const ac = new AbortController();
   const cancel = token.onCancellationRequested(() => ac.abort());
+  let progress: ReplyProgress | undefined;
   try {
     if (request.command === 'tools') {
       stream.progress(vscode.l10n.t('Listing the tools of {0}…', current.settings.serverUrl));
@@ -44,10 +46,11 @@ export async function handleChatRequest(deps: ParticipantDeps, request: vscode.C
       return { metadata: none };
     }
     validator ??= new ArgumentValidator();
+    progress = new ReplyProgress(stream, deps.onApprovalShown);
     if (request.command === 'call') {
-      return { metadata: { command: 'call', toolCalls: await directCall(deps, request.prompt, stream, validator, ac.signal) } };
+      return { metadata: { command: 'call', toolCalls: await directCall(deps, request.prompt, stream, progress, validator, ac.signal) } };
     }
-    return { metadata: { command: request.command, toolCalls: await toolLoop(deps, request, chatContext, stream, validator, ac.signal) } };
+    return { metadata: { command: request.command, toolCalls: await toolLoop(deps, request, chatContext, stream, progress, validator, ac.signal) } };
   } catch (e) {
     log.warn(`turn failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
     renderFailure(stream, e);
@@ -55,6 +58,7 @@ export async function handleChatRequest(deps: ParticipantDeps, request: vscode.C
     return { metadata: none };
   } finally {
     cancel.dispose();
+    progress?.dispose();
   }
 }
 
@@ -114,7 +118,7 @@ function outcomeWords(outcome: string): string {
   }
 }
 
-async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chatContext: vscode.ChatContext, stream: vscode.ChatResponseStream, validator: ArgumentValidator, signal: AbortSignal): Promise<PastToolCall[]> {
+async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chatContext: vscode.ChatContext, stream: vscode.ChatResponseStream, progress: ReplyProgress, validator: ArgumentValidator, signal: AbortSignal): Promise<PastToolCall[]> {
   const s = deps.settings.current.settings;
   // Connect first: a sign-in problem is reported before any model is asked.
   await deps.connection.listTools(signal);
@@ -140,12 +144,16 @@ async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chat
         pending += event.delta;
         flush(false);
         break;
+      case 'toolCallAwaitingApproval':
+        flush(true);
+        progress.awaitingApproval(event.call.id, event.call.tool);
+        break;
       case 'toolCallStarted':
         flush(true);
-        stream.progress(callingLine(event.call.tool, event.call.serverLabel));
+        progress.calling(event.call.id, event.call.tool, event.call.serverLabel);
         break;
       case 'toolCallProgress':
-        stream.progress(progressLine(event.call.tool, event));
+        progress.progress(event.call.id, event.call.tool, event);
         break;
       case 'toolCallFinished':
         if (event.call.outcome === 'ok' || event.call.outcome === 'error' || (event.call.outcome === 'cancelled' && event.call.durationMs > 0)) {
@@ -153,7 +161,7 @@ async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chat
         }
         break;
       case 'llmRetry':
-        stream.progress(vscode.l10n.t('The language model is busy; retrying in {0} s…', Math.ceil(event.info.delayMs / 1000)));
+        progress.llmRetry(event.info.delayMs);
         break;
       default:
         break;
@@ -193,7 +201,7 @@ async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chat
 }
 
 /** `/call <tool> <json>`: no model involved, but still validated and approved. */
-async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.ChatResponseStream, validator: ArgumentValidator, signal: AbortSignal): Promise<PastToolCall[]> {
+async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.ChatResponseStream, progress: ReplyProgress, validator: ArgumentValidator, signal: AbortSignal): Promise<PastToolCall[]> {
   const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(prompt);
   if (!m?.[1]) {
     stream.markdown(vscode.l10n.t('Usage: `/call <tool> <json arguments>`, for example `/call get_weather {"city": "Zurich"}`.'));
@@ -219,17 +227,18 @@ async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.
   }
   const id = randomUUID();
   const context = await callContext(deps);
+  progress.awaitingApproval(id, tool.name);
   const decision = await deps.gate().decide({ id, context, tool, args: check.args, origin: 'user' }, signal);
   if (decision.kind === 'declined') {
     stream.markdown(vscode.l10n.t('🚫 Declined ({0}). Nothing was sent to the server.', decision.how));
     return [{ server: serverName(context.serverUrl), tool: tool.name, outcome: 'declined' }];
   }
-  stream.progress(callingLine(tool.name, context.serverLabel));
+  progress.calling(id, tool.name, context.serverLabel);
   const started = Date.now();
   try {
     const result = await session.callTool(tool.name, check.args, {
       signal,
-      onProgress: p => stream.progress(progressLine(tool.name, p))
+      onProgress: p => progress.progress(id, tool.name, p)
     });
     const text = resultToText(result);
     await deps.completed(id, { outcome: result.isError ? 'error' : 'ok', resultBytes: text.length });
@@ -243,18 +252,6 @@ async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.
     await deps.completed(id, { outcome: signal.aborted ? 'cancelled' : 'error', error: e });
     throw e;
   }
-}
-
-/** Progress lines are Markdown too; the server's tool names and messages go in inert and capped. */
-function callingLine(tool: string, serverLabel: string): string {
-  return vscode.l10n.t('Calling {0} on {1}…', progressText(tool, 128), progressText(serverLabel, 80));
-}
-
-function progressLine(tool: string, p: { readonly progress: number; readonly total?: number; readonly message?: string }): string {
-  const count = p.total !== undefined ? `${p.progress}/${p.total}` : String(p.progress);
-  return p.message
-    ? vscode.l10n.t('{0}: {1} {2}', progressText(tool, 128), progressText(count, 40), progressText(p.message))
-    : vscode.l10n.t('{0}: {1}', progressText(tool, 128), progressText(count, 40));
 }
 
 /** "label (why)": the chat turn's "Model: …" line and /status say the same. */

@@ -21,5 +21,7 @@ export interface ParticipantDeps {
   readonly gate: () => ApprovalGate;
   /** Records how an approved call ended (the gate records the decision). */
   readonly completed: (callId: string, result: { outcome: 'ok' | 'error' | 'cancelled'; resultBytes?: number; error?: unknown }) => Promise<void>;
+  /** Fires with a call's id once its approval panel is on screen, so the reply can say it waits for the user. */
+  readonly onApprovalShown: (listener: (callId: string) => void) => vscode.Disposable;
   readonly logger: Logger;
 }

@@ -89,6 +89,22 @@ describe('tool loop against the world (scripted LLM over the real openai client,
     assert.equal(events.filter(e => e.type === 'text').map(e => (e.type === 'text' ? e.delta : '')).join(''), 'It is nice in Paris.');
   });
 
+  it('says when a call is handed to the approval gate, before it is sent; an invalid call never is', async () => {
+    world.llm.enqueue(
+      steps.toolCalls({ name: 'world__get_weather', arguments: { city: 'Paris' } }, { name: 'world__no_such_tool', arguments: {} }),
+      steps.text('Done.')
+    );
+    const gate = new TestGate();
+    const { events, result } = run(gate, 'Weather in Paris?');
+    await result;
+    const awaiting = events.filter(e => e.type === 'toolCallAwaitingApproval');
+    assert.equal(awaiting.length, 1, 'only the valid call waits for approval');
+    const [a] = awaiting;
+    assert.ok(a?.type === 'toolCallAwaitingApproval' && a.call.tool === 'get_weather' && a.call.id === gate.seen[0]!.id, 'the id the gate (and its panel) sees');
+    const kinds = events.map(e => e.type);
+    assert.ok(kinds.indexOf('toolCallAwaitingApproval') < kinds.indexOf('toolCallStarted'));
+  });
+
   it('parallel calls in one turn: each approved and sent once, results returned in order', async () => {
     world.llm.enqueue(
       steps.toolCalls(
