@@ -38,6 +38,8 @@ export interface StateView {
   readonly tone: StateTone;
   /** What a click on the status bar runs, and the button a reply offers. */
   readonly fix: Fix;
+  /** Something stands between the user and the tools: /status offers `fix` as a button. */
+  readonly needsAction: boolean;
 }
 
 /**
@@ -89,6 +91,7 @@ function clickHint(fix: FixId, l10n: L10n): string {
 export function describeState(state: ConnectionState, l10n: L10n): StateView {
   const make = (icon: string, text: string, detail: string, fix: FixId, tone: StateTone = 'normal', query?: string, hint?: string): StateView => ({
     icon, text, detail: sentence(detail), tone, fix: fixOf(fix, l10n, query),
+    needsAction: !['connected', 'connecting', 'signingIn', 'notConnected'].includes(state.kind),
     tooltip: l10n.t('Secure MCP: {0} {1}', sentence(detail), hint ?? clickHint(fix, l10n))
   });
   switch (state.kind) {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import type { CommandResult } from '../../src/vscode/commands/command';
 import { ADMIN_SCOPE, refreshHeadless, signInHeadless, startSecureMcpServer, startWorld, weatherFor, type World } from '../world';
-import { api, grantTestProvider, helper, setSetting, waitFor, withTimeout } from './util';
+import { api, grantTestProvider, helper, RecordingStream, setSetting, waitFor, withTimeout } from './util';
 import type { HelperApi, SuppliedToken } from './helper-extension/src/extension';
 
 /**
@@ -22,6 +22,18 @@ suite('connection (real identity provider and MCP server)', function () {
   const issued: string[] = [];
 
   const run = (id: string, ...args: unknown[]) => Promise.resolve(vscode.commands.executeCommand<CommandResult>(id, ...args));
+
+  /** One chat turn, recorded as the chat view would receive it. */
+  async function chat(prompt: string): Promise<RecordingStream> {
+    const stream = new RecordingStream();
+    const cts = new vscode.CancellationTokenSource();
+    try {
+      await (await api()).handleChat({ prompt, command: undefined, references: [], toolReferences: [] } as unknown as vscode.ChatRequest, { history: [] }, stream.asStream(), cts.token);
+      return stream;
+    } finally {
+      cts.dispose();
+    }
+  }
 
   const track = (t: SuppliedToken) => { issued.push(t.accessToken); return t; };
   function supplierFor(w: World) {
@@ -249,7 +261,35 @@ suite('connection (real identity provider and MCP server)', function () {
       assert.deepEqual(result.actions, ['Diagnose', 'Show Log'], 'the toast offers Diagnose, not Sign In');
       assert.equal(h.stats.creates, before.creates, 'no sign-in was started');
       assert.equal(h.stats.getSessions, before.getSessions, 'the provider was not asked');
+      const reply = await chat('Anything?');
+      assert.match(reply.text, /Cannot reach the MCP server at/);
+      assert.deepEqual(reply.buttons.map(b => b.title), result.actions, 'the chat reply offers the same fixes as the toast');
+      assert.equal(a.statusBar.view.text, '$(debug-disconnect) MCP: unreachable', 'still unreachable, never "signed out"');
     } finally {
+      await useServer(world.urls.mcp, [world.fullScope]);
+    }
+  });
+
+  test('a URL that is not MCP (HTTP 404): "not an MCP endpoint", Configure Server…, no sign-in', async () => {
+    const notMcp = http.createServer((_req, res) => { res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'); });
+    await new Promise<void>(r => notMcp.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(notMcp.address() as AddressInfo).port}/`;
+    await useServer(url, [world.fullScope]);
+    try {
+      const a = await api();
+      const before = { ...h.stats };
+      const result = await withTimeout(run('secureMcp.signIn'), 30_000, 'sign in to a URL that is not MCP');
+      assert.equal(result.done, false);
+      assert.equal(result.message, `${url} answered an MCP request with HTTP 404: it is not an MCP endpoint. Check secureMcp.serverUrl; it is the endpoint itself, often ending in /mcp.`);
+      assert.deepEqual(result.actions, ['Configure Server…']);
+      assert.doesNotMatch(result.message, /allowLegacyEndpoints/);
+      assert.equal(a.connection.state.kind, 'notMcp');
+      assert.equal(a.statusBar.view.text, '$(error) MCP: not an MCP endpoint');
+      assert.equal(a.statusBar.view.command, 'secureMcp.configureServer');
+      assert.equal(h.stats.creates, before.creates, 'no sign-in was started');
+      assert.equal(h.stats.getSessions, before.getSessions, 'the provider was not asked');
+    } finally {
+      notMcp.close();
       await useServer(world.urls.mcp, [world.fullScope]);
     }
   });
@@ -376,8 +416,7 @@ suite('connection (real identity provider and MCP server)', function () {
     for (const token of issued) {
       assert.ok(!result.message.includes(token));
     }
-    const doc = vscode.window.visibleTextEditors.find(e => e.document.getText().includes('# Secure MCP diagnosis'));
-    assert.ok(doc, 'the report is open');
+    await waitFor(() => vscode.workspace.textDocuments.find(d => d.uri.scheme === 'secure-mcp-diagnose' && d.getText() === result.message), 'the report is open');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 

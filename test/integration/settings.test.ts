@@ -29,7 +29,10 @@ suite('settings', () => {
     await setSetting('secureMcp.serverUrl', 'http://127.0.0.1:8080/mcp');
     await waitFor(() => settings.current.problems.length === 0, 'the problem to clear');
     assert.equal(settings.current.settings.serverUrl, 'http://127.0.0.1:8080/mcp');
-    assert.deepEqual(statusBar.state, { kind: 'signedOut', server: 'http://127.0.0.1:8080/mcp' });
+    // Signed out, or signed in (an earlier suite's session) and not connected yet: either way the URL is used.
+    // (Read afresh: the assertion above narrowed statusBar.state to its old kind.)
+    const state = (await api()).connection.state;
+    assert.ok((state.kind === 'signedOut' || state.kind === 'notConnected') && state.server === 'http://127.0.0.1:8080/mcp', JSON.stringify(state));
   });
 
   test('an invalid other setting shows "check settings" in the status bar', async () => {
@@ -46,7 +49,7 @@ suite('settings', () => {
     restores.push(await setSetting('secureMcp.serverUrl', 'https://contoso.example/mcp'));
     restores.push(await setSetting('secureMcp.llm.provider', 'azureOpenAI'));
     await waitFor(() => settings.current.problems.some(p => p.key === 'secureMcp.llm.provider'), 'the Azure OpenAI problem');
-    await waitFor(() => statusBar.state.kind === 'signedOut', 'the signed-out state, not "check settings"');
+    await waitFor(() => statusBar.state.kind === 'signedOut' || statusBar.state.kind === 'notConnected', 'signed out or not connected yet, not "check settings"');
   });
 
   test('restored settings leave nothing behind', async () => {

@@ -347,8 +347,7 @@ async function renderStatus(stream: vscode.ChatResponseStream, deps: Participant
       stream.markdown('\n');
     }
   }
-  // The state's own action where it needs one (a connection in progress or made needs none).
-  if (!['connected', 'connecting', 'signingIn'].includes(connection.state.kind)) {
+  if (state.needsAction) {
     stream.button(button(state.fix));
   }
   if (model.error !== undefined) {

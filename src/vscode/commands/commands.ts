@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { describeState } from '../../common/connectionState';
 import { errorText, fixesFor, isCancelledByUser } from '../../common/fixes';
 import { scoped } from '../../common/log';
 import { withProgress, type CommandDeps, type CommandResult } from './command';
@@ -24,8 +25,8 @@ export function createCommandRunner(deps: CommandDeps): CommandRunner {
     'secureMcp.setApiKey': arg => setApiKey(deps, arg),
     'secureMcp.showTools': arg => showTools(deps, typeof arg === 'string' ? arg : undefined),
     'secureMcp.reconnect': () => withProgress(vscode.l10n.t('Reconnecting to the MCP server…'), async () => {
-      const tools = await deps.connection.reconnect();
-      return { done: true, message: vscode.l10n.t('Connected: {0} tools.', tools.length) };
+      await deps.connection.reconnect();
+      return { done: true, message: describeState(deps.connection.state, vscode.l10n).detail };
     }),
     'secureMcp.diagnose': () => diagnoseCommand(deps),
     'secureMcp.showLog': async () => {
@@ -76,11 +77,7 @@ function showFailure(e: unknown): CommandResult {
 async function signIn(deps: CommandDeps): Promise<CommandResult> {
   return withProgress(vscode.l10n.t('Signing in to the MCP server…'), async () => {
     await deps.connection.signIn();
-    const state = deps.connection.state;
-    const account = deps.connection.account?.label;
-    const message = state.kind === 'connected'
-      ? vscode.l10n.t('Signed in{0} and connected: {1} tools.', account ? ` as ${account}` : '', state.tools)
-      : vscode.l10n.t('Signed in.');
+    const message = vscode.l10n.t('Signed in. {0}', describeState(deps.connection.state, vscode.l10n).detail);
     void vscode.window.showInformationMessage(message);
     return { done: true, message };
   });

@@ -1,14 +1,13 @@
 import * as vscode from 'vscode';
 import type { AccessToken } from '../../common/auth/tokenSource';
 import type { AuthFetch } from '../../node/auth/authFetch';
-import { probeServer } from '../../node/discovery/probe';
-import { isNetworkFailure } from '../../node/mcp/errors';
 import { stateAfterFailure, type ConnectionState } from '../../common/connectionState';
-import { CancelledError, systemErrorCode, ConfigurationError, InsufficientScopeError, NotMcpEndpointError, ServerUnreachableError, type AuthRequiredError } from '../../common/errors';
+import { CancelledError, ConfigurationError, InsufficientScopeError, type AuthRequiredError } from '../../common/errors';
 import { fixesFor } from '../../common/fixes';
 import { mask, maskValue, scoped, type Logger } from '../../common/log';
 import { missingRequiredScopes, sessionScopes, type ReadSettingsResult, type Settings } from '../../common/settings';
 import { VsCodeTokenSource } from '../auth/vscodeTokenSource';
+import { ensureReachable } from './reachability';
 import type { SettingsService } from '../settingsService';
 import { createAuthFetch } from '../../node/auth/authFetch';
 import { McpSession, type CallToolResult, type Tool } from '../../node/mcp/session';
@@ -49,6 +48,8 @@ export class ConnectionService implements vscode.Disposable {
   private stateValue: ConnectionState;
   private lastToken: AccessToken | undefined;
   private prompting: Thenable<unknown> | undefined;
+  /** The provider and scopes `lastToken` was got for, as JSON. */
+  private sessionRequest: string;
 
   readonly onDidChangeState = this.emitter.event;
 
@@ -62,7 +63,9 @@ export class ConnectionService implements vscode.Disposable {
   constructor(private readonly deps: ConnectionDeps) {
     this.log = scoped(deps.logger, 'connection');
     const s = deps.settings.current.settings;
-    this.tokens = new VsCodeTokenSource({ providerId: s.auth.providerId, scopes: sessionScopes(s) }, deps.state, deps.logger, deps.ownProviders);
+    const request = { providerId: s.auth.providerId, scopes: sessionScopes(s) };
+    this.sessionRequest = JSON.stringify(request);
+    this.tokens = new VsCodeTokenSource(request, deps.state, deps.logger, deps.ownProviders);
     this.stateValue = this.baseState(deps.settings.current);
     this.disposables.push(
       this.tokens,
@@ -125,7 +128,7 @@ export class ConnectionService implements vscode.Disposable {
       this.setState({ kind: 'signingIn', server: s.serverUrl });
       // A server that cannot be reached, or is not MCP, gets no sign-in: it would fail on
       // the network, and offer "Sign In" again, when the fix is the server or its URL.
-      await this.ensureReachable(s);
+      await ensureReachable(s);
       // A step-up the provider could not grant silently is granted here, with the user.
       const token = await this.tokens.signIn(this.authFetch?.signInScopes() ?? s.auth.scopes, again);
       if (!token) {
@@ -166,7 +169,7 @@ export class ConnectionService implements vscode.Disposable {
     if (!token) {
       // Signed out: still say so when the server is not there, rather than offer a sign-in that cannot work.
       const before = this.stateValue;
-      await this.ensureReachable(s.settings).catch(e => { this.fail(e, before); });
+      await ensureReachable(s.settings).catch(e => { this.fail(e, before); });
       return;
     }
     await this.listTools().catch(e => this.log.info(`background connect: ${e instanceof Error ? e.message : String(e)}`));
@@ -183,32 +186,12 @@ export class ConnectionService implements vscode.Disposable {
       return;
     }
     try {
-      await this.ensureReachable(s);
+      await ensureReachable(s);
       if (before.kind === 'unreachable' || before.kind === 'notMcp') {
         this.setState(this.baseState(this.deps.settings.current));
       }
     } catch (e) {
       this.fail(e, before);
-    }
-  }
-
-  /**
-   * One unauthenticated request to the server: a network failure is ServerUnreachableError,
-   * HTTP 404 is NotMcpEndpointError; any other answer will do.
-   */
-  private async ensureReachable(s: Settings): Promise<void> {
-    const url = new URL(s.serverUrl);
-    let status: number;
-    try {
-      ({ status } = await probeServer((input, init) => fetch(input, init), url, AbortSignal.timeout(s.timeouts.connectSeconds * 1000)));
-    } catch (e) {
-      if (isNetworkFailure(e) || (e instanceof Error && e.name === 'TimeoutError')) {
-        throw new ServerUnreachableError(vscode.l10n.t('Cannot reach the MCP server at {0} ({1}). Check that it is running and the URL is right, then reconnect.', url.href, systemErrorCode(e) ?? (e instanceof Error ? e.message : String(e))), { cause: e });
-      }
-      throw e;
-    }
-    if (status === 404) {
-      throw new NotMcpEndpointError(vscode.l10n.t('{0} answered an MCP request with HTTP 404: it is not an MCP endpoint. Check secureMcp.serverUrl; it is the endpoint itself, often ending in /mcp.', url.href));
     }
   }
 
@@ -316,7 +299,13 @@ export class ConnectionService implements vscode.Disposable {
 
   private async onSettings(r: ReadSettingsResult): Promise<void> {
     const s = r.settings;
-    this.tokens.update({ providerId: s.auth.providerId, scopes: sessionScopes(s) });
+    const request = { providerId: s.auth.providerId, scopes: sessionScopes(s) };
+    if (JSON.stringify(request) !== this.sessionRequest) {
+      // Another provider or other scopes: the token in hand says nothing about being signed in to them.
+      this.sessionRequest = JSON.stringify(request);
+      this.lastToken = undefined;
+    }
+    this.tokens.update(request);
     const wasConnected = this.stateValue.kind === 'connected';
     this.deps.onSessionEnded?.();
     await this.resetSession();

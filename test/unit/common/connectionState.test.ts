@@ -103,6 +103,11 @@ describe('connection state: one model for the status bar, chat, /status, command
       }
     });
 
+    it('asks for an action only where something stands between the user and the tools', () => {
+      const needing = cases.filter(([, state]) => view(state).needsAction).map(([name]) => name);
+      assert.deepEqual(needing, ['not configured', 'settings that need attention', 'unreachable', 'not an MCP endpoint', 'signed out', 'signed out, with the reason', 'an error, with its cause']);
+    });
+
     it('never shows an internal kind name', () => {
       for (const [, state] of cases) {
         const v = view(state);
