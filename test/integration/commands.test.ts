@@ -86,8 +86,8 @@ suite('commands', () => {
     const report = await waitFor(() => vscode.workspace.textDocuments.find(d => d.uri.scheme === 'secure-mcp-diagnose' && d.getText() === second.message), 'the report document to show the second run');
     assert.equal(vscode.workspace.textDocuments.filter(d => d.uri.scheme === 'secure-mcp-diagnose').length, 1, 'one report document');
     assert.deepEqual(vscode.workspace.textDocuments.filter(d => d.isUntitled || d.isDirty).map(d => d.uri.toString()), [], 'no Untitled or unsaved document');
-    assert.ok(report.uri.path.endsWith('Secure MCP diagnosis.md'));
-    const tabs = () => vscode.window.tabGroups.all.flatMap(g => g.tabs).filter(t => t.label.includes('Secure MCP diagnosis'));
+    assert.ok(report.uri.path.endsWith('Secure MCP Diagnose.md'));
+    const tabs = () => vscode.window.tabGroups.all.flatMap(g => g.tabs).filter(t => t.label.includes('Secure MCP Diagnose'));
     await waitFor(() => tabs().length === 1 || undefined, 'one tab for the report');
     await new Promise(r => setTimeout(r, 500));
     assert.deepEqual(tabs().map(t => t.label), [tabs()[0]?.label], 'still one tab');

@@ -225,6 +225,24 @@ suite('connection (real identity provider and MCP server)', function () {
     return down.url;
   }
 
+  test('a new server URL where nothing answers: "unreachable" at once, signed in or signed out, never "signed out"', async () => {
+    const a = await api();
+    await useStoppedServer();
+    try {
+      await waitFor(() => a.connection.state.kind === 'unreachable' || undefined, 'unreachable while signed in', 20_000);
+      await useServer(world.urls.mcp, [world.fullScope]);
+      await run('secureMcp.signOut');
+      await useStoppedServer();
+      await waitFor(() => a.connection.state.kind === 'unreachable' || undefined, 'unreachable while signed out', 20_000);
+      assert.equal(a.statusBar.view.text, '$(debug-disconnect) MCP: unreachable');
+      assert.equal(a.statusBar.view.command, 'secureMcp.diagnose');
+    } finally {
+      await useServer(world.urls.mcp, [world.fullScope]);
+      const back = await run('secureMcp.signIn');
+      assert.equal(back.done, true, back.message);
+    }
+  });
+
   test('server down: bounded retries, a clear error, no sign-in prompt', async () => {
     await useStoppedServer();
     try {
@@ -277,6 +295,11 @@ suite('connection (real identity provider and MCP server)', function () {
     await useServer(url, [world.fullScope]);
     try {
       const a = await api();
+      // A new server is checked at once; signed in, the connection meets the 404 behind the transport's fallback.
+      await waitFor(() => a.connection.state.kind === 'notMcp' || undefined, 'the new URL found not MCP', 20_000);
+      const reconnect = await withTimeout(run('secureMcp.reconnect'), 30_000, 'reconnect to a URL that is not MCP');
+      assert.match(reconnect.message, /it is not an MCP endpoint/);
+      assert.deepEqual(reconnect.actions, ['Configure Server…']);
       const before = { ...h.stats };
       const result = await withTimeout(run('secureMcp.signIn'), 30_000, 'sign in to a URL that is not MCP');
       assert.equal(result.done, false);

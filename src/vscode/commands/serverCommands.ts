@@ -95,7 +95,7 @@ export async function showTools(deps: CommandDeps, name?: string): Promise<Comma
 }
 
 /** One report document, replaced by each run: never an Untitled document that asks to be saved. */
-export const DIAGNOSIS_PATH = '/Secure MCP diagnosis.md';
+export const DIAGNOSIS_PATH = '/Secure MCP Diagnose.md';
 
 export async function diagnoseCommand(deps: CommandDeps): Promise<CommandResult> {
   const report = await withProgress(vscode.l10n.t('Diagnosing the connection and sign-in…'), async () => {

@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import type { AccessToken } from '../../common/auth/tokenSource';
 import type { AuthFetch } from '../../node/auth/authFetch';
 import { stateAfterFailure, type ConnectionState } from '../../common/connectionState';
-import { CancelledError, ConfigurationError, InsufficientScopeError, type AuthRequiredError } from '../../common/errors';
-import { fixesFor } from '../../common/fixes';
+import { CancelledError, ConfigurationError, InsufficientScopeError, NotMcpEndpointError, ProtocolError, ServerUnreachableError, type AuthRequiredError } from '../../common/errors';
+import { fixesFor, isNotMcpEndpoint, ownError } from '../../common/fixes';
 import { mask, maskValue, scoped, type Logger } from '../../common/log';
 import { missingRequiredScopes, sessionScopes, type ReadSettingsResult, type Settings } from '../../common/settings';
 import { VsCodeTokenSource } from '../auth/vscodeTokenSource';
@@ -50,6 +50,8 @@ export class ConnectionService implements vscode.Disposable {
   private prompting: Thenable<unknown> | undefined;
   /** The provider and scopes `lastToken` was got for, as JSON. */
   private sessionRequest: string;
+  /** The server URL the state is about, to tell a new server from other settings changes. */
+  private serverUrl: string;
 
   readonly onDidChangeState = this.emitter.event;
 
@@ -65,6 +67,7 @@ export class ConnectionService implements vscode.Disposable {
     const s = deps.settings.current.settings;
     const request = { providerId: s.auth.providerId, scopes: sessionScopes(s) };
     this.sessionRequest = JSON.stringify(request);
+    this.serverUrl = s.serverUrl;
     this.tokens = new VsCodeTokenSource(request, deps.state, deps.logger, deps.ownProviders);
     this.stateValue = this.baseState(deps.settings.current);
     this.disposables.push(
@@ -106,7 +109,7 @@ export class ConnectionService implements vscode.Disposable {
     try {
       return await this.connect(signal);
     } catch (e) {
-      throw this.fail(e, before);
+      throw this.fail(await this.explain(e), before);
     }
   }
 
@@ -158,14 +161,14 @@ export class ConnectionService implements vscode.Disposable {
 
   /**
    * Connects in the background when a session exists already, so the status bar is
-   * right after a restart. Never prompts; does nothing when signed out.
+   * right after a restart. Never prompts; signed out, it only checks that the server is there.
    */
   async connectIfSignedIn(): Promise<void> {
     const s = this.deps.settings.current;
-    if (!needsSession(this.baseState(s)) || this.tokens.signedOut) {
+    if (!needsSession(this.baseState(s))) {
       return;
     }
-    const token = await this.tokens.getToken({ scopes: s.settings.auth.scopes });
+    const token = this.tokens.signedOut ? undefined : await this.tokens.getToken({ scopes: s.settings.auth.scopes });
     if (!token) {
       // Signed out: still say so when the server is not there, rather than offer a sign-in that cannot work.
       const before = this.stateValue;
@@ -193,6 +196,19 @@ export class ConnectionService implements vscode.Disposable {
     } catch (e) {
       this.fail(e, before);
     }
+  }
+
+  /**
+   * A connection that failed as unreachable or with a protocol error may have met a URL
+   * that is not MCP at all (the transport's fallback hides the 404): one unauthenticated
+   * probe tells, and the failure becomes NotMcpEndpointError if so.
+   */
+  private async explain(e: unknown): Promise<unknown> {
+    const own = ownError(e);
+    if (!(own instanceof ServerUnreachableError || own instanceof ProtocolError) || isNotMcpEndpoint(own) || !this.settings.serverUrl) {
+      return e;
+    }
+    return ensureReachable(this.settings).then(() => e, (probe: unknown) => (probe instanceof NotMcpEndpointError ? probe : e));
   }
 
   /** Lists the tools, and with that connects; the state says how far it got. */
@@ -307,10 +323,13 @@ export class ConnectionService implements vscode.Disposable {
     }
     this.tokens.update(request);
     const wasConnected = this.stateValue.kind === 'connected';
+    const serverChanged = s.serverUrl !== this.serverUrl;
+    this.serverUrl = s.serverUrl;
     this.deps.onSessionEnded?.();
     await this.resetSession();
     this.setState(this.baseState(r));
-    if (wasConnected && needsSession(this.stateValue)) {
+    // A new server is checked at once, so the status bar says if it is down or not MCP.
+    if ((wasConnected || serverChanged) && needsSession(this.stateValue)) {
       await this.connectIfSignedIn();
     }
   }
