@@ -21,6 +21,14 @@ async function configure(page, url, status) {
   return waitForStatus(page, status, 30_000);
 }
 
+/** Asks in chat; returns the reply and the labels of its buttons. */
+async function ask(page, question, re) {
+  await sendChat(page, question);
+  const reply = await waitForAnswer(page, question.replace(/^@secure-mcp /, ''), re, 45_000);
+  const buttons = (await page.locator('.interactive-item-container.interactive-response').last().locator('.monaco-button').allInnerTexts()).map(b => b.trim()).filter(Boolean);
+  return { reply, buttons };
+}
+
 /** @type {{ name: string, run: (ctx: import('./steps.mjs').StepContext) => Promise<void> }[]} */
 export const pathSteps = [
   {
@@ -76,7 +84,7 @@ export const pathSteps = [
       const { page } = ctx;
       await clearToasts(page);
       await runCommand(page, 'Secure MCP: Reset Tool Approvals');
-      const toast = await waitForToast(page, /approval/i, 15_000);
+      const toast = await waitForToast(page, /Cleared \d+ tool approvals? for this session|There were no tool approvals for this session/, 15_000);
       ctx.log(`toast: "${toast.message}" [${toast.buttons.join(', ')}]`);
       await ctx.shot('reset-approvals');
     }
@@ -104,8 +112,12 @@ export const pathSteps = [
     async run(ctx) {
       const { page } = ctx;
       await clearToasts(page);
-      const status = await configure(page, 'http://127.0.0.1:9/mcp', /MCP: (unreachable|cannot reach|server down)/i);
+      const status = await configure(page, 'http://127.0.0.1:9/mcp', /MCP: unreachable/);
       ctx.log(`status: ${status}`);
+      const { reply, buttons } = await ask(page, "@secure-mcp What's the weather in Chur?", /Cannot reach the MCP server/);
+      ctx.log(`reply: ${JSON.stringify(reply.slice(0, 200))} [${buttons.join(', ')}]`);
+      assert.doesNotMatch(reply, /sign in/i, 'an unreachable server is not a sign-in problem');
+      assert.ok(buttons.includes('Diagnose'), `buttons: ${buttons.join(', ')}`);
       await ctx.shot('wrong-port');
     }
   },
@@ -115,11 +127,15 @@ export const pathSteps = [
       const { page, world } = ctx;
       await clearToasts(page);
       const url = new URL('/not-mcp', world.urls.mcp).toString();
-      const status = await configure(page, url, /MCP: not an MCP/i);
+      const status = await configure(page, url, /MCP: not an MCP endpoint/);
       ctx.log(`status: ${status}`);
+      const { reply, buttons } = await ask(page, "@secure-mcp What's the weather in Sion?", /not an MCP endpoint/);
+      ctx.log(`reply: ${JSON.stringify(reply.slice(0, 200))} [${buttons.join(', ')}]`);
+      assert.doesNotMatch(reply, /allowLegacyEndpoints/, 'no advice to weaken security');
+      assert.ok(buttons.some(b => /Configure Server/.test(b)), `buttons: ${buttons.join(', ')}`);
       await ctx.shot('not-mcp-url');
       // Back to the world's server.
-      await configure(page, world.urls.mcp, /MCP: (\d+ tools|signed out)/);
+      await configure(page, world.urls.mcp, /MCP: (\d+ tools|signed out|not connected)/);
     }
   }
 ];
