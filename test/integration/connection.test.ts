@@ -236,6 +236,9 @@ suite('connection (real identity provider and MCP server)', function () {
       await waitFor(() => a.connection.state.kind === 'unreachable' || undefined, 'unreachable while signed out', 20_000);
       assert.equal(a.statusBar.view.text, '$(debug-disconnect) MCP: unreachable');
       assert.equal(a.statusBar.view.command, 'secureMcp.diagnose');
+      // Asked in chat meanwhile: the server is what to fix, not the sign-in.
+      await assert.rejects(a.connection.listTools(), (e: unknown) => e instanceof a.errors.ServerUnreachableError, 'unreachable, not "sign in"');
+      assert.equal(a.connection.state.kind, 'unreachable');
     } finally {
       await useServer(world.urls.mcp, [world.fullScope]);
       const back = await run('secureMcp.signIn');

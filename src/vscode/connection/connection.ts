@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { AccessToken } from '../../common/auth/tokenSource';
 import type { AuthFetch } from '../../node/auth/authFetch';
 import { stateAfterFailure, type ConnectionState } from '../../common/connectionState';
-import { CancelledError, ConfigurationError, InsufficientScopeError, NotMcpEndpointError, ProtocolError, ServerUnreachableError, type AuthRequiredError } from '../../common/errors';
+import { AuthRequiredError, CancelledError, ConfigurationError, InsufficientScopeError, NotMcpEndpointError, ProtocolError, ServerUnreachableError } from '../../common/errors';
 import { fixesFor, isNotMcpEndpoint, ownError } from '../../common/fixes';
 import { mask, maskValue, scoped, type Logger } from '../../common/log';
 import { missingRequiredScopes, sessionScopes, type ReadSettingsResult, type Settings } from '../../common/settings';
@@ -200,15 +200,18 @@ export class ConnectionService implements vscode.Disposable {
 
   /**
    * A connection that failed as unreachable or with a protocol error may have met a URL
-   * that is not MCP at all (the transport's fallback hides the 404): one unauthenticated
-   * probe tells, and the failure becomes NotMcpEndpointError if so.
+   * that is not MCP at all (the transport's fallback hides the 404), and one that failed
+   * for want of a sign-in may be aimed at a server that is not there: one unauthenticated
+   * probe tells, and the failure becomes what the user must fix first, the server or its URL.
    */
   private async explain(e: unknown): Promise<unknown> {
     const own = ownError(e);
-    if (!(own instanceof ServerUnreachableError || own instanceof ProtocolError) || isNotMcpEndpoint(own) || !this.settings.serverUrl) {
+    const signInNeeded = own instanceof AuthRequiredError;
+    if (!(own instanceof ServerUnreachableError || own instanceof ProtocolError || signInNeeded) || isNotMcpEndpoint(own) || !this.settings.serverUrl) {
       return e;
     }
-    return ensureReachable(this.settings).then(() => e, (probe: unknown) => (probe instanceof NotMcpEndpointError ? probe : e));
+    return ensureReachable(this.settings).then(() => e, (probe: unknown) =>
+      probe instanceof NotMcpEndpointError || (signInNeeded && probe instanceof ServerUnreachableError) ? probe : e);
   }
 
   /** Lists the tools, and with that connects; the state says how far it got. */
