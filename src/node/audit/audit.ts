@@ -2,6 +2,7 @@ import { scoped, type Logger } from '../../common/log';
 import { argumentsHash } from '../approval/hash';
 import type { ApprovalDecision, PendingToolCall } from '../../common/approval/gate';
 import type { DecisionSink } from '../approval/policyGate';
+import { GENESIS_PREV, lineHash, verifyAuditChain, type AuditFileText, type ChainResult } from './verify';
 
 export type AuditOutcome = 'ok' | 'error' | 'cancelled' | 'not-run' | 'unknown';
 
@@ -25,6 +26,21 @@ export interface AuditRecord {
   readonly resultBytes?: number;
   /** The error class (e.g. ServerUnreachableError), never its message. */
   readonly errorType?: string;
+  /** Record number, 1, 2, 3, … across rotated files; absent on records written before chaining. */
+  readonly seq?: number;
+  /** SHA-256 (hex) of the previous record's line as written, or GENESIS_PREV (docs/security.md E6). */
+  readonly prev?: string;
+}
+
+type UnchainedRecord = Omit<AuditRecord, 'seq' | 'prev'>;
+
+/** The end of the chain: what the next record continues from. */
+interface Head {
+  readonly seq: number;
+  readonly hash: string;
+  /** Size of AUDIT_FILE right after the head was written or read: a different size means another writer. */
+  readonly size: number;
+  readonly endsWithNewline: boolean;
 }
 
 /** Appends text to a file; the VS Code side backs it with `fs` in global storage. */
@@ -56,7 +72,7 @@ export function rotatedName(n: number): string {
 }
 
 interface PendingEntry {
-  readonly record: Omit<AuditRecord, 'outcome'>;
+  readonly record: Omit<UnchainedRecord, 'outcome'>;
   readonly started: number;
 }
 
@@ -71,6 +87,9 @@ export class AuditLog implements DecisionSink {
   private readonly maxBytes: number;
   private readonly keep: number;
   private readonly now: () => Date;
+  private head: Head | undefined;
+  /** The last record this instance wrote, which verification must find (a cut tail is otherwise invisible). */
+  private written: { readonly seq: number; readonly hash: string } | undefined;
 
   constructor(private readonly options: AuditLogOptions) {
     this.log = scoped(options.logger, 'audit');
@@ -81,7 +100,7 @@ export class AuditLog implements DecisionSink {
 
   decided(call: PendingToolCall, decision: ApprovalDecision, definitionHash: string): void {
     const account = call.context.account;
-    const record: Omit<AuditRecord, 'outcome'> = {
+    const record: Omit<UnchainedRecord, 'outcome'> = {
       time: this.now().toISOString(),
       callId: call.id,
       server: call.context.serverUrl,
@@ -135,35 +154,82 @@ export class AuditLog implements DecisionSink {
 
   /** All records, oldest first, across rotated files. Malformed lines are skipped. */
   async readAll(): Promise<AuditRecord[]> {
+    return (await this.readFiles()).flatMap(f => parseAuditJsonl(f.text));
+  }
+
+  /** The files of the log that exist, oldest first, as written. */
+  async readFiles(): Promise<AuditFileText[]> {
     await this.queue;
-    const names = [...Array.from({ length: this.keep }, (_, i) => rotatedName(this.keep - i)), AUDIT_FILE];
-    const out: AuditRecord[] = [];
-    for (const name of names) {
+    const out: AuditFileText[] = [];
+    for (const name of this.fileNames()) {
       const text = await this.options.files.read(name);
-      if (text) {
-        out.push(...parseAuditJsonl(text));
+      if (text !== undefined) {
+        out.push({ name, text });
       }
     }
     return out;
   }
 
-  /** The raw JSONL of all files, oldest first, for export. */
+  /**
+   * The log's lines verbatim, oldest first, for export: the chain in them stays checkable
+   * offline with the same verifier.
+   */
   async exportJsonl(): Promise<string> {
-    return (await this.readAll()).map(r => JSON.stringify(r)).join('\n') + '\n';
+    return (await this.readFiles()).map(f => (f.text && !f.text.endsWith('\n') ? `${f.text}\n` : f.text)).join('');
   }
 
-  private write(record: AuditRecord): Promise<void> {
-    const line = `${JSON.stringify(record)}\n`;
+  /**
+   * Verifies the chain over the files. The log may start mid-chain only where rotation can
+   * have dropped files before the oldest one kept.
+   */
+  async verify(): Promise<ChainResult> {
+    const files = await this.readFiles();
+    const mayContinue = this.keep === 0 || files.some(f => f.name === rotatedName(this.keep));
+    return verifyAuditChain(files, { mayContinue, ...(this.written ? { head: this.written } : {}) });
+  }
+
+  private fileNames(): string[] {
+    return [...Array.from({ length: this.keep }, (_, i) => rotatedName(this.keep - i)), AUDIT_FILE];
+  }
+
+  private write(record: UnchainedRecord): Promise<void> {
     const next = this.queue.then(async () => {
       const files = this.options.files;
-      const size = (await files.size(AUDIT_FILE)) ?? 0;
-      if (size > 0 && size + Buffer.byteLength(line) > this.maxBytes) {
+      let size = (await files.size(AUDIT_FILE)) ?? 0;
+      const head = this.head && this.head.size === size ? this.head : await this.readHead(size);
+      const line = JSON.stringify({ ...record, seq: head.seq + 1, prev: head.hash });
+      // A torn last line (a crash mid-write) stays as it is; the new record starts on its own line.
+      let text = `${size > 0 && !head.endsWithNewline ? '\n' : ''}${line}\n`;
+      if (size > 0 && size + Buffer.byteLength(text) > this.maxBytes) {
         await this.rotate();
+        size = 0;
+        text = `${line}\n`;
       }
-      await files.append(AUDIT_FILE, line);
+      await files.append(AUDIT_FILE, text);
+      const hash = lineHash(line);
+      this.head = { seq: head.seq + 1, hash, size: size + Buffer.byteLength(text), endsWithNewline: true };
+      this.written = { seq: head.seq + 1, hash };
     });
     this.queue = next.catch(e => this.log.error(e instanceof Error ? e : String(e)));
     return this.queue;
+  }
+
+  /**
+   * Where the chain ends: the last line of the newest file that has one (another window may
+   * have written since), its record number, or the genesis of an empty log.
+   */
+  private async readHead(size: number): Promise<Head> {
+    for (const name of [...this.fileNames()].reverse()) {
+      const text = await this.options.files.read(name);
+      const lines = (text ?? '').split('\n').filter(l => l.trim());
+      const last = lines.at(-1);
+      if (last === undefined) {
+        continue;
+      }
+      const endsWithNewline = name !== AUDIT_FILE || (text ?? '').endsWith('\n');
+      return { seq: lastSeq(lines), hash: lineHash(last), size, endsWithNewline };
+    }
+    return { seq: 0, hash: GENESIS_PREV, size, endsWithNewline: true };
   }
 
   private async rotate(): Promise<void> {
@@ -182,6 +248,21 @@ export class AuditLog implements DecisionSink {
     }
     await files.rename(AUDIT_FILE, rotatedName(1));
   }
+}
+
+/** The record number of the last line that has one; 0 when none has (records written before chaining). */
+function lastSeq(lines: readonly string[]): number {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      const v = JSON.parse(lines[i]!) as { seq?: unknown };
+      if (typeof v?.seq === 'number') {
+        return v.seq;
+      }
+    } catch {
+      // A torn line: look further back.
+    }
+  }
+  return 0;
 }
 
 function safeArgumentsHash(args: unknown): string {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { argumentsHash } from '../../../../src/node/approval/hash';
 import { AUDIT_FILE, AuditLog, formatAuditMarkdown, markdownCell, parseAuditJsonl, rotatedName, type AuditFiles, type AuditRecord } from '../../../../src/node/audit/audit';
 import type { Logger } from '../../../../src/common/log';
+import { GENESIS_PREV, lineHash, verifyAuditChain } from '../../../../src/node/audit/verify';
 import { call, tool } from '../../../support/tools';
 
 const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -204,3 +205,129 @@ function codeSpanText(cell: string): string {
   const inner = cell.slice(fence.length, -fence.length).replace(/\\\|/g, '|');
   return inner.startsWith(' ') && inner.endsWith(' ') && inner.trim() ? inner.slice(1, -1) : inner;
 }
+
+describe('audit log chain (docs/security.md E6)', () => {
+  function decline(log: AuditLog, name = 'get_weather') {
+    log.decided(call(tool({ name })), { kind: 'declined', how: 'user' }, 'h');
+  }
+
+  it('gives every record the server, a record number and the hash of the line before it', async () => {
+    const files = new MemoryFiles();
+    const log = new AuditLog({ files, logger: quiet });
+    for (let i = 0; i < 3; i++) {
+      decline(log, `tool_${i}`);
+    }
+    await log.flush();
+    const lines = (files.files.get(AUDIT_FILE) ?? '').split('\n').filter(Boolean);
+    const records = lines.map(l => JSON.parse(l) as AuditRecord);
+    assert.deepEqual(records.map(r => r.seq), [1, 2, 3]);
+    assert.deepEqual(records.map(r => r.prev), [GENESIS_PREV, lineHash(lines[0]!), lineHash(lines[1]!)]);
+    assert.ok(records.every(r => r.server === 'https://mcp.contoso.example/mcp'));
+    assert.deepEqual(await log.verify(), { ok: true, records: 3, files: 1, firstSeq: 1, unchained: 0 });
+  });
+
+  it('continues the chain across rotated files', async () => {
+    const files = new MemoryFiles();
+    const log = new AuditLog({ files, logger: quiet, maxBytes: 900, keep: 3 });
+    for (let i = 0; i < 6; i++) {
+      decline(log, `tool_${i}`);
+    }
+    await log.flush();
+    assert.ok(files.files.has(rotatedName(1)), 'rotated');
+    assert.ok(!files.files.has(rotatedName(3)), 'nothing dropped yet');
+    const older = (files.files.get(rotatedName(1)) ?? '').split('\n').filter(Boolean);
+    const first = JSON.parse((files.files.get(AUDIT_FILE) ?? '').split('\n')[0]!) as AuditRecord;
+    assert.equal(first.prev, lineHash(older.at(-1)!), 'the first record of the new file hashes the last line of the previous one');
+    const result = await log.verify();
+    assert.ok(result.ok && result.records === 6 && result.files > 1 && result.firstSeq === 1, JSON.stringify(result));
+  });
+
+  it('accepts a log whose oldest files rotation dropped, starting mid-chain', async () => {
+    const files = new MemoryFiles();
+    const log = new AuditLog({ files, logger: quiet, maxBytes: 700, keep: 1 });
+    for (let i = 0; i < 8; i++) {
+      decline(log, `tool_${i}`);
+    }
+    await log.flush();
+    const result = await log.verify();
+    assert.ok(result.ok && result.firstSeq > 1, JSON.stringify(result));
+  });
+
+  it('a new writer continues the chain of the file it finds, including records written before chaining', async () => {
+    const files = new MemoryFiles();
+    const legacy = `${JSON.stringify({ time: 't', callId: 'old', server: 's', tool: 'old_tool', outcome: 'ok' })}\n`;
+    await files.append(AUDIT_FILE, legacy);
+    const first = new AuditLog({ files, logger: quiet });
+    decline(first);
+    await first.flush();
+    const second = new AuditLog({ files, logger: quiet });
+    decline(second);
+    await second.flush();
+    const lines = (files.files.get(AUDIT_FILE) ?? '').split('\n').filter(Boolean);
+    assert.deepEqual(lines.slice(1).map(l => (JSON.parse(l) as AuditRecord).seq), [1, 2]);
+    assert.equal((JSON.parse(lines[1]!) as AuditRecord).prev, lineHash(lines[0]!));
+    assert.deepEqual(await second.verify(), { ok: true, records: 3, files: 1, firstSeq: 1, unchained: 1 });
+  });
+
+  it('two writers on the same files (two windows) keep one chain when they take turns', async () => {
+    const files = new MemoryFiles();
+    const a = new AuditLog({ files, logger: quiet });
+    const b = new AuditLog({ files, logger: quiet });
+    for (let i = 0; i < 3; i++) {
+      decline(a, `a_${i}`);
+      await a.flush();
+      decline(b, `b_${i}`);
+      await b.flush();
+    }
+    assert.deepEqual(await a.verify(), { ok: true, records: 6, files: 1, firstSeq: 1, unchained: 0 });
+  });
+
+  it('starts a new line after a torn last line, and verification names the torn line', async () => {
+    const files = new MemoryFiles();
+    const log = new AuditLog({ files, logger: quiet });
+    decline(log);
+    await log.flush();
+    await files.append(AUDIT_FILE, '{"time":"2026-01-01T00:00:00.000Z","to');
+    const fresh = new AuditLog({ files, logger: quiet });
+    decline(fresh);
+    await fresh.flush();
+    assert.equal((files.files.get(AUDIT_FILE) ?? '').split('\n').length, 4, 'the new record is on a line of its own');
+    assert.deepEqual(await fresh.verify(), { ok: false, file: AUDIT_FILE, line: 2, reason: 'malformed' });
+  });
+
+  it('catches an edited, a deleted and a removed last line in the files it wrote', async () => {
+    for (const [tamper, expected] of [
+      [(lines: string[]) => { lines[1] = lines[1]!.replace('tool_1', 'tool_x'); }, { line: 3, reason: 'edited' }],
+      [(lines: string[]) => { lines.splice(1, 1); }, { line: 2, reason: 'missing' }],
+      [(lines: string[]) => { lines.pop(); }, { line: 3, reason: 'missing' }]
+    ] as const) {
+      const files = new MemoryFiles();
+      const log = new AuditLog({ files, logger: quiet });
+      for (let i = 0; i < 4; i++) {
+        decline(log, `tool_${i}`);
+      }
+      await log.flush();
+      const lines = (files.files.get(AUDIT_FILE) ?? '').split('\n').filter(Boolean);
+      tamper(lines);
+      files.files.set(AUDIT_FILE, lines.map(l => `${l}\n`).join(''));
+      const result = await log.verify();
+      assert.equal(result.ok, false);
+      assert.deepEqual(result.ok ? undefined : { line: result.line, reason: result.reason }, expected);
+    }
+  });
+
+  it('exports the lines verbatim, so the same verifier passes on the exported file', async () => {
+    const files = new MemoryFiles();
+    const log = new AuditLog({ files, logger: quiet, maxBytes: 900, keep: 3 });
+    for (let i = 0; i < 6; i++) {
+      decline(log, `tool_${i}`);
+    }
+    await log.flush();
+    const exported = await log.exportJsonl();
+    const originals = (await log.readFiles()).map(f => f.text).join('');
+    assert.equal(exported, originals);
+    assert.deepEqual(verifyAuditChain([{ name: 'secure-mcp-audit.jsonl', text: exported }]), { ok: true, records: 6, files: 1, firstSeq: 1, unchained: 0 });
+    const edited = exported.replace('tool_2', 'tool_x');
+    assert.equal(verifyAuditChain([{ name: 'secure-mcp-audit.jsonl', text: edited }]).ok, false);
+  });
+});
