@@ -4,6 +4,7 @@ import { MementoPinStore } from '../../common/approval/pins';
 import { PolicyGate, type DecisionSink } from '../../node/approval/policyGate';
 import type { ApprovalDecision, PendingToolCall } from '../../common/approval/gate';
 import { AuditLog, formatAuditMarkdown } from '../../node/audit/audit';
+import { describeChain, verifyAuditChain, type ChainResult } from '../../node/audit/verify';
 import { scoped, type Logger } from '../../common/log';
 import { ApprovalPanels } from './approvalPanels';
 import { FolderAuditFiles } from './auditFiles';
@@ -12,6 +13,8 @@ import { FolderAuditFiles } from './auditFiles';
 export interface ApprovalCommandResult {
   readonly done: boolean;
   readonly message: string;
+  /** The buttons of the message shown, when there was one. */
+  readonly actions?: readonly string[];
 }
 
 /**
@@ -46,11 +49,13 @@ export class ApprovalService implements vscode.Disposable {
   private auditMarkdown = '';
   private readonly auditChanged = new vscode.EventEmitter<vscode.Uri>();
   private readonly auditProvider: vscode.Disposable;
+  private readonly auditFolder: vscode.Uri;
 
   constructor(options: ApprovalServiceOptions) {
     this.log = scoped(options.logger, 'approval');
     this.policy = new ApprovalPolicy(new MementoPinStore(options.context.globalState), options.settings);
-    this.audit = new AuditLog({ files: new FolderAuditFiles(options.context.globalStorageUri.fsPath), logger: options.logger });
+    this.auditFolder = options.context.globalStorageUri;
+    this.audit = new AuditLog({ files: new FolderAuditFiles(this.auditFolder.fsPath), logger: options.logger });
     this.panels = new ApprovalPanels({ extensionUri: options.context.extensionUri, logger: options.logger, timeoutSeconds: () => options.settings().timeoutSeconds, testHooks: options.testHooks });
     const decided: DecisionSink = {
       decided: (call, decision, hash) => {
@@ -100,6 +105,47 @@ export class ApprovalService implements vscode.Disposable {
     return { done: true, message: vscode.l10n.t('Audit log exported to {0}.', uri.toString(true)) };
   }
 
+  /**
+   * `secureMcp.verifyAuditLog`: checks the hash chain of the log in global storage, or of
+   * `target` (an exported file), and says so: intact with its counts, or the first broken
+   * line with a button that opens the file there. Either message offers to check another file.
+   */
+  async verifyAuditLog(target?: vscode.Uri): Promise<ApprovalCommandResult> {
+    let result: ChainResult;
+    let uriOf: (name: string) => vscode.Uri;
+    if (target) {
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(target));
+      // An export may begin mid-chain when rotation had dropped the oldest files.
+      result = verifyAuditChain([{ name: target.path.split('/').pop() ?? target.path, text }], { mayContinue: true });
+      uriOf = () => target;
+    } else {
+      result = await this.audit.verify();
+      uriOf = name => vscode.Uri.joinPath(this.auditFolder, name);
+    }
+    const message = describeChain(result, vscode.l10n);
+    this.log.info(`audit chain of ${target ? target.toString(true) : 'the log'}: ${message}`);
+    const another = vscode.l10n.t('Verify Another File…');
+    const openAt = result.ok ? undefined : vscode.l10n.t('Open Line {0}', result.line);
+    const actions = openAt ? [openAt, another] : [another];
+    const shown = result.ok ? vscode.window.showInformationMessage(message, ...actions) : vscode.window.showErrorMessage(message, ...actions);
+    void Promise.resolve(shown).then(async choice => {
+      if (choice === another) {
+        const picked = await vscode.window.showOpenDialog({
+          title: vscode.l10n.t('Verify an exported Secure MCP audit log'),
+          openLabel: vscode.l10n.t('Verify'),
+          canSelectMany: false,
+          filters: { [vscode.l10n.t('JSON Lines')]: ['jsonl'] }
+        });
+        if (picked?.[0]) {
+          await this.verifyAuditLog(picked[0]);
+        }
+      } else if (choice === openAt && !result.ok) {
+        await showLines(uriOf(result.file), result);
+      }
+    }).catch(e => this.log.error(e instanceof Error ? e : String(e)));
+    return { done: result.ok, message, actions };
+  }
+
   /** `secureMcp.resetApprovals`: forgets session grants and the persistent allow-list. */
   async resetApprovals(): Promise<ApprovalCommandResult> {
     await this.policy.reset();
@@ -113,4 +159,11 @@ export class ApprovalService implements vscode.Disposable {
     this.panels.dispose();
     void this.audit.flush();
   }
+}
+
+/** Opens `uri` with the broken line selected (from the line it fails to match, when that is in the same file). */
+async function showLines(uri: vscode.Uri, result: Extract<ChainResult, { ok: false }>): Promise<void> {
+  const end = Math.max(0, result.line - 1);
+  const start = result.previous && result.previous.file === result.file ? Math.max(0, result.previous.line - 1) : end;
+  await vscode.window.showTextDocument(uri, { selection: new vscode.Range(start, 0, end + 1, 0), preview: true });
 }

@@ -35,6 +35,7 @@ export function createCommandRunner(deps: CommandDeps): CommandRunner {
     },
     'secureMcp.showAuditLog': () => deps.approval().showAuditLog(),
     'secureMcp.exportAuditLog': arg => deps.approval().exportAuditLog(arg instanceof vscode.Uri ? arg : undefined),
+    'secureMcp.verifyAuditLog': arg => deps.approval().verifyAuditLog(arg instanceof vscode.Uri ? arg : undefined),
     'secureMcp.resetApprovals': () => resetApprovals(deps)
   };
 

@@ -10,6 +10,7 @@ export const COMMAND_IDS = [
   'secureMcp.showLog',
   'secureMcp.showAuditLog',
   'secureMcp.exportAuditLog',
+  'secureMcp.verifyAuditLog',
   'secureMcp.resetApprovals'
 ] as const;
 
