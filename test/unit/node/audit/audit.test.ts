@@ -206,7 +206,7 @@ function codeSpanText(cell: string): string {
   return inner.startsWith(' ') && inner.endsWith(' ') && inner.trim() ? inner.slice(1, -1) : inner;
 }
 
-describe('audit log chain (docs/security.md E6)', () => {
+describe('audit log chain (docs/security.md E6, E11)', () => {
   function decline(log: AuditLog, name = 'get_weather') {
     log.decided(call(tool({ name })), { kind: 'declined', how: 'user' }, 'h');
   }
@@ -240,6 +240,21 @@ describe('audit log chain (docs/security.md E6)', () => {
     assert.equal(first.prev, lineHash(older.at(-1)!), 'the first record of the new file hashes the last line of the previous one');
     const result = await log.verify();
     assert.ok(result.ok && result.records === 6 && result.files > 1 && result.firstSeq === 1, JSON.stringify(result));
+  });
+
+  it('catches a removed oldest file that rotation would have kept', async () => {
+    const files = new MemoryFiles();
+    const log = new AuditLog({ files, logger: quiet, maxBytes: 900, keep: 3 });
+    for (let i = 0; i < 6; i++) {
+      decline(log, `tool_${i}`);
+    }
+    await log.flush();
+    const oldest = [rotatedName(3), rotatedName(2), rotatedName(1)].find(n => files.files.has(n));
+    assert.ok(oldest && oldest !== rotatedName(3), 'rotation kept every file so far');
+    const next = (await log.readFiles()).map(f => f.name)[1];
+    files.files.delete(oldest);
+    const result = await log.verify();
+    assert.deepEqual(result.ok ? undefined : { file: result.file, line: result.line, reason: result.reason }, { file: next, line: 1, reason: 'missing' });
   });
 
   it('accepts a log whose oldest files rotation dropped, starting mid-chain', async () => {

@@ -24,7 +24,7 @@ function broken(result: ChainResult) {
   return result as Extract<ChainResult, { ok: false }>;
 }
 
-describe('audit chain verification (docs/security.md E6)', () => {
+describe('audit chain verification (docs/security.md E6, E11)', () => {
   it('hashes the exact line: SHA-256 hex of its UTF-8 text without the newline', () => {
     assert.equal(lineHash('{"a":"é"}'), createHash('sha256').update('{"a":"é"}', 'utf8').digest('hex'));
     assert.match(GENESIS_PREV, /^0{64}$/);
