@@ -211,13 +211,19 @@ describe('audit log chain (docs/security.md E6, E11)', () => {
     log.decided(call(tool({ name })), { kind: 'declined', how: 'user' }, 'h');
   }
 
-  it('gives every record the server, a record number and the hash of the line before it', async () => {
+  /** A log with `count` declined calls, tool_0, tool_1, …, all written. */
+  async function written(count: number, options: { maxBytes?: number; keep?: number } = {}) {
     const files = new MemoryFiles();
-    const log = new AuditLog({ files, logger: quiet });
-    for (let i = 0; i < 3; i++) {
+    const log = new AuditLog({ files, logger: quiet, ...options });
+    for (let i = 0; i < count; i++) {
       decline(log, `tool_${i}`);
     }
     await log.flush();
+    return { files, log };
+  }
+
+  it('gives every record the server, a record number and the hash of the line before it', async () => {
+    const { files, log } = await written(3);
     const lines = (files.files.get(AUDIT_FILE) ?? '').split('\n').filter(Boolean);
     const records = lines.map(l => JSON.parse(l) as AuditRecord);
     assert.deepEqual(records.map(r => r.seq), [1, 2, 3]);
@@ -227,12 +233,7 @@ describe('audit log chain (docs/security.md E6, E11)', () => {
   });
 
   it('continues the chain across rotated files', async () => {
-    const files = new MemoryFiles();
-    const log = new AuditLog({ files, logger: quiet, maxBytes: 900, keep: 3 });
-    for (let i = 0; i < 6; i++) {
-      decline(log, `tool_${i}`);
-    }
-    await log.flush();
+    const { files, log } = await written(6, { maxBytes: 900, keep: 3 });
     assert.ok(files.files.has(rotatedName(1)), 'rotated');
     assert.ok(!files.files.has(rotatedName(3)), 'nothing dropped yet');
     const older = (files.files.get(rotatedName(1)) ?? '').split('\n').filter(Boolean);
@@ -243,12 +244,7 @@ describe('audit log chain (docs/security.md E6, E11)', () => {
   });
 
   it('catches a removed oldest file that rotation would have kept', async () => {
-    const files = new MemoryFiles();
-    const log = new AuditLog({ files, logger: quiet, maxBytes: 900, keep: 3 });
-    for (let i = 0; i < 6; i++) {
-      decline(log, `tool_${i}`);
-    }
-    await log.flush();
+    const { files, log } = await written(6, { maxBytes: 900, keep: 3 });
     const oldest = [rotatedName(3), rotatedName(2), rotatedName(1)].find(n => files.files.has(n));
     assert.ok(oldest && oldest !== rotatedName(3), 'rotation kept every file so far');
     const next = (await log.readFiles()).map(f => f.name)[1];
@@ -258,12 +254,7 @@ describe('audit log chain (docs/security.md E6, E11)', () => {
   });
 
   it('accepts a log whose oldest files rotation dropped, starting mid-chain', async () => {
-    const files = new MemoryFiles();
-    const log = new AuditLog({ files, logger: quiet, maxBytes: 700, keep: 1 });
-    for (let i = 0; i < 8; i++) {
-      decline(log, `tool_${i}`);
-    }
-    await log.flush();
+    const { log } = await written(8, { maxBytes: 700, keep: 1 });
     const result = await log.verify();
     assert.ok(result.ok && result.firstSeq > 1, JSON.stringify(result));
   });
@@ -316,12 +307,7 @@ describe('audit log chain (docs/security.md E6, E11)', () => {
       [(lines: string[]) => { lines.splice(1, 1); }, { line: 2, reason: 'missing' }],
       [(lines: string[]) => { lines.pop(); }, { line: 3, reason: 'missing' }]
     ] as const) {
-      const files = new MemoryFiles();
-      const log = new AuditLog({ files, logger: quiet });
-      for (let i = 0; i < 4; i++) {
-        decline(log, `tool_${i}`);
-      }
-      await log.flush();
+      const { files, log } = await written(4);
       const lines = (files.files.get(AUDIT_FILE) ?? '').split('\n').filter(Boolean);
       tamper(lines);
       files.files.set(AUDIT_FILE, lines.map(l => `${l}\n`).join(''));
@@ -332,12 +318,7 @@ describe('audit log chain (docs/security.md E6, E11)', () => {
   });
 
   it('exports the lines verbatim, so the same verifier passes on the exported file', async () => {
-    const files = new MemoryFiles();
-    const log = new AuditLog({ files, logger: quiet, maxBytes: 900, keep: 3 });
-    for (let i = 0; i < 6; i++) {
-      decline(log, `tool_${i}`);
-    }
-    await log.flush();
+    const { log } = await written(6, { maxBytes: 900, keep: 3 });
     const exported = await log.exportJsonl();
     const originals = (await log.readFiles()).map(f => f.text).join('');
     assert.equal(exported, originals);

@@ -62,20 +62,17 @@ describe('audit chain verification (docs/security.md E6, E11)', () => {
     assert.equal(describeChain(r, plainL10n), 'Audit log broken at line 3 of audit.jsonl: its prev hash does not match line 2 of audit.jsonl, so that line was changed after it was written, or line 3 was not written after it.');
   });
 
-  it('catches a deleted line as a gap in the record numbers, at the line after the gap', () => {
-    const lines = chain(5);
-    lines.splice(2, 1);
-    const r = broken(verifyAuditChain([file(lines)]));
-    assert.deepEqual({ line: r.line, reason: r.reason, missing: r.missing }, { line: 3, reason: 'missing', missing: { from: 3, to: 3 } });
-    assert.equal(describeChain(r, plainL10n), 'Audit log broken at line 3 of audit.jsonl: record 3 is missing before it (deleted).');
-  });
-
-  it('catches several deleted lines', () => {
-    const lines = chain(6);
-    lines.splice(1, 3);
-    const r = broken(verifyAuditChain([file(lines)]));
-    assert.deepEqual({ line: r.line, reason: r.reason, missing: r.missing }, { line: 2, reason: 'missing', missing: { from: 2, to: 4 } });
-    assert.equal(describeChain(r, plainL10n), 'Audit log broken at line 2 of audit.jsonl: records 2 to 4 are missing before it (deleted).');
+  it('catches deleted lines as a gap in the record numbers, at the line after the gap', () => {
+    for (const { from, count, text } of [
+      { from: 2, count: 1, text: 'record 3 is missing before it (deleted).' },
+      { from: 1, count: 3, text: 'records 2 to 4 are missing before it (deleted).' }
+    ]) {
+      const lines = chain(6);
+      lines.splice(from, count);
+      const r = broken(verifyAuditChain([file(lines)]));
+      assert.deepEqual({ line: r.line, reason: r.reason, missing: r.missing }, { line: from + 1, reason: 'missing', missing: { from: from + 1, to: from + count } });
+      assert.equal(describeChain(r, plainL10n), `Audit log broken at line ${from + 1} of audit.jsonl: ${text}`);
+    }
   });
 
   it('catches deleted first lines: a log that must start at the beginning of its chain', () => {
