@@ -332,7 +332,7 @@ suite('approval webview', () => {
 suite('audit log commands', () => {
   const CANARY_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhdWRpdC1jYW5hcnkifQ.YXVkaXQtY2FuYXJ5LXNpZw';
   const SECRET_ARG = 'audit-argument-canary-5813';
-  const RECORD_KEYS = ['time', 'callId', 'server', 'account', 'tool', 'definitionHash', 'argumentsHash', 'origin', 'decision', 'how', 'outcome', 'durationMs', 'resultBytes', 'errorType'];
+  const RECORD_KEYS = ['time', 'callId', 'server', 'account', 'tool', 'definitionHash', 'argumentsHash', 'origin', 'decision', 'how', 'outcome', 'durationMs', 'resultBytes', 'errorType', 'seq', 'prev'];
   let target: vscode.Uri | undefined;
 
   teardown(async () => {
@@ -376,8 +376,11 @@ suite('audit log commands', () => {
     const [ok, no] = [ours.find(r => r.callId === approved.id), ours.find(r => r.callId === declined.id)];
     assert.deepEqual({ ...ok, time: undefined, durationMs: undefined, argumentsHash: undefined }, {
       time: undefined, callId: approved.id, server: SERVER, account: { objectId: 'oid-1', tenantId: 'tid-1' }, tool: approved.tool.name,
-      definitionHash: 'd'.repeat(64), argumentsHash: undefined, origin: 'llm', decision: 'approved', how: 'once', outcome: 'error', durationMs: undefined, resultBytes: 12, errorType: 'TypeError'
+      definitionHash: 'd'.repeat(64), argumentsHash: undefined, origin: 'llm', decision: 'approved', how: 'once', outcome: 'error', durationMs: undefined, resultBytes: 12, errorType: 'TypeError',
+      seq: ok?.seq, prev: ok?.prev
     });
+    assert.equal(typeof ok?.seq, 'number', 'each record has its number');
+    assert.match(String(ok?.prev), /^[0-9a-f]{64}$/, 'and the hash of the line before it');
     assert.match(String(ok?.time), /^\d{4}-\d{2}-\d{2}T/);
     assert.equal(typeof ok?.durationMs, 'number');
     assert.match(String(ok?.argumentsHash), /^[0-9a-f]{64}$/, 'the arguments are a hash');
@@ -386,6 +389,37 @@ suite('audit log commands', () => {
     for (const secret of [CANARY_TOKEN, CANARY_TOKEN.split('.')[1] ?? '', SECRET_ARG, 'ada@contoso.example', 'Bearer']) {
       assert.ok(!text.includes(secret), `the export contains ${secret}`);
     }
+  });
+
+  test('Verify Audit Log finds the log intact, and names an edited and a deleted line of an export (E11)', async () => {
+    const stamp = Date.now().toString(36);
+    await record(weather({ name: `audit_verify_a_${stamp}` }));
+    await record(weather({ name: `audit_verify_b_${stamp}` }));
+    const verify = (uri?: vscode.Uri) => withTimeout(Promise.resolve(vscode.commands.executeCommand<CommandResult>('secureMcp.verifyAuditLog', ...(uri ? [uri] : []))), 10_000, 'Verify Audit Log');
+    const intact = await verify();
+    assert.equal(intact?.done, true, intact?.message);
+    assert.match(intact?.message ?? '', /^Audit log intact: \d+ records in \d+ files?\./);
+
+    target = vscode.Uri.file(path.join(os.tmpdir(), `secure-mcp-verify-${stamp}.jsonl`));
+    const name = path.basename(target.fsPath);
+    assert.equal((await vscode.commands.executeCommand<CommandResult>('secureMcp.exportAuditLog', target))?.done, true);
+    const lines = (await fs.readFile(target.fsPath, 'utf8')).split('\n').filter(Boolean);
+    assert.equal((await verify(target))?.done, true, 'the export verifies offline as it is');
+
+    // The last four lines are this test's records, so the edited one is chained.
+    const k = lines.length - 3;
+    const edited = [...lines];
+    edited[k] = edited[k]!.replace('"tool":"', '"tool":"x');
+    await fs.writeFile(target.fsPath, edited.map(l => `${l}\n`).join(''));
+    const afterEdit = await verify(target);
+    assert.equal(afterEdit?.done, false);
+    assert.ok(afterEdit?.message.startsWith(`Audit log broken at line ${k + 2} of ${name}: its prev hash does not match line ${k + 1} of ${name}`), afterEdit?.message);
+    assert.deepEqual(afterEdit?.actions, [`Open Line ${k + 2}`, 'Verify Another File…']);
+
+    await fs.writeFile(target.fsPath, lines.filter((_, i) => i !== k).map(l => `${l}\n`).join(''));
+    const afterDelete = await verify(target);
+    assert.equal(afterDelete?.done, false);
+    assert.match(afterDelete?.message ?? '', new RegExp(`^Audit log broken at line ${k + 1} of ${name.replace(/[.]/g, '\\.')}: record \\d+ is missing before it \\(deleted\\)\\.$`));
   });
 
   test('Show Audit Log renders the records as markdown, with server text as literal code', async () => {
