@@ -3,13 +3,18 @@
  * replies and /status, the commands and Diagnose. What each state says and the action
  * that helps live here, so they cannot disagree.
  */
-import { AuthRequiredError, InsufficientScopeError, ServerUnreachableError } from './errors';
+import { AuthRequiredError, InsufficientScopeError, PolicyBlockedError, ServerUnreachableError } from './errors';
 import { errorText, fixesFor, fixOf, isCancelledByUser, isNotMcpEndpoint, ownError, type Fix, type FixId } from './fixes';
 import { plainL10n, type L10n } from './l10n';
 
 export type ConnectionState =
   | { readonly kind: 'notConfigured' }
   | { readonly kind: 'settingsProblem'; readonly count: number }
+  /**
+   * The organisation's MCP policy excludes the server, so it is never contacted. `reason`
+   * names the setting; `setting` is what the action opens; `managed`: an administrator set it.
+   */
+  | { readonly kind: 'blockedByPolicy'; readonly server: string; readonly reason: string; readonly setting: string; readonly managed: boolean }
   /** Nothing answers at the server's URL (refused, not found, timed out). */
   | { readonly kind: 'unreachable'; readonly server: string; readonly message: string }
   /** Something answers, but not as an MCP endpoint (HTTP 404). */
@@ -55,6 +60,9 @@ export function stateAfterFailure(e: unknown, before: ConnectionState, server: s
     // One tool needs more consent: the connection and the other tools still work.
     return before;
   }
+  if (own instanceof PolicyBlockedError) {
+    return { kind: 'blockedByPolicy', server: own.server, reason: own.message, setting: own.setting, managed: own.managed };
+  }
   if (own instanceof AuthRequiredError) {
     return { kind: 'signedOut', server, reason: own.message };
   }
@@ -99,6 +107,9 @@ export function describeState(state: ConnectionState, l10n: L10n): StateView {
       return make('$(shield)', l10n.t('MCP: not configured'), l10n.t('No MCP server is configured.'), 'configureServer');
     case 'settingsProblem':
       return make('$(warning)', l10n.t('MCP: check settings'), l10n.t('{0} setting(s) need attention.', state.count), 'openSettings', 'warning');
+    case 'blockedByPolicy':
+      return make('$(circle-slash)', l10n.t('MCP: blocked by policy'), l10n.t('{0} Secure MCP does not contact {1}.', sentence(state.reason), state.server), 'openSettings', 'warning', state.setting,
+        l10n.t('Click to see {0}.', state.setting));
     case 'unreachable':
       return make('$(debug-disconnect)', l10n.t('MCP: unreachable'), state.message, 'diagnose', 'error');
     case 'notMcp':

@@ -100,6 +100,11 @@ function stateFindings(state: ConnectionState | undefined, found: readonly Findi
       return found.some(f => f.code === 'not-mcp-endpoint') ? [] : [{ level: 'error', code: 'not-mcp-endpoint', message: detail, fix: 'Check secureMcp.serverUrl: it is the MCP endpoint itself, often ending in /mcp.' }];
     case 'error':
       return [{ level: 'error', code: 'connect-failed', message: `Connecting failed: ${detail}` }];
+    case 'blockedByPolicy':
+      return [{
+        level: 'error', code: 'blocked-by-policy', message: detail,
+        fix: state.managed ? `${state.setting} is set by your organization's policy: ask your administrator.` : `Look at ${state.setting} in VS Code's settings.`
+      }];
     default:
       return [];
   }

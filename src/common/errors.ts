@@ -70,6 +70,17 @@ export class NotMcpEndpointError extends ProtocolError {
   override readonly name: string = 'NotMcpEndpointError';
 }
 
+/**
+ * The organisation's MCP policy (VS Code's chat.mcp.* settings) excludes the server: it is
+ * not contacted at all. `setting` decided; `managed` says an administrator's policy set it.
+ */
+export class PolicyBlockedError extends SecureMcpError {
+  override readonly name: string = 'PolicyBlockedError';
+  constructor(message: string, readonly server: string, readonly setting: string, readonly managed: boolean) {
+    super(message);
+  }
+}
+
 /** The user stopped the request; never a fault of the server. */
 export class CancelledError extends SecureMcpError {
   override readonly name: string = 'CancelledError';

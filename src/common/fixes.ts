@@ -5,7 +5,7 @@
  */
 import {
   AuthRequiredError, CancelledError, causeChain, ConfigurationError, DeclinedByUserError, InsufficientScopeError,
-  LlmConfigurationError, NotAvailableYetError, NotMcpEndpointError, SecureMcpError
+  LlmConfigurationError, NotAvailableYetError, NotMcpEndpointError, PolicyBlockedError, SecureMcpError
 } from './errors';
 import type { L10n } from './l10n';
 import { LlmAuthError, LlmCancelledError, LlmContextLengthError, LlmError, LlmRateLimitError, LlmRequestError, LlmServerError, LlmUnavailableError } from './llm/errors';
@@ -77,6 +77,10 @@ export function fixesFor(e: unknown, l10n: L10n): Fix[] {
   }
   if (own instanceof AuthRequiredError || own instanceof InsufficientScopeError) {
     return [fix('signIn')];
+  }
+  if (own instanceof PolicyBlockedError) {
+    // Never a sign-in or a retry: the setting that decided is the only thing to look at.
+    return [fix('openSettings', own.setting)];
   }
   if (isNotMcpEndpoint(own)) {
     return [fix('configureServer')];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describeState, stateAfterFailure, type ConnectionState } from '../../../src/common/connectionState';
 import {
   AuthRequiredError, CancelledError, DeclinedByUserError, IdentityProviderError, InsufficientScopeError, NotMcpEndpointError,
-  ProtocolError, ServerUnreachableError
+  PolicyBlockedError, ProtocolError, ServerUnreachableError
 } from '../../../src/common/errors';
 import { fixesFor } from '../../../src/common/fixes';
 import { plainL10n } from '../../../src/common/l10n';
@@ -39,6 +39,12 @@ describe('connection state: one model for the status bar, chat, /status, command
         detail: `${SERVER} answered an MCP request with HTTP 404: it is not an MCP endpoint.`,
         tooltip: `Secure MCP: ${SERVER} answered an MCP request with HTTP 404: it is not an MCP endpoint. Click to change the server URL.`,
         fix: 'secureMcp.configureServer', tone: 'error'
+      }],
+      ['blocked by policy', { kind: 'blockedByPolicy', server: SERVER, reason: `Your organization's policy denies ${SERVER} (it matches "http://127.0.0.1:*/*" in chat.mcp.deniedServers).`, setting: 'chat.mcp.deniedServers', managed: true }, {
+        text: 'MCP: blocked by policy',
+        detail: `Your organization's policy denies ${SERVER} (it matches "http://127.0.0.1:*/*" in chat.mcp.deniedServers). Secure MCP does not contact ${SERVER}.`,
+        tooltip: `Secure MCP: Your organization's policy denies ${SERVER} (it matches "http://127.0.0.1:*/*" in chat.mcp.deniedServers). Secure MCP does not contact ${SERVER}. Click to see chat.mcp.deniedServers.`,
+        fix: 'workbench.action.openSettings', tone: 'warning'
       }],
       ['signed out', { kind: 'signedOut', server: SERVER }, {
         text: 'MCP: signed out',
@@ -105,13 +111,13 @@ describe('connection state: one model for the status bar, chat, /status, command
 
     it('asks for an action only where something stands between the user and the tools', () => {
       const needing = cases.filter(([, state]) => view(state).needsAction).map(([name]) => name);
-      assert.deepEqual(needing, ['not configured', 'settings that need attention', 'unreachable', 'not an MCP endpoint', 'signed out', 'signed out, with the reason', 'an error, with its cause']);
+      assert.deepEqual(needing, ['not configured', 'settings that need attention', 'unreachable', 'not an MCP endpoint', 'blocked by policy', 'signed out', 'signed out, with the reason', 'an error, with its cause']);
     });
 
     it('never shows an internal kind name', () => {
       for (const [, state] of cases) {
         const v = view(state);
-        assert.doesNotMatch(`${v.text} ${v.tooltip}`, /signedOut|notConfigured|settingsProblem|notMcp|notConnected|signingIn/);
+        assert.doesNotMatch(`${v.text} ${v.tooltip}`, /signedOut|notConfigured|settingsProblem|notMcp|notConnected|signingIn|blockedByPolicy/);
       }
     });
   });
@@ -130,6 +136,14 @@ describe('connection state: one model for the status bar, chat, /status, command
     it('a cancel wrapped by a library is still the user\'s cancel', () => {
       const wrapped = new Error('AbortError', { cause: new CancelledError('cancelled by you') });
       assert.deepEqual(stateAfterFailure(wrapped, connected, SERVER), connected);
+    });
+
+    it('blocked by policy: the state names the reason and the setting, whatever came before', () => {
+      const e = new PolicyBlockedError('VS Code\'s settings turn MCP servers off (chat.mcp.access is "none").', SERVER, 'chat.mcp.access', false);
+      const blocked = { kind: 'blockedByPolicy', server: SERVER, reason: e.message, setting: 'chat.mcp.access', managed: false };
+      assert.deepEqual(stateAfterFailure(e, connected, SERVER), blocked);
+      assert.deepEqual(stateAfterFailure(new Error('wrapped', { cause: e }), signedOut, SERVER), blocked);
+      assert.deepEqual(view(blocked as ConnectionState).fix.args, ['chat.mcp.access']);
     });
 
     it('sign-in required: signed out, with the reason', () => {

@@ -128,6 +128,19 @@ describe('diagnose', function () {
     assert.deepEqual(diagnose(failed).map(f => [f.code, f.message]), [['connect-failed', 'Connecting failed: boom.']]);
   });
 
+  it('a server the MCP policy blocks: no probe ran, and the finding names the setting and who set it', () => {
+    const server = 'https://good.example/mcp';
+    const r = settings({ serverUrl: server, 'auth.providerId': 'secure-mcp-test' });
+    const reason = 'Your organization\'s policy turns MCP servers off (chat.mcp.access is "none").';
+    for (const managed of [true, false]) {
+      const i: DiagnoseInput = { settings: r.settings, problems: r.problems, now: Date.now(), state: { kind: 'blockedByPolicy', server, reason, setting: 'chat.mcp.access', managed } };
+      const found = diagnose(i).filter(f => f.code === 'blocked-by-policy');
+      assert.equal(found.length, 1);
+      assert.equal(found[0]?.message, `${reason} Secure MCP does not contact ${server}.`);
+      assert.equal(found[0]?.fix, managed ? 'chat.mcp.access is set by your organization\'s policy: ask your administrator.' : 'Look at chat.mcp.access in VS Code\'s settings.');
+    }
+  });
+
   it('explains settings problems and missing configuration', () => {
     const r = settings({ serverUrl: 'http://evil.example/mcp' });
     const found = diagnose({ settings: r.settings, problems: r.problems, now: Date.now() });

@@ -29,6 +29,7 @@ const EXPECTED: Record<string, readonly (readonly [Error, readonly string[]])[]>
   IdentityProviderError: [[new errors.IdentityProviderError('x'), ['Diagnose', 'Show Log']]],
   ProtocolError: [[new errors.ProtocolError('x'), ['Diagnose', 'Show Log']]],
   NotMcpEndpointError: [[new errors.NotMcpEndpointError('x'), ['Configure Server…']]],
+  PolicyBlockedError: [[new errors.PolicyBlockedError('x', 'https://good.example/mcp', 'chat.mcp.deniedServers', true), ['Open Settings']]],
   CancelledError: [[new errors.CancelledError('x'), []]],
   DeclinedByUserError: [[new errors.DeclinedByUserError('x'), []]],
   ConfigurationError: [
