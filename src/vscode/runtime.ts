@@ -76,6 +76,7 @@ export function createRuntime(context: vscode.ExtensionContext, handles: Activat
     logger,
     sessionsChanged: handles.oauthSessionsChanged,
     getServerUrl: () => settings.current.settings.serverUrl || undefined,
+    blockedBy: url => settings.blockedBy(url),
     getClientIdentity: () => {
       const auth = settings.current.settings.auth;
       return {

@@ -20,6 +20,11 @@ export interface OAuthProviderDeps {
   readonly sessionsChanged?: vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>;
   /** `secureMcp.serverUrl`, read when needed so a settings change applies to the next sign-in. */
   readonly getServerUrl: () => string | undefined;
+  /**
+   * The organisation's MCP policy: an error when it excludes the server, which sign-in
+   * then never contacts (not even for its metadata).
+   */
+  readonly blockedBy?: (serverUrl: string) => Error | undefined;
   /** Pre-registered client id (`secureMcp.auth.clientId`) and Client ID Metadata Document URL, when set. */
   readonly getClientIdentity?: () => { readonly clientId?: string; readonly clientMetadataUrl?: string; readonly legacyEndpointFallback?: boolean };
   /** Defaults to `vscode.env.openExternal`; tests inject a headless browser. */
@@ -71,6 +76,10 @@ export class SecureMcpOAuthProvider implements vscode.AuthenticationProvider, vs
     const { server, resourceScopes } = this.target(scopes);
     if (!server) {
       throw new Error(vscode.l10n.t('Set secureMcp.serverUrl to the MCP server before signing in.'));
+    }
+    const blocked = this.deps.blockedBy?.(server.href);
+    if (blocked) {
+      throw blocked;
     }
     const client = await this.getClient();
     const record = await vscode.window.withProgress(

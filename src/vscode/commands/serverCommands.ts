@@ -101,7 +101,11 @@ export async function diagnoseCommand(deps: CommandDeps): Promise<CommandResult>
   const report = await withProgress(vscode.l10n.t('Diagnosing the connection and sign-in…'), async () => {
     const { settings, problems } = deps.settings.current;
     const input: Mutable<DiagnoseInput> = { settings, problems, now: Date.now() };
-    if (settings.serverUrl) {
+    if (settings.serverUrl && deps.settings.blockedBy(settings.serverUrl)) {
+      // The policy excludes the server: Diagnose does not probe it either (docs/security.md E10).
+      await deps.connection.checkServer();
+      input.state = deps.connection.state;
+    } else if (settings.serverUrl) {
       input.discovery = await discover(new URL(settings.serverUrl), { fetch: createSafeFetch(), logger: deps.logger, configuredTenant: settings.auth.tenant });
       const scopes = settings.auth.scopes.length ? settings.auth.scopes : [...input.discovery.proposedScopes];
       try {
@@ -157,6 +161,13 @@ export async function configureServer(deps: CommandDeps, given: string | undefin
   if (why) {
     void vscode.window.showErrorMessage(why);
     return { done: false, message: why };
+  }
+  const blocked = deps.settings.blockedBy(url);
+  if (blocked) {
+    // Not saved and not probed: the organisation's MCP policy excludes it (docs/security.md E10).
+    const message = vscode.l10n.t('{0} is blocked by policy and was not contacted: {1}', url, blocked.message);
+    void vscode.window.showErrorMessage(message);
+    return { done: false, message };
   }
   const config = vscode.workspace.getConfiguration(SECTION);
   await config.update('serverUrl', url, vscode.ConfigurationTarget.Global);

@@ -188,6 +188,11 @@ export class ConnectionService implements vscode.Disposable {
     if (!s.serverUrl) {
       return;
     }
+    const blocked = this.deps.settings.blockedBy(s.serverUrl);
+    if (blocked) {
+      this.fail(blocked, before);
+      return;
+    }
     try {
       await ensureReachable(s);
       if (before.kind === 'unreachable' || before.kind === 'notMcp') {
@@ -240,6 +245,11 @@ export class ConnectionService implements vscode.Disposable {
     }
     if (!current.settings.serverUrl) {
       throw new ConfigurationError(vscode.l10n.t('No MCP server is configured. Run "Secure MCP: Configure Server…" first.'));
+    }
+    // Organisation policy first (docs/security.md E10): no probe, no sign-in, no MCP request.
+    const blocked = this.deps.settings.blockedBy(current.settings.serverUrl);
+    if (blocked) {
+      throw blocked;
     }
     if (missingRequiredScopes(current.settings)) {
       throw new ConfigurationError(vscode.l10n.t('No scope is configured for the server. Run "Secure MCP: Configure Server…" or set secureMcp.auth.scopes.'));
@@ -326,13 +336,14 @@ export class ConnectionService implements vscode.Disposable {
     }
     this.tokens.update(request);
     const wasConnected = this.stateValue.kind === 'connected';
+    const wasBlocked = this.stateValue.kind === 'blockedByPolicy';
     const serverChanged = s.serverUrl !== this.serverUrl;
     this.serverUrl = s.serverUrl;
     this.deps.onSessionEnded?.();
     await this.resetSession();
     this.setState(this.baseState(r));
-    // A new server is checked at once, so the status bar says if it is down or not MCP.
-    if ((wasConnected || serverChanged) && needsSession(this.stateValue)) {
+    // A new server, or one the policy no longer blocks, is checked at once, so the status bar says if it is down or not MCP.
+    if ((wasConnected || serverChanged || wasBlocked) && needsSession(this.stateValue)) {
       await this.connectIfSignedIn();
     }
   }
@@ -371,6 +382,10 @@ export class ConnectionService implements vscode.Disposable {
       return { kind: 'notConfigured' };
     }
     const server = r.settings.serverUrl;
+    const blocked = this.deps.settings.blockedBy(server);
+    if (blocked) {
+      return stateAfterFailure(blocked, { kind: 'notConfigured' }, server, vscode.l10n);
+    }
     // A session in hand is not "signed out": the first request connects with it.
     if (this.lastToken && !this.tokens.signedOut) {
       const account = this.lastToken.account?.label;
