@@ -1,8 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** A configuration property's `policy`: VS Code's IPolicy (name, category, minimumVersion, description). */
+export interface DeclaredPolicy {
+  name: string;
+  category?: string;
+  minimumVersion: string;
+  description?: string;
+}
+
 export interface DeclaredSetting {
   default: unknown;
+  type?: string | string[];
+  policy?: DeclaredPolicy;
   pattern?: string;
   enum?: unknown;
   enumItemLabels?: unknown;

@@ -26,6 +26,26 @@ describe('package.json contributions', () => {
     assert.equal(new Set(all).size, all.length, 'each setting in one group');
   });
 
+  it('lets an administrator lock, by policy, which server is contacted and whether approvals may be remembered or skipped', () => {
+    const settings = declaredSettings();
+    const locked = Object.entries(settings).filter(([, s]) => s.policy).map(([key, s]) => [key, s.policy?.name]);
+    assert.deepEqual(locked, [
+      ['secureMcp.serverUrl', 'SecureMcpServerUrl'],
+      ['secureMcp.approval.rememberAcrossSessions', 'SecureMcpApprovalRememberAcrossSessions'],
+      ['secureMcp.approval.trustedServers', 'SecureMcpApprovalTrustedServers'],
+      ['secureMcp.approval.allowReadOnlyFromTrustedServers', 'SecureMcpApprovalAllowReadOnlyFromTrustedServers']
+    ]);
+    for (const [key, s] of Object.entries(settings).filter(([, s]) => s.policy)) {
+      const p = s.policy!;
+      assert.match(p.name, /^SecureMcp[A-Z][A-Za-z]+$/, `${key}: a PascalCase name of our own, never one of VS Code's`);
+      assert.match(p.minimumVersion, /^\d+\.\d+$/, `${key}: minimumVersion is major.minor`);
+      assert.equal(p.category, 'InteractiveSession', key);
+      assert.ok(p.description && p.description.length > 20, `${key}: an administrator reads the description`);
+      // VS Code's PolicyConfiguration takes string, number, boolean, array and object settings only.
+      assert.ok(['string', 'boolean', 'array'].includes(String(s.type)), `${key}: ${String(s.type)}`);
+    }
+  });
+
   it('contributes exactly the commands the extension registers', () => {
     assert.deepEqual(manifest.contributes.commands.map(c => c.command).sort(), [...COMMAND_IDS].sort());
   });
