@@ -56,6 +56,14 @@ describe('world MCP server', function () {
     await idp.close();
   });
 
+  it('logs every request that reaches it, refused ones and metadata too, so a test can prove none did', async () => {
+    const before = server.requests.length;
+    const refused = await post(server.url, {});
+    assert.equal(refused.status, 401);
+    await (await fetch(server.resourceMetadataUrl)).arrayBuffer();
+    assert.deepEqual(server.requests.slice(before), [{ method: 'POST', path: '/mcp' }, { method: 'GET', path: new URL(server.resourceMetadataUrl).pathname }]);
+  });
+
   describe('bearer validation matrix', () => {
     const now = () => Math.floor(Date.now() / 1000);
     const cases: { name: string; mint: () => Promise<string>; status: number; error: string; scope?: boolean }[] = [

@@ -47,8 +47,13 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
   const sessions = new Map<string, Session>();
   const descriptions = new Map(WORLD_TOOLS.map((tool) => [tool.name, tool.description]));
 
+  const requests: { method: string; path: string }[] = [];
   const app = express();
   app.disable('x-powered-by');
+  app.use((req, _res, next) => {
+    requests.push({ method: req.method, path: req.path });
+    next();
+  });
   const server = http.createServer(app);
   const port = await listen(server, options.port ?? 0);
   const origin = `http://${LOOPBACK_HOST}:${port}`;
@@ -89,6 +94,7 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
     audiences,
     requiredScope,
     calls,
+    requests,
     get stepUpChallenges() {
       return stepUp.challenges;
     },
