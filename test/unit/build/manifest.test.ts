@@ -26,7 +26,7 @@ describe('package.json contributions', () => {
     assert.equal(new Set(all).size, all.length, 'each setting in one group');
   });
 
-  it('lets an administrator lock, by policy, which server is contacted and whether approvals may be remembered or skipped', () => {
+  it('lets an administrator lock, by policy, which server is contacted and whether approvals may be remembered or skipped (docs/security.md E12)', () => {
     const settings = declaredSettings();
     const locked = Object.entries(settings).filter(([, s]) => s.policy).map(([key, s]) => [key, s.policy?.name]);
     assert.deepEqual(locked, [
