@@ -215,6 +215,11 @@ export class ConnectionService implements vscode.Disposable {
     if (!(own instanceof ServerUnreachableError || own instanceof ProtocolError || signInNeeded) || isNotMcpEndpoint(own) || !this.settings.serverUrl) {
       return e;
     }
+    // The policy may have changed while the attempt ran: a blocked server gets no probe either.
+    const blocked = this.deps.settings.blockedBy(this.settings.serverUrl);
+    if (blocked) {
+      return blocked;
+    }
     return ensureReachable(this.settings).then(() => e, (probe: unknown) =>
       probe instanceof NotMcpEndpointError || (signInNeeded && probe instanceof ServerUnreachableError) ? probe : e);
   }
