@@ -39,9 +39,33 @@ suite('MCP policy: a denied server is never contacted', function () {
     await a.connection.listTools().then(() => assert.fail('listTools must fail'), (e: unknown) => assert.ok(e instanceof a.errors.PolicyBlockedError, String(e)));
     await a.connection.connectIfSignedIn();
     await a.connection.checkServer();
+    const configured = await run('secureMcp.configureServer', world.urls.mcp);
+    assert.equal(configured.done, false);
+    assert.match(configured.message, /blocked by policy and was not contacted/);
     const reply = await chat('What is the weather in Zurich?');
-    assert.match(reply.text, /blocked by|policy/i, reply.text);
-    assert.deepEqual(reply.buttons.map(b => b.command), ['workbench.action.openSettings']);
+    assert.match(reply.text, /chat\.mcp\./, reply.text);
+    assert.ok(reply.buttons.some(b => b.command === 'workbench.action.openSettings'), JSON.stringify(reply.buttons));
+  }
+
+  /**
+   * Writes a chat.mcp list into the user settings.json: VS Code registers the lists
+   * policy-only (`included: false`), so the extension API refuses to write them.
+   */
+  async function setListInUserSettings(key: string, value: unknown): Promise<() => Promise<void>> {
+    const file = h.userSettingsFile;
+    const read = async () => JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)) || '{}') as Record<string, unknown>;
+    const previous = (await read())[key];
+    const write = async (v: unknown) => {
+      const settings = await read();
+      if (v === undefined) {
+        delete settings[key];
+      } else {
+        settings[key] = v;
+      }
+      await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(JSON.stringify(settings, null, 2)));
+    };
+    await write(value);
+    return () => write(previous);
   }
 
   suiteSetup(async () => {
@@ -53,7 +77,7 @@ suite('MCP policy: a denied server is never contacted', function () {
     });
     h.reissue();
     // The policy is in place before Secure MCP ever hears of the server.
-    restores.push(await setSetting('chat.mcp.deniedServers', [{ serverUrl: `${world.mcp.origin}/*` }]));
+    restores.push(await setSetting('chat.mcp.access', 'none'));
     restores.push(await setSetting('secureMcp.auth.providerId', h.providerId));
     restores.push(await setSetting('secureMcp.auth.scopes', [world.fullScope]));
     restores.push(await setSetting('secureMcp.serverUrl', world.urls.mcp));
@@ -71,39 +95,42 @@ suite('MCP policy: a denied server is never contacted', function () {
     await world.close();
   });
 
-  test('chat.mcp.deniedServers names the server: blocked by policy, with the reason and the setting, and its request log stays empty', async () => {
+  test('chat.mcp.access "none": blocked by policy, with the reason and the setting, and the server\'s request log stays empty', async () => {
     const a = await api();
     const state = await waitFor(() => (a.connection.state.kind === 'blockedByPolicy' ? a.connection.state : undefined), 'the blocked-by-policy state');
-    assert.equal(state.setting, 'chat.mcp.deniedServers');
-    assert.equal(state.reason, `VS Code's settings deny ${world.urls.mcp} (it matches "${world.mcp.origin}/*" in chat.mcp.deniedServers).`);
+    assert.equal(state.setting, 'chat.mcp.access');
+    assert.equal(state.reason, 'VS Code\'s settings turn MCP servers off (chat.mcp.access is "none").');
     assert.equal(a.statusBar.view.text, '$(circle-slash) MCP: blocked by policy');
-    assert.equal(a.statusBar.view.tooltip, `Secure MCP: ${state.reason} Secure MCP does not contact ${world.urls.mcp}. Click to see chat.mcp.deniedServers.`);
+    assert.equal(a.statusBar.view.tooltip, `Secure MCP: ${state.reason} Secure MCP does not contact ${world.urls.mcp}. Click to see chat.mcp.access.`);
     assert.equal(a.statusBar.view.command, 'workbench.action.openSettings');
 
     await tryEverything();
-    const configured = await run('secureMcp.configureServer', world.urls.mcp);
-    assert.equal(configured.done, false);
-    assert.match(configured.message, /blocked by policy and was not contacted/);
 
     assert.equal(a.connection.state.kind, 'blockedByPolicy');
-    assert.deepEqual(world.mcp.requests, [], 'not a single request reached the denied server');
+    assert.deepEqual(world.mcp.requests, [], 'not a single request reached the server');
     assert.deepEqual(world.mcp.calls, []);
   });
 
-  test('chat.mcp.access "none" blocks it too, even with the deny list gone; lifting it lets the server be contacted again', async () => {
+  test('chat.mcp.deniedServers names the server: blocked even with access "all", still no request; lifting both lets it be contacted again', async () => {
     const a = await api();
-    const access = await setSetting('chat.mcp.access', 'none');
+    const deny = await setListInUserSettings('chat.mcp.deniedServers', [{ serverUrl: `${world.mcp.origin}/*` }]);
     try {
-      const liftDeny = await setSetting('chat.mcp.deniedServers', undefined);
-      restores.push(liftDeny);
-      const state = await waitFor(() => (a.connection.state.kind === 'blockedByPolicy' && a.connection.state.setting === 'chat.mcp.access' ? a.connection.state : undefined), 'blocked by chat.mcp.access');
-      assert.equal(state.reason, 'VS Code\'s settings turn MCP servers off (chat.mcp.access is "none").');
-      await tryEverything();
-      assert.deepEqual(world.mcp.requests, [], 'not a single request reached the server');
+      await waitFor(() => Array.isArray(a.settings.mcpPolicy.denied?.value), 'the deny list read');
+      const access = await setSetting('chat.mcp.access', 'all');
+      try {
+        const state = await waitFor(() => (a.connection.state.kind === 'blockedByPolicy' && a.connection.state.setting === 'chat.mcp.deniedServers' ? a.connection.state : undefined), 'blocked by chat.mcp.deniedServers');
+        assert.ok(state.reason.endsWith(`deny ${world.urls.mcp} (it matches "${world.mcp.origin}/*" in chat.mcp.deniedServers).`), state.reason);
+        assert.match(a.statusBar.view.tooltip, /chat\.mcp\.deniedServers/);
+        await tryEverything();
+        assert.deepEqual(world.mcp.requests, [], 'not a single request reached the denied server');
+      } finally {
+        await access();
+      }
     } finally {
-      await access();
+      await deny();
     }
     // The change is re-evaluated at once: the state leaves "blocked", and the server may be contacted.
+    await setSetting('chat.mcp.access', 'all').then(restore => restores.push(restore));
     await waitFor(() => a.connection.state.kind !== 'blockedByPolicy', 'the policy lifted');
     await a.connection.checkServer();
     assert.ok(world.mcp.requests.length > 0, 'with the policy lifted, the server is contacted');

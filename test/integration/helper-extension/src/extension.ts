@@ -28,6 +28,12 @@ export interface RecordedRequest {
 
 /** The helper's exports, read by tests through `getExtension(...).exports`. */
 export interface HelperApi {
+  /**
+   * The user settings.json (`<user data>/User/settings.json`, two levels above the global
+   * storage), for settings VS Code does not let extensions write: chat.mcp.allowedServers
+   * and chat.mcp.deniedServers are registered with `included: false`, policy-only.
+   */
+  readonly userSettingsFile: vscode.Uri;
   readonly vendor: string;
   readonly modelId: string;
   readonly providerId: string;
@@ -95,6 +101,7 @@ export function activate(context: vscode.ExtensionContext): HelperApi {
   );
   setTimeout(() => chat.announce(), 0);
   return {
+    userSettingsFile: vscode.Uri.joinPath(context.globalStorageUri, '..', '..', 'settings.json'),
     vendor: VENDOR,
     modelId: MODEL_ID,
     providerId: PROVIDER_ID,
