@@ -33,7 +33,6 @@ export interface HelperApi {
    * storage), for settings VS Code does not let extensions write: chat.mcp.allowedServers
    * and chat.mcp.deniedServers are registered with `included: false`, policy-only.
    */
-  readonly userSettingsFile: vscode.Uri;
   readonly vendor: string;
   readonly modelId: string;
   readonly providerId: string;
@@ -101,7 +100,6 @@ export function activate(context: vscode.ExtensionContext): HelperApi {
   );
   setTimeout(() => chat.announce(), 0);
   return {
-    userSettingsFile: vscode.Uri.joinPath(context.globalStorageUri, '..', '..', 'settings.json'),
     vendor: VENDOR,
     modelId: MODEL_ID,
     providerId: PROVIDER_ID,
