@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  answerDialogs, findFrame, openChat, runCommand, sendChat, statusItem, waitFor, waitForAnswer, waitForStatus, waitForToast, waitForWorkbench
+  answerDialogs, findFrame, openChat, runCommand, sendChat, statusItem, waitFor, waitForAnswer, waitForStatus, waitForToast, waitForWorkbench, WEBVIEW_BOOT_MS
 } from './ui.mjs';
 
 /** A host name for code-server that VS Code does not count as local: how a remote user reaches it. */
@@ -24,8 +24,6 @@ export function remoteUserArgs(codeServerPort) {
     `--unsafely-treat-insecure-origin-as-secure=http://${REMOTE_HOST}:${codeServerPort}`
   ];
 }
-
-const WEBVIEW_BOOT_MS = 120_000;
 
 /** The Entra errors at sign-in that clients trip on, and the words of the fix the user must be shown. */
 const AADSTS_FIXES = [

@@ -6,10 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  answerInputBox, findFrame, runCommand, sendChat, statusText, waitFor, waitForAnswer, waitForNoFrame, waitForStatus, waitForToast
+  answerInputBox, findFrame, runCommand, sendChat, statusText, waitFor, waitForAnswer, waitForNoFrame, waitForStatus, waitForToast, WEBVIEW_BOOT_MS
 } from './ui.mjs';
-
-const WEBVIEW_BOOT_MS = 120_000;
 
 /** The audit trail's records (audit*.jsonl under the user data dir), oldest first. */
 function auditRecords(userDataDir) {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   answerDialogs, answerInputBox, dismissChatNotices, findFrame, openChat, widenChat, runCommand, sendChat,
-  statusText, waitFor, waitForNoFrame, waitForAnswer, waitForStatus
+  statusText, waitFor, waitForNoFrame, waitForAnswer, waitForStatus, WEBVIEW_BOOT_MS
 } from './ui.mjs';
 import { checkPresentation } from './presentation.mjs';
 import { pathSteps } from './paths.mjs';
@@ -23,12 +23,6 @@ import { pathSteps } from './paths.mjs';
  * @property {(name: string, target?: import('playwright-core').Locator) => Promise<void>} readmeShot  candidate README screenshot
  * @property {string} userDataDir
  */
-
-/**
- * A webview page boots in its own iframe and service worker; on a loaded 2-core machine that
- * was seen to take over 45 s (the page stayed blank, the panel was open), so it gets longer.
- */
-const WEBVIEW_BOOT_MS = 120_000;
 
 /** The editor area, where webview panels open. */
 const editorPart = page => page.locator('.part.editor').first();

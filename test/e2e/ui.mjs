@@ -3,6 +3,14 @@
 // See docs/testing.md: webviews live four iframes deep, modal dialogs are refused in
 // smoke-test mode.
 
+/**
+ * How long a webview page may take to boot. The first one of a session waits for VS Code's
+ * webview service worker; in headless Chromium against code-server that was seen to take
+ * over 110 s, with nothing lost on the way (the page's host had not made its frame yet,
+ * and reloading the content did not help), so it gets this long.
+ */
+export const WEBVIEW_BOOT_MS = 210_000;
+
 /** Polls `fn` until it returns a truthy value; throws with `what` after `timeoutMs`. */
 export async function waitFor(fn, what, timeoutMs = 30_000, intervalMs = 200) {
   const deadline = Date.now() + timeoutMs;

@@ -30,7 +30,8 @@ const started = Date.now();
 const updateScreenshots = process.argv.includes('--update-screenshots');
 const headed = process.argv.includes('--headed');
 const resultsDir = path.join(repoRoot, 'test-results', 'e2e');
-const STEP_TIMEOUT_MS = 120_000;
+// Above WEBVIEW_BOOT_MS (test/e2e/ui.mjs): a step may wait that long for its first panel.
+const STEP_TIMEOUT_MS = 240_000;
 const timings = [];
 
 const secs = from => `${((Date.now() - from) / 1000).toFixed(1)} s`;
