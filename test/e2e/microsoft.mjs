@@ -51,6 +51,19 @@ async function startSignIn(ctx, popupMs = 30_000) {
   return login;
 }
 
+/** The one-time code in VS Code's device-code dialog ("Your Code: …"), once it shows. */
+function deviceCodeShown(page) {
+  return waitFor(async () => /Your Code: ?(\S+)/.exec(await page.locator('.monaco-dialog-box').innerText({ timeout: 1_000 }).catch(() => ''))?.[1], 'the device code dialog', 60_000, 100);
+}
+
+/** Enters `code` at the emulator's code form (where microsoft.com/devicelogin leads), as a user does; closes the page. */
+async function enterDeviceCode(form, code) {
+  await form.locator('#otc').fill(code);
+  await form.locator('#idSIButton9').click();
+  await form.locator('#done').waitFor({ timeout: 15_000 });
+  await form.close();
+}
+
 /** Signs the emulator's user out where VS Code keeps accounts, the Accounts menu; the product must follow. */
 export async function signOutFromAccountsMenu(ctx, page) {
   const account = ctx.world.entraEmulator.user.preferredUsername;
@@ -174,13 +187,10 @@ export const microsoftSteps = [
         const dialogs = answerDialogs(ctx, [[/Your Code/i, 'Copy & Continue to Microsoft'], [/open the external website|open external/i, 'Open']]);
         try {
           await trouble.toast.locator('.monaco-button', { hasText: 'Yes' }).first().click({ timeout: 5_000 });
-          const code = await waitFor(async () => /Your Code: ?(\S+)/.exec(await page.locator('.monaco-dialog-box').innerText({ timeout: 1_000 }).catch(() => ''))?.[1], 'the device code dialog', 60_000, 100);
+          const code = await deviceCodeShown(page);
           const form = await popup;
           await form.waitForLoadState('domcontentloaded');
-          await form.locator('#otc').fill(code);
-          await form.locator('#idSIButton9').click();
-          await form.locator('#done').waitFor({ timeout: 15_000 });
-          await form.close();
+          await enterDeviceCode(form, code);
         } finally {
           await dialogs.stop();
         }
@@ -209,17 +219,14 @@ export const microsoftSteps = [
       await statusItem(page).click();
       const dialogs = answerDialogs(rctx, [[/wants to sign in/, 'Allow'], [/Your Code/i, 'Copy & Continue to Microsoft'], [/open the external website|open external/i, 'Open']]);
       try {
-        const code = await waitFor(async () => /Your Code: ?(\S+)/.exec(await page.locator('.monaco-dialog-box').innerText({ timeout: 1_000 }).catch(() => ''))?.[1], 'the device code dialog', 60_000, 100);
+        const code = await deviceCodeShown(page);
         ctx.log(`device code shown: ${code}`);
         await ctx.shot('remote-device-code', undefined, page);
         const login = await popup;
         await login.waitForLoadState('domcontentloaded');
         ctx.log(`the provider opened ${login.url()}`);
         assert.equal(new URL(login.url()).host, 'login.microsoftonline.com', 'microsoft.com/devicelogin sent the browser to the code form');
-        await login.locator('#otc').fill(code);
-        await login.locator('#idSIButton9').click();
-        await login.locator('#done').waitFor({ timeout: 15_000 });
-        await login.close();
+        await enterDeviceCode(login, code);
       } finally {
         await dialogs.stop();
       }

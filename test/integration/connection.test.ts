@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import type { CommandResult } from '../../src/vscode/commands/command';
 import { ADMIN_SCOPE, refreshHeadless, signInHeadless, startSecureMcpServer, startWorld, weatherFor, type World } from '../world';
-import { api, grantTestProvider, helper, RecordingStream, setSetting, waitFor, withTimeout } from './util';
+import { api, grantTestProvider, helper, chatTurn, setSetting, waitFor, withTimeout } from './util';
 import type { HelperApi, SuppliedToken } from './helper-extension/src/extension';
 
 /**
@@ -22,18 +22,6 @@ suite('connection (real identity provider and MCP server)', function () {
   const issued: string[] = [];
 
   const run = (id: string, ...args: unknown[]) => Promise.resolve(vscode.commands.executeCommand<CommandResult>(id, ...args));
-
-  /** One chat turn, recorded as the chat view would receive it. */
-  async function chat(prompt: string): Promise<RecordingStream> {
-    const stream = new RecordingStream();
-    const cts = new vscode.CancellationTokenSource();
-    try {
-      await (await api()).handleChat({ prompt, command: undefined, references: [], toolReferences: [] } as unknown as vscode.ChatRequest, { history: [] }, stream.asStream(), cts.token);
-      return stream;
-    } finally {
-      cts.dispose();
-    }
-  }
 
   const track = (t: SuppliedToken) => { issued.push(t.accessToken); return t; };
   function supplierFor(w: World) {
@@ -282,7 +270,7 @@ suite('connection (real identity provider and MCP server)', function () {
       assert.deepEqual(result.actions, ['Diagnose', 'Show Log'], 'the toast offers Diagnose, not Sign In');
       assert.equal(h.stats.creates, before.creates, 'no sign-in was started');
       assert.equal(h.stats.getSessions, before.getSessions, 'the provider was not asked');
-      const reply = await chat('Anything?');
+      const reply = await chatTurn('Anything?');
       assert.match(reply.text, /Cannot reach the MCP server at/);
       assert.deepEqual(reply.buttons.map(b => b.title), result.actions, 'the chat reply offers the same fixes as the toast');
       assert.equal(a.statusBar.view.text, '$(debug-disconnect) MCP: unreachable', 'still unreachable, never "signed out"');

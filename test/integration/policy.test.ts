@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CommandResult } from '../../src/vscode/commands/command';
 import { signInHeadless, startWorld, type World } from '../world';
-import { api, grantTestProvider, helper, RecordingStream, setSetting, waitFor } from './util';
+import { api, grantTestProvider, helper, chatTurn, setSetting, waitFor } from './util';
 import type { HelperApi } from './helper-extension/src/extension';
 
 /**
@@ -19,17 +19,6 @@ suite('MCP policy: a denied server is never contacted', function () {
 
   const run = (id: string, ...args: unknown[]) => Promise.resolve(vscode.commands.executeCommand<CommandResult>(id, ...args));
 
-  async function chat(prompt: string): Promise<RecordingStream> {
-    const stream = new RecordingStream();
-    const cts = new vscode.CancellationTokenSource();
-    try {
-      await (await api()).handleChat({ prompt, command: undefined, references: [], toolReferences: [] } as unknown as vscode.ChatRequest, { history: [] }, stream.asStream(), cts.token);
-      return stream;
-    } finally {
-      cts.dispose();
-    }
-  }
-
   /** Every way Secure MCP could reach the server, tried; none may. */
   async function tryEverything(): Promise<void> {
     const a = await api();
@@ -42,7 +31,7 @@ suite('MCP policy: a denied server is never contacted', function () {
     const configured = await run('secureMcp.configureServer', world.urls.mcp);
     assert.equal(configured.done, false);
     assert.match(configured.message, /blocked by policy and was not contacted/);
-    const reply = await chat('What is the weather in Zurich?');
+    const reply = await chatTurn('What is the weather in Zurich?');
     assert.match(reply.text, /chat\.mcp\./, reply.text);
     assert.ok(reply.buttons.some(b => b.command === 'workbench.action.openSettings'), JSON.stringify(reply.buttons));
   }

@@ -169,3 +169,15 @@ export class RecordingStream {
     return { markdown: (v: string | vscode.MarkdownString) => this.markdown(v), progress: (v: string) => this.progressMessage(v), button: (c: vscode.Command) => this.button(c) } as unknown as vscode.ChatResponseStream;
   }
 }
+
+/** One chat turn through the participant's handler, recorded as the chat view would receive it. */
+export async function chatTurn(prompt: string): Promise<RecordingStream> {
+  const stream = new RecordingStream();
+  const cts = new vscode.CancellationTokenSource();
+  try {
+    await (await api()).handleChat({ prompt, command: undefined, references: [], toolReferences: [] } as unknown as vscode.ChatRequest, { history: [] }, stream.asStream(), cts.token);
+    return stream;
+  } finally {
+    cts.dispose();
+  }
+}
