@@ -6,7 +6,7 @@ import { scoped, type Logger } from '../log';
 import type { HistoryTurn, PastToolCall } from './history';
 import { maskedSession } from './masking';
 import { ToolCallRunner, type ToolCallEvent, type ToolCallSummary, type ToolServer } from './toolCalls';
-import type { NameCollision, ToolCatalog } from './tools';
+import type { LookalikeGroup, NameCollision, ToolCatalog } from './tools';
 import { prepareTurn, type PreparedTurn } from './turn';
 import { ArgumentValidator } from './validation';
 
@@ -15,7 +15,7 @@ import { ArgumentValidator } from './validation';
  * arrives raw: the caller renders it as untrusted Markdown or plain text.
  */
 export type ToolLoopEvent =
-  | { readonly type: 'tools'; readonly offered: number; readonly total: number; readonly collisions: readonly NameCollision[] }
+  | { readonly type: 'tools'; readonly offered: number; readonly total: number; readonly collisions: readonly NameCollision[]; readonly lookalikes: readonly LookalikeGroup[] }
   | { readonly type: 'round'; readonly round: number; readonly maxRounds: number }
   | { readonly type: 'text'; readonly delta: string }
   | { readonly type: 'llmRetry'; readonly info: LlmRetryInfo }
@@ -46,6 +46,7 @@ export interface ToolLoopResult {
   readonly toolsOffered: number;
   readonly toolsTotal: number;
   readonly collisions: readonly NameCollision[];
+  readonly lookalikes: readonly LookalikeGroup[];
   /** `ChatModel.label`, so the reply can say which model answered. */
   readonly model: string;
 }
@@ -138,9 +139,14 @@ class ToolLoop {
     }
     const { catalog, specs, messages } = prepared;
     this.catalog = catalog;
-    this.emit({ type: 'tools', offered: catalog.entries.length, total: catalog.total, collisions: catalog.collisions });
+    this.emit({ type: 'tools', offered: catalog.entries.length, total: catalog.total, collisions: catalog.collisions, lookalikes: catalog.lookalikes });
     if (catalog.collisions.length) {
       this.log.warn(`tool names that collide after sanitising: ${catalog.collisions.map(c => `${c.exposedName} ← ${c.tools.join(', ')}`).join('; ')}`);
+    }
+    if (catalog.lookalikes.length) {
+      // Non-ASCII escaped: the confusable or invisible character is what the reader must see.
+      const shown = (key: string) => key.replace(/[^\x20-\x7e]/gu, c => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+      this.log.warn(`tool names alike across servers: ${catalog.lookalikes.map(g => `${g.kind}: ${g.tools.map(shown).join(', ')}`).join('; ')}`);
     }
     if (catalog.entries.length < catalog.total) {
       this.log.info(`offering the ${catalog.entries.length} most relevant of ${catalog.total} tools (${this.o.model.label} accepts ${this.o.model.maxTools})`);
@@ -211,6 +217,7 @@ class ToolLoop {
       toolsOffered: this.catalog?.entries.length ?? 0,
       toolsTotal: this.catalog?.total ?? 0,
       collisions: this.catalog?.collisions ?? [],
+      lookalikes: this.catalog?.lookalikes ?? [],
       model: this.o.model.label,
       ...extra
     };

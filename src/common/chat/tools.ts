@@ -24,6 +24,17 @@ export interface NameCollision {
   readonly tools: readonly string[];
 }
 
+/**
+ * Tools on different servers a person could not tell apart by name (E2): `same` is one
+ * exact name offered by several servers (one could shadow another), `lookalike` names that
+ * differ but share a `toolSkeleton` (confusable letters, case, separators, invisibles).
+ */
+export interface LookalikeGroup {
+  readonly kind: 'same' | 'lookalike';
+  /** `server/tool` of every tool in the group, exact, sorted. */
+  readonly tools: readonly string[];
+}
+
 export interface ToolCatalog {
   /** What the model is offered, at most `maxTools`. */
   readonly entries: readonly CatalogEntry[];
@@ -31,6 +42,8 @@ export interface ToolCatalog {
   readonly byExposedName: ReadonlyMap<string, CatalogEntry>;
   /** Tools that sanitise (or truncate) to the same name; each got a distinct suffixed name (E2). */
   readonly collisions: readonly NameCollision[];
+  /** Same or look-alike names across servers, over all usable tools (not only those offered); sorted. */
+  readonly lookalikes: readonly LookalikeGroup[];
   /** Tools on all servers before narrowing (the unusable ones not counted). */
   readonly total: number;
   /** Tools never offered, each with why (`server/tool` → reason). */
@@ -93,7 +106,7 @@ export function buildToolCatalog(servers: readonly ServerTools[], options: Catal
   for (const e of named.entries) {
     byExposedName.set(e.exposedName, e);
   }
-  return { entries: named.entries, byExposedName, collisions: named.collisions, total: all.length, unusable };
+  return { entries: named.entries, byExposedName, collisions: named.collisions, lookalikes: findLookalikes(all), total: all.length, unusable };
 }
 
 /** The function spec the model sees for one entry. */
@@ -187,6 +200,100 @@ function hash(text: string): string {
     h = Math.imul(h, 0x01000193);
   }
   return (h >>> 0).toString(16).padStart(8, '0').slice(0, 6);
+}
+
+// --- look-alike names -------------------------------------------------------------
+
+// Small and explicit on purpose: the letters a server could swap in to pass as another's
+// tool, not all of Unicode's confusables. Looked up before and after lowercasing, so
+// capitals that only look Latin in upper case (Greek Ν, Υ; Cyrillic В, Н, М, Т) count too.
+const CONFUSABLES: Readonly<Record<string, string>> = {
+  // Cyrillic
+  'а': 'a', 'е': 'e', 'о': 'o', 'р': 'p', 'с': 'c', 'у': 'y', 'х': 'x', 'і': 'l', 'ј': 'j',
+  'ѕ': 's', 'ԁ': 'd', 'ԛ': 'q', 'ԝ': 'w', 'һ': 'h', 'ӏ': 'l', 'В': 'b', 'Н': 'h', 'М': 'm', 'Т': 't', 'К': 'k',
+  // Greek
+  'α': 'a', 'ο': 'o', 'ν': 'v', 'ι': 'l', 'κ': 'k', 'ρ': 'p', 'υ': 'u', 'χ': 'x',
+  'Β': 'b', 'Ε': 'e', 'Ζ': 'z', 'Η': 'h', 'Μ': 'm', 'Ν': 'n', 'Τ': 't', 'Υ': 'y',
+  // Latin and digits: i, l, 1 and | are one stroke; 0 is o.
+  'i': 'l', 'ı': 'l', '1': 'l', '|': 'l', '0': 'o'
+};
+// Separators (a name reads the same with or without them) and characters that show nothing.
+const IGNORED = /[\s._\-\u00ad\u200b-\u200d\u2060-\u2064\ufeff]/gu;
+
+/**
+ * What a tool name looks like to a person: NFKC, confusable letters mapped to ASCII,
+ * lowercase, no separators or invisible characters, `rn` as `m` and `vv` as `w`. Two
+ * names with the same skeleton are easy to mistake for each other.
+ */
+export function toolSkeleton(name: string): string {
+  let out = '';
+  for (const ch of name.normalize('NFKC').replace(IGNORED, '')) {
+    const lower = ch.toLowerCase();
+    out += CONFUSABLES[ch] ?? CONFUSABLES[lower] ?? lower;
+  }
+  return out.replace(/rn/g, 'm').replace(/vv/g, 'w');
+}
+
+// Like `indexCache`: the same Tool objects come back every turn.
+const skeletonCache = new WeakMap<Tool, string>();
+
+function skeletonOf(tool: Tool): string {
+  let s = skeletonCache.get(tool);
+  if (s === undefined) {
+    s = toolSkeleton(tool.name);
+    skeletonCache.set(tool, s);
+  }
+  return s;
+}
+
+/**
+ * One Map by skeleton, so this stays linear in the tool count; equal names share a
+ * skeleton, so `same` groups are found inside the (rare) groups with several members.
+ * Only groups spanning servers count.
+ */
+function findLookalikes(all: readonly { server: string; tool: Tool }[]): LookalikeGroup[] {
+  const bySkeleton = new Map<string, { server: string; tool: Tool }[]>();
+  for (const a of all) {
+    const skeleton = skeletonOf(a.tool);
+    const list = bySkeleton.get(skeleton);
+    if (list) {
+      list.push(a);
+    } else {
+      bySkeleton.set(skeleton, [a]);
+    }
+  }
+  const groups: LookalikeGroup[] = [];
+  const servers = (list: readonly { server: string }[]) => new Set(list.map(x => x.server)).size;
+  const keys = (list: readonly { server: string; tool: Tool }[]) => list.map(x => toolKey(x.server, x.tool.name)).sort(compare);
+  for (const list of bySkeleton.values()) {
+    if (list.length < 2 || servers(list) < 2) {
+      continue;
+    }
+    const byName = new Map<string, { server: string; tool: Tool }[]>();
+    for (const a of list) {
+      const named = byName.get(a.tool.name);
+      if (named) {
+        named.push(a);
+      } else {
+        byName.set(a.tool.name, [a]);
+      }
+    }
+    for (const same of byName.values()) {
+      if (servers(same) > 1) {
+        groups.push({ kind: 'same', tools: keys(same) });
+      }
+    }
+    // Two servers and two distinct names means some pair differs in both.
+    if (byName.size > 1) {
+      groups.push({ kind: 'lookalike', tools: keys(list) });
+    }
+  }
+  return groups.sort((x, y) => compare(x.kind, y.kind) || compare(x.tools.join('\n'), y.tools.join('\n')));
+}
+
+/** Code-unit order: the same everywhere, unlike `localeCompare`. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 // --- relevance ---------------------------------------------------------------------

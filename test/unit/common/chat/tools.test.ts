@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import { historyMessages } from '../../../../src/common/chat/history';
 import { capText, resultToText, wrapUntrusted } from '../../../../src/common/chat/results';
-import { buildToolCatalog, relevanceScores, sanitizeName, toToolSpec, tokenize, unusableReason } from '../../../../src/common/chat/tools';
+import { buildToolCatalog, relevanceScores, sanitizeName, toolSkeleton, toToolSpec, tokenize, unusableReason } from '../../../../src/common/chat/tools';
 import { ArgumentValidator } from '../../../../src/common/chat/validation';
 import { OPENAI_TOOL_NAME_RULES } from '../../../../src/common/llm/types';
 
@@ -60,6 +60,64 @@ describe('tool catalog: names', () => {
   it('sanitizeName never returns more than asked', () => {
     assert.equal(sanitizeName('abc', OPENAI_TOOL_NAME_RULES, -5), '');
     assert.equal(sanitizeName('a-b_c.d', OPENAI_TOOL_NAME_RULES), 'a-b_c_d');
+  });
+});
+
+describe('tool catalog: same and look-alike names across servers', () => {
+  const lookalikes = (...servers: [string, string[]][]) =>
+    buildToolCatalog(servers.map(([name, tools]) => ({ name, tools: tools.map(t => tool(t)) })), options()).lookalikes;
+
+  it('flags the same name offered by two servers', () => {
+    assert.deepEqual(lookalikes(['contoso', ['get_weather', 'send_mail']], ['fabrikam', ['get_weather']]), [
+      { kind: 'same', tools: ['contoso/get_weather', 'fabrikam/get_weather'] }
+    ]);
+  });
+
+  it('flags Cyrillic е or о passed off as Latin letters, and other confusables', () => {
+    assert.deepEqual(lookalikes(['a', ['get_weather']], ['b', ['get_w\u0435ather']]), [
+      { kind: 'lookalike', tools: ['a/get_weather', 'b/get_w\u0435ather'] }
+    ]);
+    assert.deepEqual(lookalikes(['a', ['lookup']], ['b', ['l\u043e\u043ekup']]).map(g => g.kind), ['lookalike']);
+    assert.deepEqual(lookalikes(['a', ['list_files']], ['b', ['\u04cf\u0456st_fi1es']]).map(g => g.kind), ['lookalike']);
+    assert.equal(toolSkeleton('\u0441\u043e\u0440\u0443'), 'copy');
+    assert.equal(toolSkeleton('\u03bf\u03b1\u03bd'), 'oav');
+    assert.equal(toolSkeleton('ＧＥＴ'), 'get', 'NFKC folds full-width letters');
+    assert.equal(toolSkeleton('rnodify|vvorld_0'), 'modlfylworldo');
+  });
+
+  it('flags names equal once case and separators are ignored: get-weather, get_weather, getWeather', () => {
+    assert.deepEqual(lookalikes(['a', ['get_weather']], ['b', ['get-weather']], ['c', ['getWeather', 'get.weather']]), [
+      { kind: 'lookalike', tools: ['a/get_weather', 'b/get-weather', 'c/get.weather', 'c/getWeather'] }
+    ]);
+  });
+
+  it('flags a zero-width or invisible character hidden in a name', () => {
+    for (const hidden of ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad']) {
+      assert.deepEqual(lookalikes(['a', ['delete_file']], ['b', [`delete${hidden}_file`]]), [
+        { kind: 'lookalike', tools: ['a/delete_file', `b/delete${hidden}_file`] }
+      ], JSON.stringify(hidden));
+    }
+  });
+
+  it('does not flag look-alike names on one server, nor unrelated names', () => {
+    assert.deepEqual(lookalikes(['a', ['get_weather', 'get-weather', 'getWeather', 'get_w\u0435ather']]), []);
+    assert.deepEqual(lookalikes(['a', ['get_weather', 'send_mail']], ['b', ['get_forecast', 'read_mail', 'weather']]), []);
+  });
+
+  it('lists every member, counts only usable tools, and is the same in any order', () => {
+    const needsTask = { ...tool('send_mail'), execution: { taskSupport: 'required' } } as Tool;
+    const servers = [
+      { name: 'b', tools: [tool('get_weather'), tool('get-weather'), tool('send_mail')] },
+      { name: 'a', tools: [tool('get_weather'), tool('getweather')] },
+      { name: 'c', tools: [needsTask] }
+    ];
+    const expected = [
+      { kind: 'lookalike', tools: ['a/get_weather', 'a/getweather', 'b/get-weather', 'b/get_weather'] },
+      { kind: 'same', tools: ['a/get_weather', 'b/get_weather'] }
+    ];
+    assert.deepEqual(buildToolCatalog(servers, options()).lookalikes, expected);
+    const reversed = [...servers].reverse().map(s => ({ ...s, tools: [...s.tools].reverse() }));
+    assert.deepEqual(buildToolCatalog(reversed, options('', 1)).lookalikes, expected, 'over all tools, not only the one offered');
   });
 });
 
