@@ -18,6 +18,7 @@ import type { ProtocolVersion } from '../../src/node/mcp/protocol';
 import { McpSession, type CallToolResult } from '../../src/node/mcp/session';
 import { silentLogger as silent } from '../support/logger';
 import { signInHeadless, startIdp, startSecureMcpServer, type HeadlessTokens, type Idp, type SecureMcpServer, type SecureMcpServerOptions } from '../world';
+import { median } from './shared';
 
 const WIRES = (process.env.WIRES ?? '2025-11-25,2026-07-28').split(',') as ProtocolVersion[];
 const SCENARIOS = new Set((process.env.SCENARIOS ?? 'restart,idp,resets').split(','));
@@ -558,15 +559,10 @@ async function resetScenario(idp: Idp, wire: ProtocolVersion): Promise<Row> {
 
 // ---------------------------------------------------------------------------------------
 
-function median(xs: readonly number[]): number | undefined {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)] : undefined;
-}
-
 function printTable(rows: readonly Row[]): void {
   const header = ['scenario', 'wire', 'calls', 'succeeded', 'failed cleanly', 'hung', 'duplicated', 're-sent', 'IdP requests per episode', 'time to fail (median)', 'target'];
   const lines = rows.map(r => {
-    const m = median(r.counts.timesToFail);
+    const m = r.counts.timesToFail.length ? median(r.counts.timesToFail) : undefined;
     return [
       r.scenario, r.wire, String(r.counts.calls), String(r.counts.succeeded), String(r.counts.failedCleanly), String(r.counts.hung),
       String(r.counts.duplicated), String(r.counts.resent), r.idp, m === undefined ? '–' : `${m} ms`,

@@ -6,46 +6,15 @@
 import type { Tool } from '@modelcontextprotocol/client';
 import type { HistoryTurn } from '../../src/common/chat/history';
 import { prepareTurn } from '../../src/common/chat/turn';
-import { OPENAI_MAX_TOOLS, OPENAI_TOOL_NAME_RULES, type ChatModel } from '../../src/common/llm/types';
+import { OPENAI_MAX_TOOLS } from '../../src/common/llm/types';
+import { makeTools, median, OPENAI_MODEL as model, TURN_PROMPT as prompt } from './shared';
 
 const samples = Number(process.env.SAMPLES ?? 31);
 const TARGET_MS = 50;
 
-const VERBS = ['get', 'list', 'create', 'update', 'delete', 'search', 'export', 'sync'];
-const NOUNS = ['invoice', 'customer', 'order', 'ticket', 'weather', 'report', 'user', 'project', 'build', 'alert', 'metric', 'document'];
-
-function makeTools(n: number): Tool[] {
-  return Array.from({ length: n }, (_, i) => {
-    const verb = VERBS[i % VERBS.length]!;
-    const noun = NOUNS[Math.floor(i / VERBS.length) % NOUNS.length]!;
-    return {
-      name: `${verb}_${noun}${i % 3 === 0 ? '.v2' : ''}_${i}`,
-      title: `${verb} ${noun} ${i}`,
-      description: `${verb[0]!.toUpperCase()}${verb.slice(1)}s ${noun} records in the ${noun} service (variant ${i}). Use it when the user asks about a ${noun}; returns JSON with the ${noun} fields, paging tokens and audit details.`,
-      inputSchema: {
-        type: 'object',
-        properties: {
-          id: { type: 'string', description: `Id of the ${noun}` },
-          limit: { type: 'integer', minimum: 1, maximum: 100, description: 'Page size' },
-          filter: { type: 'object', properties: { status: { type: 'string', enum: ['open', 'closed'] } } }
-        },
-        required: ['id']
-      },
-      annotations: { readOnlyHint: verb !== 'delete' }
-    } as Tool;
-  });
-}
-
-const model: Pick<ChatModel, 'toolNameRules' | 'maxTools'> = { toolNameRules: OPENAI_TOOL_NAME_RULES, maxTools: OPENAI_MAX_TOOLS };
 const history: HistoryTurn[] = Array.from({ length: 20 }, (_, i): HistoryTurn => i % 2
   ? { role: 'assistant', text: `Answer ${i}: `.padEnd(600, 'x'), toolCalls: [{ server: 'contoso', tool: `get_weather_${i}`, outcome: 'ok' }] }
   : { role: 'user', text: `Question ${i} about the weather report and invoices` });
-const prompt = 'Show me the open tickets for customer 42 and the weather report for Zurich';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function time(fn: () => unknown): number[] {
   for (let i = 0; i < 3; i++) {
@@ -67,7 +36,7 @@ const shared = makeTools(1000);
 const ten = makeTools(10);
 
 const turn = (tools: readonly Tool[]) => {
-  const p = prepareTurn(model as ChatModel, [{ name: 'contoso mcp', tools }], prompt, history);
+  const p = prepareTurn(model, [{ name: 'contoso mcp', tools }], prompt, history);
   if (p.specs.length > OPENAI_MAX_TOOLS || p.messages.length < 2) {
     throw new Error('prepareTurn produced an impossible turn');
   }

@@ -11,8 +11,6 @@
 //   NULL_TEST=1 npx tsx test/bench/session.ts      (A against A: how far apart equals look here)
 import * as diagnostics from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import { createAuthFetch } from '../../src/node/auth/authFetch';
 import type { AccessToken, TokenRequest, TokenSource } from '../../src/common/auth/tokenSource';
@@ -21,6 +19,7 @@ import { limitResponseBytes } from '../../src/node/mcp/limits';
 import { negotiationMode, type ProtocolVersion } from '../../src/node/mcp/protocol';
 import { McpSession } from '../../src/node/mcp/session';
 import { refreshHeadless, signInHeadless, startWorld, type HeadlessTokens, type Idp, type World } from '../world';
+import { findGc, median } from './shared';
 
 const CALLS = Number(process.env.CALLS ?? 1000);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
@@ -166,29 +165,9 @@ function cpuSince(start: NodeJS.CpuUsage): number {
   return d.user + d.system;
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
-
 function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN;
-}
-
-/** `global.gc` when node runs with --expose-gc, else the same function fetched through V8 flags. */
-function findGc(): { gc: () => void; how: string } {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed) {
-    return { gc: exposed, how: '--expose-gc' };
-  }
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    return { gc, how: 'v8.setFlagsFromString' };
-  } catch {
-    return { gc: () => undefined, how: 'unavailable (numbers include garbage)' };
-  }
 }
 
 /**

@@ -15,6 +15,8 @@ export interface ListServerOptions {
   readonly toolsCapability?: boolean;
   /** A JSON-RPC error every tools/call is answered with, instead of a result. */
   readonly callError?: { readonly code: number; readonly message: string };
+  /** The i-th tool, instead of the plain `tool_<i>` (`descriptionChars` then does not apply). */
+  readonly tool?: (i: number) => Tool;
 }
 
 /**
@@ -24,11 +26,11 @@ export interface ListServerOptions {
  */
 export async function startListServer(options: ListServerOptions): Promise<{ url: string; requests: Map<string, number>; close: () => Promise<void> }> {
   const requests = new Map<string, number>();
-  const tool = (i: number): Tool => ({
+  const tool = options.tool ?? ((i: number): Tool => ({
     name: `tool_${i}`,
     description: `Tool number ${i}. ${'d'.repeat(options.descriptionChars ?? 0)}`,
     inputSchema: { type: 'object', properties: {} }
-  });
+  }));
   const build = () => {
     const server = new Server({ name: 'list-server', version: '1.0.0' }, { capabilities: options.toolsCapability === false ? {} : { tools: {} } });
     if (options.toolsCapability !== false) {
