@@ -4,7 +4,7 @@
  * that helps live here, so they cannot disagree.
  */
 import { AuthRequiredError, InsufficientScopeError, PolicyBlockedError, ServerUnreachableError } from './errors';
-import { errorText, fixesFor, fixOf, isCancelledByUser, isNotMcpEndpoint, ownError, type Fix, type FixId } from './fixes';
+import { errorText, fixesFor, fixOf, forServer, isCancelledByUser, isNotMcpEndpoint, ownError, type Fix, type FixId } from './fixes';
 import { plainL10n, type L10n } from './l10n';
 
 export type ConnectionState =
@@ -92,6 +92,7 @@ function clickHint(fix: FixId, l10n: L10n): string {
     case 'openSettings': return l10n.t('Click to open the settings.');
     case 'showTools': return l10n.t('Click to show the tools.');
     case 'reconnect': return l10n.t('Click to connect.');
+    case 'showServers': return l10n.t('Click to see each server.');
   }
 }
 
@@ -138,4 +139,55 @@ function connectedDetail(s: Extract<ConnectionState, { kind: 'connected' }>, l10
   const tools = s.tools === 1 ? l10n.t('1 tool') : l10n.t('{0} tools', s.tools);
   const protocol = s.protocol ? (s.transport ? l10n.t('MCP {0} over {1}', s.protocol, s.transport) : l10n.t('MCP {0}', s.protocol)) : undefined;
   return protocol ? l10n.t('{0}: {1}, {2}.', who, tools, protocol) : l10n.t('{0}: {1}.', who, tools);
+}
+
+/** One server's state, as the list of servers shows it. */
+export interface ServerStateView {
+  /** The server's name ('' while nothing is configured). */
+  readonly name: string;
+  /** Its name and host. */
+  readonly label: string;
+  readonly state: ConnectionState;
+  /** The state in words; its fix is aimed at this server. */
+  readonly view: StateView;
+}
+
+export interface ServerStateSummary {
+  readonly servers: readonly ServerStateView[];
+  /** What the status bar shows: the one server's own view, or all servers at once. */
+  readonly view: StateView;
+}
+
+const TONE_RANK: Record<StateTone, number> = { normal: 0, busy: 1, warning: 2, error: 3 };
+
+/**
+ * The state of every server in one status: with one server, exactly its own (the
+ * single-server product is unchanged); with several, how many are connected, their tools,
+ * and the most serious state among them, and a click lists them all.
+ */
+export function summarizeServers(servers: readonly { name: string; label: string; state: ConnectionState }[], l10n: L10n = plainL10n): ServerStateSummary {
+  const views = servers.map(s => {
+    const view = describeState(s.state, l10n);
+    return { ...s, view: { ...view, fix: forServer(view.fix, s.name) } };
+  });
+  if (views.length <= 1) {
+    return { servers: views, view: views[0]?.view ?? describeState({ kind: 'notConfigured' }, l10n) };
+  }
+  const connected = views.filter(v => v.state.kind === 'connected');
+  const tools = connected.reduce((n, v) => n + (v.state.kind === 'connected' ? v.state.tools : 0), 0);
+  const worst = views.reduce((a, b) => TONE_RANK[b.view.tone] > TONE_RANK[a.view.tone] ? b : a);
+  const lines = views.map(v => l10n.t('{0}: {1}', v.name, v.view.detail));
+  const detail = l10n.t('{0} of {1} servers connected, {2} tools. {3}', connected.length, views.length, tools, lines.join(' '));
+  return {
+    servers: views,
+    view: {
+      icon: worst.view.tone === 'normal' ? '$(shield)' : worst.view.icon,
+      text: l10n.t('MCP: {0}/{1} servers · {2} tools', connected.length, views.length, tools),
+      detail,
+      tooltip: l10n.t('Secure MCP: {0} {1}', detail, clickHint('showServers', l10n)),
+      tone: worst.view.tone,
+      fix: fixOf('showServers', l10n),
+      needsAction: views.some(v => v.view.needsAction)
+    }
+  };
 }

@@ -124,4 +124,6 @@ export class NotAvailableYetError extends SecureMcpError {
 export interface SettingProblem {
   readonly key: string;
   readonly message: string;
+  /** The server (its name) whose entry in secureMcp.servers has the problem; only that server's connection stops. */
+  readonly server?: string;
 }

@@ -11,7 +11,7 @@ import type { L10n } from './l10n';
 import { LlmAuthError, LlmCancelledError, LlmContextLengthError, LlmError, LlmRateLimitError, LlmRequestError, LlmServerError, LlmUnavailableError } from './llm/errors';
 import { OAuthRefusedError } from './oauth/errors';
 
-export type FixId = 'signIn' | 'configureServer' | 'diagnose' | 'showLog' | 'setApiKey' | 'openSettings' | 'showTools' | 'reconnect';
+export type FixId = 'signIn' | 'configureServer' | 'diagnose' | 'showLog' | 'setApiKey' | 'openSettings' | 'showTools' | 'reconnect' | 'showServers';
 
 /** A button: its title, and the command (with arguments) it runs. */
 export interface Fix {
@@ -40,7 +40,20 @@ export function fixOf(id: FixId, l10n: L10n, settingsQuery = 'secureMcp'): Fix {
       return { id, title: l10n.t('Show Tools'), command: 'secureMcp.showTools' };
     case 'reconnect':
       return { id, title: l10n.t('Reconnect'), command: 'secureMcp.reconnect' };
+    case 'showServers':
+      return { id, title: l10n.t('Show Servers'), command: 'secureMcp.showServers' };
   }
+}
+
+/** The fixes that act on one server, and take its name as their argument. */
+const PER_SERVER: ReadonlySet<FixId> = new Set(['signIn', 'diagnose', 'showTools', 'reconnect']);
+
+/**
+ * The fix aimed at one server: with several servers, "Sign In" on server B's failure signs
+ * in to B. Fixes that are not about one server are returned as they are.
+ */
+export function forServer(fix: Fix, server: string): Fix {
+  return PER_SERVER.has(fix.id) && server && !fix.args ? { ...fix, args: [server] } : fix;
 }
 
 /** Our own error in `e` or down its causes: wrapped by a library, it keeps its meaning. */

@@ -4,18 +4,42 @@ import { PROTOCOL_SETTINGS, type ProtocolSetting } from './protocol';
 export type LlmProvider = 'auto' | 'vscode' | 'openai' | 'azureOpenAI';
 export type AzureAuth = 'entra' | 'apiKey';
 
+export interface AuthSettings {
+  readonly providerId: string;
+  readonly scopes: readonly string[];
+  readonly tenant: string;
+  readonly clientId: string;
+  readonly clientMetadataUrl: string;
+  /** Built-in OAuth provider: use the 2025-03-26 default endpoints of a server without metadata. */
+  readonly allowLegacyEndpoints: boolean;
+}
+
+/**
+ * One MCP server: an entry of `secureMcp.servers`, or the server of the single-server
+ * settings (`secureMcp.serverUrl` with `secureMcp.auth.*` and `secureMcp.protocol.version`).
+ */
+export interface ServerSettings {
+  /** Unique among the servers: the key of its connection, the namespace of its tools, `/call <name>/<tool>`. */
+  readonly name: string;
+  readonly url: string;
+  readonly auth: AuthSettings;
+  readonly protocol: ProtocolSetting;
+  /** Where it is configured: `secureMcp.servers[i]`, or `secureMcp` for the single-server settings. */
+  readonly source: string;
+}
+
 /** Every `secureMcp.*` setting, typed. package.json declares the same keys and defaults. */
 export interface Settings {
+  /** The single-server settings' server; '' when only `servers` (or nothing) is configured. */
   readonly serverUrl: string;
-  readonly auth: {
-    readonly providerId: string;
-    readonly scopes: readonly string[];
-    readonly tenant: string;
-    readonly clientId: string;
-    readonly clientMetadataUrl: string;
-    /** Built-in OAuth provider: use the 2025-03-26 default endpoints of a server without metadata. */
-    readonly allowLegacyEndpoints: boolean;
-  };
+  /**
+   * Every configured server, in order: the single-server settings' server first (when set
+   * and not also an entry), then `secureMcp.servers`. Entries that cannot be used are left
+   * out and reported as problems.
+   */
+  readonly servers: readonly ServerSettings[];
+  /** The single-server settings' sign-in. */
+  readonly auth: AuthSettings;
   readonly llm: {
     readonly provider: LlmProvider;
     readonly openai: { readonly model: string; readonly baseUrl: string };
@@ -43,6 +67,7 @@ export interface Settings {
 
 export const DEFAULT_SETTINGS: Settings = {
   serverUrl: '',
+  servers: [],
   auth: { providerId: 'microsoft', scopes: [], tenant: '', clientId: '', clientMetadataUrl: '', allowLegacyEndpoints: false },
   llm: {
     provider: 'auto',
@@ -109,6 +134,141 @@ export function checkSecureUrl(value: string): string | undefined {
   return url.protocol === 'http:' ? 'must use https:// (http:// is allowed only for localhost, 127.0.0.1 or [::1])' : `must use https:// (not ${url.protocol})`;
 }
 
+type Check = (v: unknown) => string | undefined;
+/** Reads one value: the fallback when it is missing, or wrong (then a problem says why). */
+type ValueReader = <T>(key: string, fallback: T, check: Check) => T;
+
+function valueReader(read: SettingReader, prefix: string, problems: SettingProblem[], server?: string): ValueReader {
+  return <T>(key: string, fallback: T, check: Check): T => {
+    const raw = read(key);
+    if (raw === undefined || raw === null) {
+      return fallback;
+    }
+    const why = check(raw);
+    if (why) {
+      problems.push({ key: `${prefix}.${key}`, message: why, ...(server !== undefined ? { server } : {}) });
+      return fallback;
+    }
+    return raw as T;
+  };
+}
+
+const str = (pattern?: RegExp, allowEmpty = true, explain = 'has an invalid format'): Check => (v: unknown) => {
+  if (typeof v !== 'string') {
+    return 'must be a string';
+  }
+  if (v === '' && allowEmpty) {
+    return undefined;
+  }
+  return pattern && !pattern.test(v) ? explain : undefined;
+};
+const url: Check = (v: unknown) => typeof v !== 'string' ? 'must be a string' : v === '' ? undefined : checkSecureUrl(v);
+const int = (min: number, max: number): Check => (v: unknown) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? undefined : `must be a whole number from ${min} to ${max}`;
+const bool: Check = (v: unknown) => typeof v === 'boolean' ? undefined : 'must be true or false';
+const oneOf = (values: readonly string[]): Check => (v: unknown) =>
+  typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
+const list = (item: Check): Check => (v: unknown) => {
+  if (!Array.isArray(v)) {
+    return 'must be a list';
+  }
+  for (const entry of v) {
+    const why = item(entry);
+    if (why) {
+      return `entry ${JSON.stringify(entry)} ${why}`;
+    }
+  }
+  return undefined;
+};
+const scope: Check = (v: unknown) => typeof v === 'string' && /^\S+$/.test(v) ? undefined : 'must be a scope without spaces';
+
+/** A server's name: a tool namespace and the `<server>` of `/call <server>/<tool>`. */
+const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+
+function readAuth(value: ValueReader): AuthSettings {
+  const d = DEFAULT_SETTINGS.auth;
+  return {
+    providerId: value('auth.providerId', d.providerId, str(PROVIDER_ID, false, 'must be an authentication provider id')),
+    scopes: value('auth.scopes', d.scopes, list(scope)),
+    tenant: value('auth.tenant', d.tenant, str(TENANT, true, 'must be a tenant id (GUID), a domain, or organizations / common / consumers')),
+    clientId: value('auth.clientId', d.clientId, str(CLIENT_ID, true, 'must be a client id without spaces')),
+    clientMetadataUrl: value('auth.clientMetadataUrl', d.clientMetadataUrl, (v: unknown) => typeof v !== 'string' ? 'must be a string' : v === '' ? undefined : /^https:\/\/[^/\s]+\/\S+$/.test(v) ? undefined : 'must be an https URL with a path'),
+    allowLegacyEndpoints: value('auth.allowLegacyEndpoints', d.allowLegacyEndpoints, bool)
+  };
+}
+
+/**
+ * The name the single-server settings' server goes by (and a new entry's suggested name):
+ * its host name, made a valid server name. `127.0.0.1` → `127_0_0_1`.
+ */
+export function defaultServerName(serverUrl: string): string {
+  const host = URL.parse(serverUrl)?.hostname ?? '';
+  return host.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 20) || 'mcp';
+}
+
+/** The same server for the comparisons of settings: case of the host, a default port, a trailing slash. */
+export function sameServerUrl(a: string, b: string): boolean {
+  const key = (u: string) => {
+    const url = URL.parse(u);
+    return url ? `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}${url.search}` : u;
+  };
+  return key(a) === key(b);
+}
+
+/**
+ * The entries of `secureMcp.servers`. An entry without a usable name or URL, or with the
+ * name or URL of one before it, is left out; a wrong value inside a usable entry is
+ * reported against that server only, which then does not connect.
+ */
+function readServers(raw: unknown, first: readonly ServerSettings[], problems: SettingProblem[]): ServerSettings[] {
+  const servers = [...first];
+  if (raw === undefined || raw === null) {
+    return servers;
+  }
+  if (!Array.isArray(raw)) {
+    problems.push({ key: 'secureMcp.servers', message: 'must be a list of servers' });
+    return servers;
+  }
+  raw.forEach((entry: unknown, i) => {
+    const source = `secureMcp.servers[${i}]`;
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
+      problems.push({ key: source, message: 'must be an object with "name" and "url"' });
+      return;
+    }
+    const e = entry as Record<string, unknown>;
+    const urlWhy = typeof e.url !== 'string' || !e.url ? 'must be set to the MCP endpoint' : checkSecureUrl(e.url);
+    if (urlWhy) {
+      problems.push({ key: `${source}.url`, message: urlWhy });
+      return;
+    }
+    const serverUrl = e.url as string;
+    const name = e.name === undefined ? defaultServerName(serverUrl) : e.name;
+    if (typeof name !== 'string' || !SERVER_NAME.test(name)) {
+      problems.push({ key: `${source}.name`, message: 'must be 1 to 32 letters, digits, "-" or "_", starting with a letter or digit' });
+      return;
+    }
+    const clash = servers.find(s => s.name.toLowerCase() === name.toLowerCase() || sameServerUrl(s.url, serverUrl));
+    if (clash) {
+      // The single-server settings' server, entered again by a migration, is the same server: no problem.
+      if (!(clash.source === 'secureMcp' && sameServerUrl(clash.url, serverUrl))) {
+        problems.push({ key: source, message: clash.name.toLowerCase() === name.toLowerCase() ? `has the name "${name}" of ${clash.source}; each server needs its own name` : `has the URL of ${clash.source} (${clash.name})` });
+        return;
+      }
+      servers.splice(servers.indexOf(clash), 1);
+    }
+    const value = valueReader(key => pathValue(e, key), source, problems, name);
+    const auth = readAuth(value);
+    const protocol = value('protocol', DEFAULT_SETTINGS.protocol.version, oneOf(PROTOCOL_SETTINGS)) as ProtocolSetting;
+    servers.push({ name, url: serverUrl, auth, protocol, source });
+  });
+  return servers;
+}
+
+/** `a.b` of a nested object. */
+function pathValue(o: Record<string, unknown>, key: string): unknown {
+  return key.split('.').reduce<unknown>((v, k) => v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined, o);
+}
+
 /**
  * Builds typed settings from raw values, keeping the default for each value that is
  * missing, of the wrong type or invalid, and reporting why.
@@ -116,58 +276,16 @@ export function checkSecureUrl(value: string): string | undefined {
 export function readSettings(read: SettingReader): ReadSettingsResult {
   const problems: SettingProblem[] = [];
   const d = DEFAULT_SETTINGS;
+  const value = valueReader(read, 'secureMcp', problems);
 
-  function value<T>(key: string, fallback: T, check: (v: unknown) => string | undefined): T {
-    const raw = read(key);
-    if (raw === undefined || raw === null) {
-      return fallback;
-    }
-    const why = check(raw);
-    if (why) {
-      problems.push({ key: `secureMcp.${key}`, message: why });
-      return fallback;
-    }
-    return raw as T;
-  }
-  const str = (pattern?: RegExp, allowEmpty = true, explain = 'has an invalid format') => (v: unknown) => {
-    if (typeof v !== 'string') {
-      return 'must be a string';
-    }
-    if (v === '' && allowEmpty) {
-      return undefined;
-    }
-    return pattern && !pattern.test(v) ? explain : undefined;
-  };
-  const url = (v: unknown) => typeof v !== 'string' ? 'must be a string' : v === '' ? undefined : checkSecureUrl(v);
-  const int = (min: number, max: number) => (v: unknown) =>
-    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? undefined : `must be a whole number from ${min} to ${max}`;
-  const bool = (v: unknown) => typeof v === 'boolean' ? undefined : 'must be true or false';
-  const oneOf = (values: readonly string[]) => (v: unknown) =>
-    typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
-  const list = (item: (v: unknown) => string | undefined) => (v: unknown) => {
-    if (!Array.isArray(v)) {
-      return 'must be a list';
-    }
-    for (const entry of v) {
-      const why = item(entry);
-      if (why) {
-        return `entry ${JSON.stringify(entry)} ${why}`;
-      }
-    }
-    return undefined;
-  };
-  const scope = (v: unknown) => typeof v === 'string' && /^\S+$/.test(v) ? undefined : 'must be a scope without spaces';
-
+  const serverUrl = value('serverUrl', d.serverUrl, url);
+  const auth = readAuth(value);
+  const protocolVersion = value('protocol.version', d.protocol.version, oneOf(PROTOCOL_SETTINGS)) as ProtocolSetting;
+  const single: ServerSettings[] = serverUrl ? [{ name: defaultServerName(serverUrl), url: serverUrl, auth, protocol: protocolVersion, source: 'secureMcp' }] : [];
   const settings: Settings = {
-    serverUrl: value('serverUrl', d.serverUrl, url),
-    auth: {
-      providerId: value('auth.providerId', d.auth.providerId, str(PROVIDER_ID, false, 'must be an authentication provider id')),
-      scopes: value('auth.scopes', d.auth.scopes, list(scope)),
-      tenant: value('auth.tenant', d.auth.tenant, str(TENANT, true, 'must be a tenant id (GUID), a domain, or organizations / common / consumers')),
-      clientId: value('auth.clientId', d.auth.clientId, str(CLIENT_ID, true, 'must be a client id without spaces')),
-      clientMetadataUrl: value('auth.clientMetadataUrl', d.auth.clientMetadataUrl, (v: unknown) => typeof v !== 'string' ? 'must be a string' : v === '' ? undefined : /^https:\/\/[^/\s]+\/\S+$/.test(v) ? undefined : 'must be an https URL with a path'),
-      allowLegacyEndpoints: value('auth.allowLegacyEndpoints', d.auth.allowLegacyEndpoints, bool)
-    },
+    serverUrl,
+    servers: readServers(read('servers'), single, problems),
+    auth,
     llm: {
       provider: value('llm.provider', d.llm.provider, oneOf(['auto', 'vscode', 'openai', 'azureOpenAI'])),
       openai: {
@@ -188,7 +306,7 @@ export function readSettings(read: SettingReader): ReadSettingsResult {
       trustedServers: value('approval.trustedServers', d.approval.trustedServers, list(url)),
       allowReadOnlyFromTrustedServers: value('approval.allowReadOnlyFromTrustedServers', d.approval.allowReadOnlyFromTrustedServers, bool)
     },
-    protocol: { version: value('protocol.version', d.protocol.version, oneOf(PROTOCOL_SETTINGS)) as ProtocolSetting },
+    protocol: { version: protocolVersion },
     timeouts: {
       connectSeconds: value('timeouts.connectSeconds', d.timeouts.connectSeconds, int(1, 300)),
       toolCallSeconds: value('timeouts.toolCallSeconds', d.timeouts.toolCallSeconds, int(1, 3600)),
@@ -207,18 +325,51 @@ export function readSettings(read: SettingReader): ReadSettingsResult {
   return { settings, problems };
 }
 
+/**
+ * The settings problems that stop one server's connection: its own, and the shared ones
+ * (timeouts, limits, approvals). The language model's settings (secureMcp.llm.*) do not:
+ * the chat reports them when it needs a model, and the tools, /call and sign-in keep
+ * working meanwhile. Another server's problems, and entries of secureMcp.servers that could
+ * not be read at all, stop only themselves. The single-server slot also stops for the
+ * single-server settings (secureMcp.serverUrl, secureMcp.auth.*, secureMcp.protocol.*).
+ */
+export function connectionProblems(r: ReadSettingsResult, server: ServerSettings | undefined): readonly SettingProblem[] {
+  const single = !server || server.source === 'secureMcp';
+  return r.problems.filter(p => {
+    if (p.key.startsWith('secureMcp.llm.')) {
+      return false;
+    }
+    if (p.server !== undefined) {
+      return p.server === server?.name;
+    }
+    if (p.key.startsWith('secureMcp.servers')) {
+      return false;
+    }
+    return single || !/^secureMcp\.(serverUrl|auth\.|protocol\.)/.test(p.key);
+  });
+}
+
+/** The server of a slot: '' is the single-server settings' server. */
+export function serverOf(s: Settings, slot: string): ServerSettings | undefined {
+  return s.servers.find(x => slot ? x.source !== 'secureMcp' && x.name === slot : x.source === 'secureMcp');
+}
+
+/**
+ * The settings as one server sees them: its URL, sign-in and protocol in place of the
+ * single-server settings'; everything else (timeouts, limits, approvals) is shared.
+ */
+export function serverView(s: Settings, server: ServerSettings): Settings {
+  return { ...s, serverUrl: server.url, auth: server.auth, protocol: { version: server.protocol } };
+}
+
 function crossChecks(s: Settings): SettingProblem[] {
-  const problems: SettingProblem[] = [];
-  const scopes = s.auth.scopes;
-  if (scopes.some(x => x.endsWith('/.default')) && scopes.some(x => !x.endsWith('/.default'))) {
-    problems.push({ key: 'secureMcp.auth.scopes', message: 'mixes ".default" with named scopes; Entra refuses that combination, request one or the other' });
+  const problems: SettingProblem[] = [...authChecks(s.auth, 'secureMcp.auth')];
+  for (const server of s.servers) {
+    if (server.source !== 'secureMcp') {
+      problems.push(...authChecks(server.auth, `${server.source}.auth`).map(p => ({ ...p, server: server.name })));
+    }
   }
-  if (isEntraProvider(s.auth.providerId) && scopes.some(x => x === 'mcp:tools')) {
-    problems.push({ key: 'secureMcp.auth.scopes', message: 'contains the bare "mcp:tools"; Entra needs the full scope, for example "api://<server-app-id>/mcp:tools"' });
-  }
-  if (isEntraProvider(s.auth.providerId) && s.auth.clientId && !GUID.test(s.auth.clientId)) {
-    problems.push({ key: 'secureMcp.auth.clientId', message: 'must be a GUID (an Entra application id) for the Microsoft provider' });
-  }
+  problems.push(...sharedTokenChecks(s.servers));
   if (s.timeouts.toolCallMaxSeconds < s.timeouts.toolCallSeconds) {
     problems.push({ key: 'secureMcp.timeouts.toolCallMaxSeconds', message: 'is shorter than secureMcp.timeouts.toolCallSeconds, so the hard limit applies first' });
   }
@@ -227,6 +378,57 @@ function crossChecks(s: Settings): SettingProblem[] {
   }
   return problems;
 }
+
+function authChecks(auth: AuthSettings, prefix: string): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  const scopes = auth.scopes;
+  if (scopes.some(x => x.endsWith('/.default')) && scopes.some(x => !x.endsWith('/.default'))) {
+    problems.push({ key: `${prefix}.scopes`, message: 'mixes ".default" with named scopes; Entra refuses that combination, request one or the other' });
+  }
+  if (isEntraProvider(auth.providerId) && scopes.some(x => x === 'mcp:tools')) {
+    problems.push({ key: `${prefix}.scopes`, message: 'contains the bare "mcp:tools"; Entra needs the full scope, for example "api://<server-app-id>/mcp:tools"' });
+  }
+  if (isEntraProvider(auth.providerId) && auth.clientId && !GUID.test(auth.clientId)) {
+    problems.push({ key: `${prefix}.clientId`, message: 'must be a GUID (an Entra application id) for the Microsoft provider' });
+  }
+  return problems;
+}
+
+/**
+ * Tokens never cross servers (docs/security.md A3). A provider keys its sessions by the
+ * scopes asked for, so two servers asking one provider (other than Secure MCP's own,
+ * which keys them by server too) for the same scopes would be handed one token: the
+ * later server is refused until it asks for its own API's scope.
+ */
+function sharedTokenChecks(servers: readonly ServerSettings[]): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  const seen = new Map<string, ServerSettings>();
+  for (const server of servers) {
+    if (server.auth.providerId === OWN_OAUTH_PROVIDER_ID) {
+      continue;
+    }
+    const key = JSON.stringify(sessionScopes({ ...DEFAULT_SETTINGS, serverUrl: server.url, auth: server.auth }).sort()) + server.auth.providerId;
+    const other = seen.get(key);
+    if (other && server.auth.scopes.length) {
+      problems.push({
+        key: `${server.source === 'secureMcp' ? 'secureMcp' : server.source}.auth.scopes`,
+        message: `asks ${server.auth.providerId} for the same scopes as server "${other.name}", so both would get one token; give each server the scope of its own API (tokens never cross servers)`,
+        server: server.name
+      });
+    } else {
+      seen.set(key, server);
+    }
+  }
+  return problems;
+}
+
+/** Secure MCP's own OAuth provider for spec-compliant servers; its sessions are keyed by server. */
+export const OWN_OAUTH_PROVIDER_ID = 'secure-mcp-oauth';
+/**
+ * A scope of this form names the MCP server to sign in to, the way `VSCODE_TENANT:` steers
+ * the Microsoft provider. Only Secure MCP's own provider reads it; it is never sent to a server.
+ */
+export const SERVER_SCOPE_PREFIX = 'SECURE_MCP_SERVER:';
 
 export function isEntraProvider(providerId: string): boolean {
   return providerId === 'microsoft' || providerId === 'microsoft-sovereign-cloud';
@@ -269,6 +471,9 @@ export function missingRequiredScopes(s: Settings): boolean {
  */
 export function sessionScopes(s: Settings, discovered: readonly string[] = []): string[] {
   const scopes = [...(s.auth.scopes.length ? s.auth.scopes : discovered)];
+  if (s.auth.providerId === OWN_OAUTH_PROVIDER_ID && s.serverUrl) {
+    scopes.push(`${SERVER_SCOPE_PREFIX}${s.serverUrl}`);
+  }
   if (isEntraProvider(s.auth.providerId)) {
     if (s.auth.tenant) {
       scopes.push(`VSCODE_TENANT:${s.auth.tenant}`);

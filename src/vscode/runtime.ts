@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import * as errors from '../common/errors';
+import { sameServerUrl } from '../common/settings';
 import { scoped } from '../common/log';
 import { ApprovalService } from './approval';
 import { OAUTH_PROVIDER_ID, SecureMcpOAuthProvider } from './auth/oauthProvider';
@@ -7,7 +8,8 @@ import { handleChatRequest } from './chat/handler';
 import type { ParticipantDeps } from './chat/participant';
 import { createCommandRunner, type CommandRunner } from './commands/commands';
 import { DIAGNOSE_SCHEME, ReadOnlyMarkdown, TOOL_SCHEME } from './commands/readOnlyMarkdown';
-import { ConnectionService } from './connection/connection';
+import type { ConnectionService } from './connection/connection';
+import { Connections } from './connection/connections';
 import { StatusBar } from './connection/statusBar';
 import { ElicitationPanels } from './elicitation/elicitationPanels';
 import { createLog } from './log';
@@ -43,7 +45,9 @@ export interface RuntimeModule {
 /** What integration tests read; exists only in test builds (see esbuild.mjs). */
 export interface SecureMcpApi {
   readonly settings: SettingsService;
+  /** The first server's connection (the only one with the single-server settings). */
   readonly connection: ConnectionService;
+  readonly connections: Connections;
   readonly statusBar: StatusBar;
   readonly approval: () => ApprovalService;
   readonly elicitation: () => ElicitationPanels;
@@ -75,10 +79,10 @@ export function createRuntime(context: vscode.ExtensionContext, handles: Activat
   const oauthProvider = new SecureMcpOAuthProvider(context.secrets, {
     logger,
     sessionsChanged: handles.oauthSessionsChanged,
-    getServerUrl: () => settings.current.settings.serverUrl || undefined,
+    getServerUrl: () => settings.current.settings.servers[0]?.url,
     blockedBy: url => settings.blockedBy(url),
-    getClientIdentity: () => {
-      const auth = settings.current.settings.auth;
+    getClientIdentity: serverUrl => {
+      const auth = settings.current.settings.servers.find(s => sameServerUrl(s.url, serverUrl))?.auth ?? settings.current.settings.auth;
       return {
         ...(auth.clientId ? { clientId: auth.clientId } : {}),
         ...(auth.clientMetadataUrl ? { clientMetadataUrl: auth.clientMetadataUrl } : {}),
@@ -86,7 +90,7 @@ export function createRuntime(context: vscode.ExtensionContext, handles: Activat
       };
     }
   });
-  const connection = new ConnectionService({
+  const connections = new Connections({
     settings,
     state: context.globalState,
     logger,
@@ -95,32 +99,35 @@ export function createRuntime(context: vscode.ExtensionContext, handles: Activat
     onSessionEnded: () => approvalService?.policy.endSession(),
     ownProviders: new Map([[OAUTH_PROVIDER_ID, oauthProvider]])
   });
-  const statusBar = new StatusBar(connection);
-  const walkthrough = new WalkthroughContext({ settings, connection });
+  const statusBar = new StatusBar(connections);
+  const walkthrough = new WalkthroughContext({ settings, connections });
   const diagnosis = new ReadOnlyMarkdown(DIAGNOSE_SCHEME, logger);
   const toolDetails = new ReadOnlyMarkdown(TOOL_SCHEME, logger);
   const participant: ParticipantDeps = {
     context,
     settings,
-    connection,
+    connections,
     gate: () => approval().gate,
     completed: (id, result) => approval().audit.completed(id, result),
     onApprovalShown: listener => approval().panels.onDidRender(listener),
     logger
   };
   const handleChat: vscode.ChatRequestHandler = (request, chatContext, stream, token) => handleChatRequest(participant, request, chatContext, stream, token);
-  disposables.push(channel, settings, connection, statusBar, walkthrough, oauthProvider, diagnosis, toolDetails);
+  disposables.push(channel, settings, connections, statusBar, walkthrough, oauthProvider, diagnosis, toolDetails);
   scoped(logger, 'extension').info(`runtime loaded for ${context.extension.id} ${version}`);
   return {
-    start: () => void connection.connectIfSignedIn(),
-    runCommand: createCommandRunner({ context, settings, connection, approval, channel, logger, diagnosis, toolDetails }),
+    start: () => connections.start(),
+    runCommand: createCommandRunner({ context, settings, connections, approval, channel, logger, diagnosis, toolDetails }),
     handleChat,
     oauthProvider,
     // Written out here so the production build drops the whole object (esbuild folds the flag).
     testApi: SECURE_MCP_TEST_BUILD && testMode
       ? {
           settings,
-          connection,
+          get connection() {
+            return connections.primary;
+          },
+          connections,
           statusBar,
           approval,
           elicitation,

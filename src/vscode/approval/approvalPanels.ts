@@ -62,7 +62,7 @@ export class ApprovalPanels extends PanelHost<ApprovalWebviewMessage, ApprovalVi
     const timeoutMs = Math.max(1, this.options.timeoutSeconds()) * 1000;
     const decision = this.openPanel({
       id: call.id,
-      title: vscode.l10n.t('Approve tool call: {0}', truncate(revealString(call.tool.name), 60)),
+      title: vscode.l10n.t('Approve tool call: {0} on {1}', truncate(revealString(call.tool.name), 60), truncate(revealString(call.context.serverLabel), 40)),
       view: approvalView(request, Date.now() + timeoutMs, approvalStrings(vscode.l10n.t)),
       timeoutMs,
       signal,

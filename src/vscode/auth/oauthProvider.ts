@@ -2,14 +2,10 @@ import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { OAuthClient, type BrowserOpener, type TokenRecord } from '../../node/oauth';
 import type { Logger } from '../../common/log';
-import { grantCovers } from '../../common/settings';
+import { grantCovers, OWN_OAUTH_PROVIDER_ID, SERVER_SCOPE_PREFIX } from '../../common/settings';
 
-export const OAUTH_PROVIDER_ID = 'secure-mcp-oauth';
-/**
- * A scope of this form names the MCP server to sign in to, overriding the configured one,
- * the way `VSCODE_TENANT:` steers the Microsoft provider. It is never sent to a server.
- */
-export const SERVER_SCOPE_PREFIX = 'SECURE_MCP_SERVER:';
+export const OAUTH_PROVIDER_ID = OWN_OAUTH_PROVIDER_ID;
+export { SERVER_SCOPE_PREFIX };
 
 export interface OAuthProviderDeps {
   readonly logger: Logger;
@@ -18,15 +14,18 @@ export interface OAuthProviderDeps {
    * class is loaded, so it owns the emitter VS Code listens to; tests pass none.
    */
   readonly sessionsChanged?: vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>;
-  /** `secureMcp.serverUrl`, read when needed so a settings change applies to the next sign-in. */
+  /**
+   * The server to sign in to when the scopes name none (a sign-in from the Accounts menu):
+   * the first configured one, read when needed so a settings change applies to the next sign-in.
+   */
   readonly getServerUrl: () => string | undefined;
   /**
    * The organisation's MCP policy: an error when it excludes the server, which sign-in
    * then never contacts (not even for its metadata).
    */
   readonly blockedBy?: (serverUrl: string) => Error | undefined;
-  /** Pre-registered client id (`secureMcp.auth.clientId`) and Client ID Metadata Document URL, when set. */
-  readonly getClientIdentity?: () => { readonly clientId?: string; readonly clientMetadataUrl?: string; readonly legacyEndpointFallback?: boolean };
+  /** The server's pre-registered client id (`auth.clientId`) and Client ID Metadata Document URL, when set. */
+  readonly getClientIdentity?: (serverUrl: string) => { readonly clientId?: string; readonly clientMetadataUrl?: string; readonly legacyEndpointFallback?: boolean };
   /** Defaults to `vscode.env.openExternal`; tests inject a headless browser. */
   readonly openBrowser?: BrowserOpener;
 }
@@ -58,7 +57,7 @@ export class SecureMcpOAuthProvider implements vscode.AuthenticationProvider, vs
     if (!server && scopes?.length) {
       return [];
     }
-    const client = await this.getClient();
+    const client = await this.getClient(server);
     const records = (await client.listGrants()).filter(r => (!server || r.server === server.href) && grantCovers(r.scope, resourceScopes));
     const sessions: vscode.AuthenticationSession[] = [];
     for (const record of records) {
@@ -81,7 +80,7 @@ export class SecureMcpOAuthProvider implements vscode.AuthenticationProvider, vs
     if (blocked) {
       throw blocked;
     }
-    const client = await this.getClient();
+    const client = await this.getClient(server);
     const record = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Signing in to {0}…', server.host), cancellable: true },
       (_progress, token) => {
@@ -121,8 +120,8 @@ export class SecureMcpOAuthProvider implements vscode.AuthenticationProvider, vs
   }
 
   /** One client per client identity: a changed client id setting takes effect on the next call. */
-  private async getClient(): Promise<OAuthClient> {
-    const identity = this.deps.getClientIdentity?.() ?? {};
+  private async getClient(server?: URL): Promise<OAuthClient> {
+    const identity = (server && this.deps.getClientIdentity?.(server.href)) ?? {};
     const key = JSON.stringify(identity);
     if (!this.client || key !== this.clientKey) {
       this.client = new OAuthClient({

@@ -4,6 +4,7 @@ import { expiresAtOf } from '../../common/auth/claims';
 import { signInFailure } from '../../common/auth/aadsts';
 import type { AccessToken, TokenRequest, TokenSource } from '../../common/auth/tokenSource';
 import { scoped, type Logger } from '../../common/log';
+import { SERVER_SCOPE_PREFIX } from '../../common/settings';
 
 export interface SessionRequest {
   readonly providerId: string;
@@ -11,7 +12,13 @@ export interface SessionRequest {
   readonly scopes: readonly string[];
 }
 
-const SIGNED_OUT_KEY = 'secureMcp.signedOut';
+/** Where the single-server settings' server keeps "signed out"; each other server has its own key. */
+export const SIGNED_OUT_KEY = 'secureMcp.signedOut';
+
+/** The "signed out" key of a server: the single-server settings' one keeps the key it always had. */
+export function signedOutKey(server: { readonly name: string; readonly source: string }): string {
+  return server.source === 'secureMcp' ? SIGNED_OUT_KEY : `${SIGNED_OUT_KEY}:${server.name}`;
+}
 
 /**
  * Tokens from a VS Code authentication provider (`microsoft` by default). Silent
@@ -31,7 +38,7 @@ export class VsCodeTokenSource implements TokenSource, vscode.Disposable {
    * @param ownProviders Providers this extension registered itself: for those, sign-out
    * removes the session and its secrets (built-in providers own their accounts).
    */
-  constructor(private request: SessionRequest, private readonly state: vscode.Memento, logger: Logger, private readonly ownProviders: ReadonlyMap<string, vscode.AuthenticationProvider> = new Map()) {
+  constructor(private request: SessionRequest, private readonly state: vscode.Memento, logger: Logger, private readonly ownProviders: ReadonlyMap<string, vscode.AuthenticationProvider> = new Map(), private stateKey = SIGNED_OUT_KEY) {
     this.log = scoped(logger, 'auth');
     this.subscription = vscode.authentication.onDidChangeSessions(e => {
       if (e.provider.id === this.request.providerId) {
@@ -45,13 +52,14 @@ export class VsCodeTokenSource implements TokenSource, vscode.Disposable {
     return this.request.providerId;
   }
 
-  update(request: SessionRequest): void {
+  update(request: SessionRequest, stateKey = this.stateKey): void {
     this.request = request;
+    this.stateKey = stateKey;
   }
 
   /** True after the user signed out here, until they sign in again: silent requests stay quiet. */
   get signedOut(): boolean {
-    return this.state.get<boolean>(SIGNED_OUT_KEY, false);
+    return this.state.get<boolean>(this.stateKey, false);
   }
 
   async getToken(request: TokenRequest): Promise<AccessToken | undefined> {
@@ -96,7 +104,7 @@ export class VsCodeTokenSource implements TokenSource, vscode.Disposable {
       throw failure;
     }
     this.lastFailure = undefined;
-    await this.state.update(SIGNED_OUT_KEY, false);
+    await this.state.update(this.stateKey, false);
     return session ? toAccessToken(session, scopes) : undefined;
   }
 
@@ -114,11 +122,12 @@ export class VsCodeTokenSource implements TokenSource, vscode.Disposable {
         this.log.info(`removed the ${this.request.providerId} session and its stored tokens`);
       }
     }
-    await this.state.update(SIGNED_OUT_KEY, true);
+    await this.state.update(this.stateKey, true);
   }
 
   private withHints(scopes: readonly string[]): string[] {
-    const hints = this.request.scopes.filter(s => s.startsWith('VSCODE_'));
+    // The provider hints: VS Code's Microsoft provider's, and the server for Secure MCP's own provider.
+    const hints = this.request.scopes.filter(s => s.startsWith('VSCODE_') || s.startsWith(SERVER_SCOPE_PREFIX));
     return [...new Set([...scopes, ...hints])];
   }
 

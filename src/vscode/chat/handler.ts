@@ -5,7 +5,8 @@ import { decodeClaims } from '../../common/auth/claims';
 import type { HistoryTurn, PastToolCall } from '../../common/chat/history';
 import { codeBlock, escapeMarkdown, inlineCode, untrustedMarkdown } from '../../common/chat/markdown';
 import { describeState } from '../../common/connectionState';
-import { errorText, fixesFor, type Fix } from '../../common/fixes';
+import { errorText, fixesFor, forServer, type Fix } from '../../common/fixes';
+import type { ConnectionService } from '../connection/connection';
 import { scoped } from '../../common/log';
 import { chooseModel, type ChosenModel } from '../llm/models';
 
@@ -30,8 +31,8 @@ export async function handleChatRequest(deps: ParticipantDeps, request: vscode.C
     await renderStatus(stream, deps, request.model);
     return { metadata: none };
   }
-  if (!current.settings.serverUrl) {
-    const state = describeState({ kind: 'notConfigured' }, vscode.l10n);
+  if (!current.settings.servers.length) {
+    const state = describeState(deps.connections.primary.state, vscode.l10n);
     stream.markdown(literal(state.detail));
     stream.button(button(state.fix));
     return { metadata: none };
@@ -41,8 +42,7 @@ export async function handleChatRequest(deps: ParticipantDeps, request: vscode.C
   let progress: ReplyProgress | undefined;
   try {
     if (request.command === 'tools') {
-      stream.progress(vscode.l10n.t('Listing the tools of {0}…', current.settings.serverUrl));
-      renderTools(stream, await maskedConnection(deps).listTools(ac.signal));
+      await listAllTools(deps, stream, ac.signal);
       return { metadata: none };
     }
     validator ??= new ArgumentValidator();
@@ -63,27 +63,74 @@ export async function handleChatRequest(deps: ParticipantDeps, request: vscode.C
 }
 
 /** For /tools and /call, which show the server's words without a tool loop: masked as a turn masks them. */
-function maskedConnection(deps: ParticipantDeps): ToolSession {
-  return maskedSession(deps.connection, deps.connection.redact);
+function masked(connection: ConnectionService): ToolSession {
+  return maskedSession(connection, connection.redact);
+}
+
+/**
+ * `/tools`: every server's tools, each list under its server. With one server, its list
+ * alone; a server that cannot list them says why, with its fix, and the others still show.
+ */
+async function listAllTools(deps: ParticipantDeps, stream: vscode.ChatResponseStream, signal: AbortSignal): Promise<void> {
+  const all = deps.connections.all;
+  stream.progress(vscode.l10n.t('Listing the tools of {0}…', all.map(c => c.label).join(', ')));
+  const listed = await Promise.allSettled(all.map(c => masked(c).listTools(signal)));
+  if (all.length === 1) {
+    if (listed[0]!.status === 'rejected') {
+      throw listed[0]!.reason;
+    }
+    renderTools(stream, listed[0]!.value);
+    return;
+  }
+  all.forEach((c, i) => {
+    const result = listed[i]!;
+    stream.markdown(inert(`### ${escapeMarkdown(c.label)}\n\n`));
+    if (result.status === 'fulfilled') {
+      renderTools(stream, result.value);
+    } else {
+      renderFailure(stream, result.reason, c.name);
+    }
+    stream.markdown('\n\n');
+  });
+}
+
+/**
+ * The servers of one turn: each connected (in parallel) and listing its tools. A server
+ * that cannot is left out of the turn and the reply says why, with its fix; only when none
+ * can does the turn fail, as it would with one server.
+ */
+async function connectedServers(deps: ParticipantDeps, stream: vscode.ChatResponseStream, signal: AbortSignal): Promise<ConnectionService[]> {
+  const all = deps.connections.all;
+  const results = await Promise.allSettled(all.map(c => c.listTools(signal)));
+  const ok = all.filter((_, i) => results[i]!.status === 'fulfilled');
+  const failed = all.map((c, i) => ({ c, r: results[i]! })).filter(x => x.r.status === 'rejected');
+  signal.throwIfAborted();
+  if (!ok.length) {
+    throw (failed[0]!.r as PromiseRejectedResult).reason;
+  }
+  for (const { c, r } of failed) {
+    const e = (r as PromiseRejectedResult).reason;
+    stream.markdown(literal(vscode.l10n.t('{0}: {1} Its tools are not offered in this turn.', c.label, errorText(e, vscode.l10n))));
+    stream.markdown('\n\n');
+    for (const fix of fixesFor(e, vscode.l10n)) {
+      stream.button(button(forServer(fix, c.name)));
+    }
+  }
+  return ok;
 }
 
 /** Compiled schemas are reused across turns. */
 let validator: ArgumentValidator | undefined;
 
-async function callContext(deps: ParticipantDeps): Promise<CallContext> {
-  const url = new URL(deps.settings.current.settings.serverUrl);
-  const token = deps.connection.currentToken;
+function callContext(connection: ConnectionService): CallContext {
+  const url = new URL(connection.settings.serverUrl);
+  const token = connection.currentToken;
   const claims = token ? decodeClaims(token.token) : undefined;
   return {
     serverUrl: url.href,
-    serverLabel: url.host,
+    serverLabel: connection.label,
     ...(token?.account ? { account: { label: token.account.label, ...(claims?.oid ? { objectId: claims.oid } : {}), ...(claims?.tid ? { tenantId: claims.tid } : {}) } } : {})
   };
-}
-
-/** A namespace for the server's tools that the model's tool-name rules accept. */
-function serverName(url: string): string {
-  return new URL(url).hostname.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 20) || 'mcp';
 }
 
 /** Our earlier turns, with which tools ran; other participants' turns are not ours to replay. */
@@ -121,14 +168,9 @@ function outcomeWords(outcome: string): string {
 async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chatContext: vscode.ChatContext, stream: vscode.ChatResponseStream, progress: ReplyProgress, validator: ArgumentValidator, signal: AbortSignal): Promise<PastToolCall[]> {
   const s = deps.settings.current.settings;
   // Connect first: a sign-in problem is reported before any model is asked.
-  await deps.connection.listTools(signal);
+  const connected = await connectedServers(deps, stream, signal);
   const chosen = await chooseModel(s, deps.context.secrets, request.model, deps.logger);
-  const server: ToolServer = {
-    name: serverName(s.serverUrl),
-    context: await callContext(deps),
-    session: deps.connection,
-    redact: deps.connection.redact
-  };
+  const servers: ToolServer[] = connected.map(c => ({ name: c.name, context: callContext(c), session: c, redact: c.redact }));
   // Model text is streamed line by line, each line made safe whole (a link split across deltas cannot slip through).
   let pending = '';
   const flush = (all: boolean) => {
@@ -163,13 +205,28 @@ async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chat
       case 'llmRetry':
         progress.llmRetry(event.info.delayMs);
         break;
+      case 'tools': {
+        // E2: the same or look-alike tool names on several servers; each approval names its server.
+        const same = event.lookalikes.filter(g => g.kind === 'same').map(g => g.tools.join(' = '));
+        const alike = event.lookalikes.filter(g => g.kind === 'lookalike').map(g => g.tools.join(' ≈ '));
+        if (same.length || alike.length) {
+          flush(true);
+          const lines = [
+            ...(same.length ? [vscode.l10n.t('⚠️ Tools of the same name on several servers: {0}.', same.join('; '))] : []),
+            ...(alike.length ? [vscode.l10n.t('⚠️ Tools on different servers whose names look alike: {0}.', alike.join('; '))] : [])
+          ];
+          stream.markdown(literal(`${lines.join('\n\n')} ${vscode.l10n.t('Check the server named in each approval.')}`));
+          stream.markdown('\n\n');
+        }
+        break;
+      }
       default:
         break;
     }
   };
   const result = await runToolLoop({
     model: chosen.model,
-    servers: [server],
+    servers,
     gate: deps.gate(),
     prompt: request.prompt,
     history: historyOf(chatContext),
@@ -200,21 +257,54 @@ async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, chat
   return pastToolCalls(result);
 }
 
-/** `/call <tool> <json>`: no model involved, but still validated and approved. */
+/**
+ * Finds the tool of `/call`: `<server>/<tool>` names the server; a bare `<tool>` is looked
+ * for on every server, and must be on exactly one. Says why when there is none.
+ */
+async function findCallTarget(deps: ParticipantDeps, name: string, stream: vscode.ChatResponseStream, signal: AbortSignal): Promise<{ connection: ConnectionService; tool: Tool } | undefined> {
+  const slash = name.indexOf('/');
+  const named = slash > 0 ? deps.connections.get(name.slice(0, slash)) : undefined;
+  const toolName = named ? name.slice(slash + 1) : name;
+  const candidates = named ? [named] : deps.connections.all;
+  if (candidates.length === 1) {
+    const connection = candidates[0]!;
+    const tools = await masked(connection).listTools(signal);
+    const tool = tools.find(t => t.name === toolName);
+    if (!tool) {
+      stream.markdown(safe(vscode.l10n.t('{0} has no tool {1}. Its tools: {2}', escapeMarkdown(connection.label), inlineCode(toolName), tools.map(t => inlineCode(t.name)).join(', '))));
+      return undefined;
+    }
+    return { connection, tool };
+  }
+  const listed = await Promise.allSettled(candidates.map(c => masked(c).listTools(signal)));
+  const found = candidates.flatMap((connection, i) => {
+    const r = listed[i]!;
+    const tool = r.status === 'fulfilled' ? r.value.find(t => t.name === toolName) : undefined;
+    return tool ? [{ connection, tool }] : [];
+  });
+  if (found.length === 1) {
+    return found[0];
+  }
+  stream.markdown(safe(found.length
+    ? vscode.l10n.t('{0} is a tool of several servers; name one: {1}', inlineCode(toolName), found.map(f => inlineCode(`${f.connection.name}/${toolName}`)).join(', '))
+    : vscode.l10n.t('No server has a tool {0}. Name the server as {1}; the servers: {2}', inlineCode(toolName), inlineCode('/call <server>/<tool> {…}'), candidates.map(c => inlineCode(c.name)).join(', '))));
+  return undefined;
+}
+
+/** `/call [<server>/]<tool> <json>`: no model involved, but still validated and approved. */
 async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.ChatResponseStream, progress: ReplyProgress, validator: ArgumentValidator, signal: AbortSignal): Promise<PastToolCall[]> {
   const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(prompt);
   if (!m?.[1]) {
-    stream.markdown(vscode.l10n.t('Usage: `/call <tool> <json arguments>`, for example `/call get_weather {"city": "Zurich"}`.'));
+    stream.markdown(vscode.l10n.t('Usage: `/call [<server>/]<tool> <json arguments>`, for example `/call get_weather {"city": "Zurich"}`.'));
     return [];
   }
   const [, name, json = ''] = m;
-  const session = maskedConnection(deps);
-  const tools = await session.listTools(signal);
-  const tool = tools.find(t => t.name === name);
-  if (!tool) {
-    stream.markdown(safe(vscode.l10n.t('The server has no tool {0}. Its tools: {1}', inlineCode(name), tools.map(t => inlineCode(t.name)).join(', '))));
+  const target = await findCallTarget(deps, name, stream, signal);
+  if (!target) {
     return [];
   }
+  const { connection, tool } = target;
+  const session = masked(connection);
   const unusable = unusableReason(tool);
   if (unusable) {
     stream.markdown(literal(vscode.l10n.t('{0} cannot be called: {1}. Nothing was sent.', tool.name, unusable)));
@@ -226,12 +316,12 @@ async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.
     return [];
   }
   const id = randomUUID();
-  const context = await callContext(deps);
+  const context = callContext(connection);
   progress.awaitingApproval(id, tool.name);
   const decision = await deps.gate().decide({ id, context, tool, args: check.args, origin: 'user' }, signal);
   if (decision.kind === 'declined') {
     stream.markdown(vscode.l10n.t('🚫 Declined ({0}). Nothing was sent to the server.', decision.how));
-    return [{ server: serverName(context.serverUrl), tool: tool.name, outcome: 'declined' }];
+    return [{ server: connection.name, tool: tool.name, outcome: 'declined' }];
   }
   progress.calling(id, tool.name, context.serverLabel);
   const started = Date.now();
@@ -247,11 +337,17 @@ async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.
     stream.markdown(vscode.l10n.t('{0} {1} answered in {2} ms (server output, shown as text):', result.isError ? '⚠️' : '✅', inlineCode(tool.name), Date.now() - started));
     stream.markdown('\n');
     stream.markdown(inert(codeBlock(capped.text)));
-    return [{ server: serverName(context.serverUrl), tool: tool.name, outcome: result.isError ? 'error' : 'ok' }];
+    return [{ server: connection.name, tool: tool.name, outcome: result.isError ? 'error' : 'ok' }];
   } catch (e) {
     await deps.completed(id, { outcome: signal.aborted ? 'cancelled' : 'error', error: e });
-    throw e;
+    // Its fixes are aimed at this server.
+    throw new ServerFailure(connection.name, e);
   }
+}
+
+/** A failure of one server's request, so the reply's buttons act on that server. */
+class ServerFailure {
+  constructor(readonly server: string, readonly error: unknown) {}
 }
 
 /** "label (why)": the chat turn's "Model: …" line and /status say the same. */
@@ -285,12 +381,14 @@ function renderTools(stream: vscode.ChatResponseStream, tools: readonly Tool[]):
   })));
 }
 
-/** What went wrong, and the buttons that fix it: the same ones a command's toast offers. */
-function renderFailure(stream: vscode.ChatResponseStream, e: unknown): void {
+/** What went wrong, and the buttons that fix it: the same ones a command's toast offers, aimed at the server that failed. */
+function renderFailure(stream: vscode.ChatResponseStream, failure: unknown, server = ''): void {
+  const e = failure instanceof ServerFailure ? failure.error : failure;
+  const name = failure instanceof ServerFailure ? failure.server : server;
   stream.markdown(literal(errorText(e, vscode.l10n)));
   stream.markdown('\n\n');
   for (const fix of fixesFor(e, vscode.l10n)) {
-    stream.button(button(fix));
+    stream.button(button(forServer(fix, name)));
   }
 }
 
@@ -320,22 +418,30 @@ function describeExpiry(expiresAt: number, now: number): string {
 }
 
 async function renderStatus(stream: vscode.ChatResponseStream, deps: ParticipantDeps, chatModel: vscode.LanguageModelChat | undefined): Promise<void> {
-  const { settings: s, problems } = deps.settings.current;
-  const connection = deps.connection;
+  const { problems } = deps.settings.current;
   const model = await modelStatus(deps, chatModel);
-  const token = connection.currentToken;
-  const claims = token ? decodeClaims(token.token) : undefined;
-  const state = describeState(connection.state, vscode.l10n);
-  const rows: [string, string][] = [
-    [vscode.l10n.t('Server'), s.serverUrl || vscode.l10n.t('not configured')],
-    [vscode.l10n.t('Connection'), state.detail],
-    [vscode.l10n.t('Authentication provider'), s.auth.providerId],
-    [vscode.l10n.t('Account'), token?.account?.label ?? vscode.l10n.t('not signed in')],
-    [vscode.l10n.t('Tenant'), claims?.tid ?? (s.auth.tenant || vscode.l10n.t('provider default'))],
-    [vscode.l10n.t('Scopes'), s.auth.scopes.length ? s.auth.scopes.join(' ') : vscode.l10n.t('from discovery')],
-    [vscode.l10n.t('Token expires'), token?.expiresAt ? describeExpiry(token.expiresAt, Date.now()) : '-'],
-    [vscode.l10n.t('Language model'), model.text]
-  ];
+  const fixes: Fix[] = [];
+  // One table per server; the language model is shared.
+  const rows: [string, string][] = deps.connections.all.flatMap((connection, i): [string, string][] => {
+    const s = connection.settings;
+    const token = connection.currentToken;
+    const claims = token ? decodeClaims(token.token) : undefined;
+    const state = describeState(connection.state, vscode.l10n);
+    if (state.needsAction) {
+      fixes.push(forServer(state.fix, connection.name));
+    }
+    return [
+      ...(i > 0 ? [['', ''] as [string, string]] : []),
+      [vscode.l10n.t('Server'), s.serverUrl ? `${connection.name}: ${s.serverUrl}` : vscode.l10n.t('not configured')],
+      [vscode.l10n.t('Connection'), state.detail],
+      [vscode.l10n.t('Authentication provider'), s.auth.providerId],
+      [vscode.l10n.t('Account'), token?.account?.label ?? vscode.l10n.t('not signed in')],
+      [vscode.l10n.t('Tenant'), claims?.tid ?? (s.auth.tenant || vscode.l10n.t('provider default'))],
+      [vscode.l10n.t('Scopes'), s.auth.scopes.length ? s.auth.scopes.join(' ') : vscode.l10n.t('from discovery')],
+      [vscode.l10n.t('Token expires'), token?.expiresAt ? describeExpiry(token.expiresAt, Date.now()) : '-']
+    ];
+  });
+  rows.push([vscode.l10n.t('Language model'), model.text]);
   // A table cell is one line.
   const table = rows.map(([k, v]) => `| ${k} | ${escapeMarkdown(v.replace(/\s+/g, ' '))} |`).join('\n');
   stream.markdown(inert(`| ${vscode.l10n.t('Setting')} | ${vscode.l10n.t('Value')} |\n|---|---|\n${table}\n`));
@@ -347,8 +453,8 @@ async function renderStatus(stream: vscode.ChatResponseStream, deps: Participant
       stream.markdown('\n');
     }
   }
-  if (state.needsAction) {
-    stream.button(button(state.fix));
+  for (const fix of fixes) {
+    stream.button(button(fix));
   }
   if (model.error !== undefined) {
     for (const fix of fixesFor(model.error, vscode.l10n)) {

@@ -3,7 +3,7 @@ import type { ApprovalGate } from '../../common/approval/gate';
 import type { PastToolCall } from '../../common/chat/history';
 import type { Logger } from '../../common/log';
 import type { SettingsService } from '../settingsService';
-import type { ConnectionService } from '../connection/connection';
+import type { Connections } from '../connection/connections';
 
 export const PARTICIPANT_ID = 'secure-mcp.chat';
 
@@ -16,7 +16,7 @@ export interface TurnMetadata {
 export interface ParticipantDeps {
   readonly context: vscode.ExtensionContext;
   readonly settings: SettingsService;
-  readonly connection: ConnectionService;
+  readonly connections: Connections;
   /** Created on first use: the approval panels are not needed until a tool is called. */
   readonly gate: () => ApprovalGate;
   /** Records how an approved call ended (the gate records the decision). */

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
+import { describeState } from '../../common/connectionState';
 import type { Logger } from '../../common/log';
 import type { ApprovalService } from '../approval';
 import type { ConnectionService } from '../connection/connection';
+import type { Connections } from '../connection/connections';
 import type { SettingsService } from '../settingsService';
 import type { ReadOnlyMarkdown } from './readOnlyMarkdown';
 
@@ -18,7 +20,7 @@ export interface CommandDeps {
   /** Created on first use: no approval panel or audit file is touched before a tool call. */
   readonly approval: () => ApprovalService;
   readonly settings: SettingsService;
-  readonly connection: ConnectionService;
+  readonly connections: Connections;
   readonly channel: vscode.LogOutputChannel;
   readonly logger: Logger;
   /** Where Diagnose's report goes: one read-only document, replaced by each run. */
@@ -29,4 +31,24 @@ export interface CommandDeps {
 
 export function withProgress(title: string, task: () => Promise<CommandResult>): Promise<CommandResult> {
   return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, task));
+}
+
+/**
+ * The server a command acts on: the one named by `arg`, the only one, or the one the user
+ * picks (undefined when they cancel). A name that matches no server is an error.
+ */
+export async function targetServer(deps: Pick<CommandDeps, 'connections'>, arg: unknown, purpose: string): Promise<ConnectionService | undefined> {
+  const all = deps.connections.all;
+  if (typeof arg === 'string' && arg) {
+    const named = deps.connections.get(arg);
+    if (!named) {
+      throw new Error(vscode.l10n.t('There is no MCP server named {0}. The servers: {1}.', arg, all.map(c => c.name || '-').join(', ')));
+    }
+    return named;
+  }
+  if (all.length === 1) {
+    return all[0];
+  }
+  const pick = await vscode.window.showQuickPick(all.map(c => ({ label: c.name, description: c.label, detail: describeState(c.state, vscode.l10n).detail, connection: c })), { title: purpose });
+  return pick?.connection;
 }

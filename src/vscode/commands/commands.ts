@@ -2,9 +2,9 @@ import * as vscode from 'vscode';
 import { describeState } from '../../common/connectionState';
 import { errorText, fixesFor, isCancelledByUser } from '../../common/fixes';
 import { scoped } from '../../common/log';
-import { withProgress, type CommandDeps, type CommandResult } from './command';
+import { targetServer, withProgress, type CommandDeps, type CommandResult } from './command';
 import { COMMAND_IDS, type CommandId } from './ids';
-import { configureServer, diagnoseCommand, setApiKey, showTools } from './serverCommands';
+import { addServer, configureServer, diagnoseCommand, setApiKey, showServers, showTools } from './serverCommands';
 
 type Handler = (...args: unknown[]) => Promise<CommandResult>;
 
@@ -14,21 +14,33 @@ export type CommandRunner = (id: string, args: readonly unknown[]) => Promise<Co
 export function createCommandRunner(deps: CommandDeps): CommandRunner {
   const log = scoped(deps.logger, 'commands');
   const handlers: Record<CommandId, Handler> = {
-    'secureMcp.signIn': () => signIn(deps),
-    'secureMcp.signOut': async () => {
-      await deps.connection.signOut();
-      const message = vscode.l10n.t('Signed out of the MCP server. Secure MCP will not use your account until you sign in again; remove the account itself from the Accounts menu.');
+    'secureMcp.signIn': arg => signIn(deps, arg),
+    'secureMcp.signOut': async arg => {
+      const connection = await targetServer(deps, arg, vscode.l10n.t('Secure MCP: sign out of which server?'));
+      if (!connection) {
+        return { done: false, message: vscode.l10n.t('Signing out was cancelled.') };
+      }
+      await connection.signOut();
+      const message = vscode.l10n.t('Signed out of {0}. Secure MCP will not use your account for it until you sign in again; remove the account itself from the Accounts menu.', connection.label || vscode.l10n.t('the MCP server'));
       void vscode.window.showInformationMessage(message);
       return { done: true, message };
     },
     'secureMcp.configureServer': arg => configureServer(deps, typeof arg === 'string' ? arg : undefined),
+    'secureMcp.addServer': arg => addServer(deps, arg),
+    'secureMcp.showServers': () => showServers(deps),
     'secureMcp.setApiKey': arg => setApiKey(deps, arg),
     'secureMcp.showTools': arg => showTools(deps, typeof arg === 'string' ? arg : undefined),
-    'secureMcp.reconnect': () => withProgress(vscode.l10n.t('Reconnecting to the MCP server…'), async () => {
-      await deps.connection.reconnect();
-      return { done: true, message: describeState(deps.connection.state, vscode.l10n).detail };
-    }),
-    'secureMcp.diagnose': () => diagnoseCommand(deps),
+    'secureMcp.reconnect': async arg => {
+      const connection = await targetServer(deps, arg, vscode.l10n.t('Secure MCP: reconnect to which server?'));
+      if (!connection) {
+        return { done: false, message: vscode.l10n.t('Reconnecting was cancelled.') };
+      }
+      return withProgress(vscode.l10n.t('Reconnecting to {0}…', connection.label || vscode.l10n.t('the MCP server')), async () => {
+        await connection.reconnect();
+        return { done: true, message: describeState(connection.state, vscode.l10n).detail };
+      });
+    },
+    'secureMcp.diagnose': arg => diagnoseCommand(deps, arg),
     'secureMcp.showLog': async () => {
       deps.channel.show(true);
       return { done: true, message: vscode.l10n.t('The Secure MCP log is open.') };
@@ -75,10 +87,14 @@ function showFailure(e: unknown): CommandResult {
   return { done: false, message, actions: fixes.map(f => f.title) };
 }
 
-async function signIn(deps: CommandDeps): Promise<CommandResult> {
-  return withProgress(vscode.l10n.t('Signing in to the MCP server…'), async () => {
-    await deps.connection.signIn();
-    const message = vscode.l10n.t('Signed in. {0}', describeState(deps.connection.state, vscode.l10n).detail);
+async function signIn(deps: CommandDeps, arg: unknown): Promise<CommandResult> {
+  const connection = await targetServer(deps, arg, vscode.l10n.t('Secure MCP: sign in to which server?'));
+  if (!connection) {
+    return { done: false, message: vscode.l10n.t('Sign-in was cancelled by you.') };
+  }
+  return withProgress(vscode.l10n.t('Signing in to {0}…', connection.label || vscode.l10n.t('the MCP server')), async () => {
+    await connection.signIn();
+    const message = vscode.l10n.t('Signed in. {0}', describeState(connection.state, vscode.l10n).detail);
     void vscode.window.showInformationMessage(message);
     return { done: true, message };
   });

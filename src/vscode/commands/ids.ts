@@ -3,6 +3,8 @@ export const COMMAND_IDS = [
   'secureMcp.signIn',
   'secureMcp.signOut',
   'secureMcp.configureServer',
+  'secureMcp.addServer',
+  'secureMcp.showServers',
   'secureMcp.setApiKey',
   'secureMcp.showTools',
   'secureMcp.reconnect',

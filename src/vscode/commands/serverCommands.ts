@@ -4,8 +4,12 @@ import { maskedSession } from '../../common/chat/masking';
 import { toolDetailsMarkdown } from '../../common/chat/toolList';
 import type { Tool } from '../../node/mcp/session';
 import { scoped, type Logger } from '../../common/log';
-import { checkSecureUrl, isEntraProvider, missingRequiredScopes, sessionScopes } from '../../common/settings';
-import { withProgress, type CommandDeps, type CommandResult } from './command';
+import {
+  checkSecureUrl, connectionProblems, DEFAULT_SETTINGS, defaultServerName, isEntraProvider, missingRequiredScopes, OWN_OAUTH_PROVIDER_ID, sameServerUrl, sessionScopes,
+  type AuthSettings, type ServerSettings
+} from '../../common/settings';
+import { signedOutKey, SIGNED_OUT_KEY } from '../auth/vscodeTokenSource';
+import { targetServer, withProgress, type CommandDeps, type CommandResult } from './command';
 import { SECTION } from '../settingsService';
 import { API_KEY_SECRETS, type KeyedProvider } from '../llm/models';
 import { decodeClaims } from '../../common/auth/claims';
@@ -61,22 +65,29 @@ export async function setApiKey(deps: CommandDeps, arg: unknown): Promise<Comman
 }
 
 /**
- * Lists the server's tools in a quick pick; the one picked is described in a read-only
- * document (description, annotations as claims, schemas, how to call it). With a tool
- * name as the argument, that tool is described without the pick.
+ * Lists a server's tools in a quick pick; the one picked is described in a read-only
+ * document (description, annotations as claims, schemas, how to call it). The argument
+ * may name a server, a tool (`<tool>`, or `<server>/<tool>`), which is then described
+ * without the pick.
  */
-export async function showTools(deps: CommandDeps, name?: string): Promise<CommandResult> {
-  const tools = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing the server\'s tools…') },
+export async function showTools(deps: CommandDeps, arg?: string): Promise<CommandResult> {
+  const slash = arg?.indexOf('/') ?? -1;
+  const serverArg = slash > 0 ? arg!.slice(0, slash) : arg && deps.connections.get(arg) ? arg : undefined;
+  const name = slash > 0 ? arg!.slice(slash + 1) : serverArg ? undefined : arg;
+  const connection = await targetServer(deps, serverArg, vscode.l10n.t('Secure MCP: show the tools of which server?'));
+  if (!connection) {
+    return { done: false, message: vscode.l10n.t('Showing the tools was cancelled.') };
+  }
+  const tools = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing the tools of {0}…', connection.label) },
     // Titles and descriptions are the server's words, masked as the chat masks them (A2).
-    () => maskedSession(deps.connection, deps.connection.redact).listTools());
-  const serverUrl = deps.settings.current.settings.serverUrl;
+    () => maskedSession(connection, connection.redact).listTools());
   const describe = async (tool: Tool): Promise<CommandResult> => {
-    await deps.toolDetails.show(`/${encodeURIComponent(tool.name)}.md`, toolDetailsMarkdown(tool, new URL(serverUrl).host, vscode.l10n));
+    await deps.toolDetails.show(`/${encodeURIComponent(connection.name)}/${encodeURIComponent(tool.name)}.md`, toolDetailsMarkdown(tool, connection.label, vscode.l10n));
     return { done: true, message: vscode.l10n.t('{0} is described in the editor.', tool.name) };
   };
   if (name !== undefined) {
     const tool = tools.find(t => t.name === name);
-    return tool ? describe(tool) : { done: false, message: vscode.l10n.t('The server has no tool {0}.', name) };
+    return tool ? describe(tool) : { done: false, message: vscode.l10n.t('{0} has no tool {1}.', connection.label, name) };
   }
   const items = tools.map(t => ({
     label: t.title ?? t.name,
@@ -87,44 +98,86 @@ export async function showTools(deps: CommandDeps, name?: string): Promise<Comma
   }));
   // Not awaited: the command reports the list at once, and a pick shows its tool later.
   void Promise.resolve(vscode.window.showQuickPick(items, {
-    title: vscode.l10n.t('Tools offered by {0} (descriptions are claims by the server)', serverUrl),
+    title: vscode.l10n.t('Tools offered by {0} (descriptions are claims by the server)', connection.label),
     placeHolder: vscode.l10n.t('Pick a tool to see its description, annotations and schemas'),
     matchOnDetail: true
   })).then(pick => pick && describe(pick.tool)).catch(e => scoped(deps.logger, 'tools').warn(`showing a tool failed: ${e instanceof Error ? e.message : String(e)}`));
   return { done: true, message: vscode.l10n.t('{0} tools: {1}', tools.length, tools.map(t => t.name).join(', ')) };
 }
 
+/**
+ * Every server with its state, account, protocol and tools, in a quick pick; picking one
+ * offers what can be done with it. The command's result lists them (one line each).
+ */
+export async function showServers(deps: CommandDeps): Promise<CommandResult> {
+  const { servers } = deps.connections.summary;
+  const lines = servers.map(s => `${s.name || '-'}: ${s.view.detail}`);
+  const items = servers.map(s => ({ label: `${s.view.icon} ${s.name || vscode.l10n.t('(no server)')}`, description: s.view.text.replace(/^MCP: /, ''), detail: s.view.detail, server: s }));
+  void Promise.resolve(vscode.window.showQuickPick([...items, { label: `$(add) ${vscode.l10n.t('Add Server…')}`, description: '', detail: '', server: undefined }], {
+    title: vscode.l10n.t('Secure MCP: servers'),
+    placeHolder: vscode.l10n.t('Pick a server to sign in or out, reconnect, diagnose or see its tools'),
+    matchOnDetail: true
+  })).then(async pick => {
+    if (!pick) {
+      return;
+    }
+    if (!pick.server) {
+      await vscode.commands.executeCommand('secureMcp.addServer');
+      return;
+    }
+    const name = pick.server.name;
+    const actions = [
+      { label: vscode.l10n.t('Sign In'), command: 'secureMcp.signIn' },
+      { label: vscode.l10n.t('Sign Out'), command: 'secureMcp.signOut' },
+      { label: vscode.l10n.t('Reconnect'), command: 'secureMcp.reconnect' },
+      { label: vscode.l10n.t('Diagnose'), command: 'secureMcp.diagnose' },
+      { label: vscode.l10n.t('Show Tools'), command: 'secureMcp.showTools' }
+    ];
+    const action = await vscode.window.showQuickPick(actions, { title: vscode.l10n.t('Secure MCP: {0}', pick.server.label || name) });
+    if (action) {
+      await vscode.commands.executeCommand(action.command, ...(name ? [name] : []));
+    }
+  }).catch(e => scoped(deps.logger, 'servers').warn(`the server list failed: ${e instanceof Error ? e.message : String(e)}`));
+  return { done: true, message: lines.join('\n') };
+}
+
 /** One report document, replaced by each run: never an Untitled document that asks to be saved. */
 export const DIAGNOSIS_PATH = '/Secure MCP Diagnose.md';
 
-export async function diagnoseCommand(deps: CommandDeps): Promise<CommandResult> {
+export async function diagnoseCommand(deps: CommandDeps, arg?: unknown): Promise<CommandResult> {
+  const connection = await targetServer(deps, arg, vscode.l10n.t('Secure MCP: diagnose which server?'));
+  if (!connection) {
+    return { done: false, message: vscode.l10n.t('Diagnosing was cancelled.') };
+  }
   const report = await withProgress(vscode.l10n.t('Diagnosing the connection and sign-in…'), async () => {
-    const { settings, problems } = deps.settings.current;
+    const current = deps.settings.current;
+    const settings = connection.settings;
+    const problems = [...connectionProblems(current, connection.server), ...current.problems.filter(p => p.key.startsWith('secureMcp.llm.'))];
     const input: Mutable<DiagnoseInput> = { settings, problems, now: Date.now() };
     if (settings.serverUrl && deps.settings.blockedBy(settings.serverUrl)) {
       // The policy excludes the server: Diagnose does not probe it either (docs/security.md E10).
-      await deps.connection.checkServer();
-      input.state = deps.connection.state;
+      await connection.checkServer();
+      input.state = connection.state;
     } else if (settings.serverUrl) {
       input.discovery = await discover(new URL(settings.serverUrl), { fetch: createSafeFetch(), logger: deps.logger, configuredTenant: settings.auth.tenant });
       const scopes = settings.auth.scopes.length ? settings.auth.scopes : [...input.discovery.proposedScopes];
       try {
-        const token = await deps.connection.tokenSource.getToken({ scopes });
+        const token = await connection.tokenSource.getToken({ scopes });
         const claims = token ? decodeClaims(token.token) : undefined;
-        const failure = deps.connection.tokenSource.lastFailure;
+        const failure = connection.tokenSource.lastFailure;
         input.token = token
           ? { acquired: true, ...(token.account ? { account: token.account.label } : {}), ...(claims ? { claims } : {}) }
           : { acquired: false, ...(failure ? { error: failure } : {}) };
         if (token && !missingRequiredScopes(settings) && !problems.length) {
           // Its failure is in the state, which the report shows as the status bar does.
-          await deps.connection.reconnect().catch(() => undefined);
+          await connection.reconnect().catch(() => undefined);
         } else if (!problems.length) {
-          await deps.connection.checkServer();
+          await connection.checkServer();
         }
       } catch (e) {
         input.token = { acquired: false, error: e instanceof Error ? e.message : String(e) };
       }
-      input.state = deps.connection.state;
+      input.state = connection.state;
     }
     const findings = diagnose(input);
     return { done: true, message: renderReport(input, findings) };
@@ -133,66 +186,54 @@ export async function diagnoseCommand(deps: CommandDeps): Promise<CommandResult>
   return report;
 }
 
-/**
- * Saves the server URL, then probes it: the Protected Resource Metadata names the
- * authorization server (and with it an Entra tenant) and the scopes, which are saved
- * too. With an argument (tests, walkthrough links) no input box is shown.
- */
-export async function configureServer(deps: CommandDeps, given: string | undefined): Promise<CommandResult> {
-  const validate = (v: string) => {
-    const why = checkSecureUrl(v.trim());
-    return why ? vscode.l10n.t('The server URL {0}.', why) : undefined;
-  };
-  let url = given?.trim();
-  if (url === undefined) {
-    url = (await vscode.window.showInputBox({
-      title: vscode.l10n.t('Secure MCP: Configure Server'),
-      prompt: vscode.l10n.t('URL of the MCP server endpoint (https://, or http:// for localhost only)'),
-      placeHolder: 'https://contoso.example/mcp',
-      value: deps.settings.current.settings.serverUrl,
-      ignoreFocusOut: true,
-      validateInput: validate
-    }))?.trim();
-    if (url === undefined) {
-      return { done: false, message: vscode.l10n.t('Configuring the server was cancelled.') };
-    }
-  }
-  const why = validate(url);
+const validateUrl = (v: string): string | undefined => {
+  const why = checkSecureUrl(v.trim());
+  return why ? vscode.l10n.t('The server URL {0}.', why) : undefined;
+};
+
+/** Refuses a URL that is not a secure URL, or that the organisation's policy blocks; the message says why. */
+function refusal(deps: CommandDeps, url: string): string | undefined {
+  const why = validateUrl(url);
   if (why) {
-    void vscode.window.showErrorMessage(why);
-    return { done: false, message: why };
+    return why;
   }
   const blocked = deps.settings.blockedBy(url);
-  if (blocked) {
-    // Not saved and not probed: the organisation's MCP policy excludes it (docs/security.md E10).
-    const message = vscode.l10n.t('{0} is blocked by policy and was not contacted: {1}', url, blocked.message);
-    void vscode.window.showErrorMessage(message);
-    return { done: false, message };
-  }
-  const config = vscode.workspace.getConfiguration(SECTION);
-  await config.update('serverUrl', url, vscode.ConfigurationTarget.Global);
-  const interactive = given === undefined;
-  const current = deps.settings.current.settings;
+  // Not saved and not probed: the organisation's MCP policy excludes it (docs/security.md E10).
+  return blocked ? vscode.l10n.t('{0} is blocked by policy and was not contacted: {1}', url, blocked.message) : undefined;
+}
+
+/** What probing a server found for its sign-in, and what to tell the user. */
+interface ProbedAuth {
+  readonly auth: Partial<Mutable<AuthSettings>>;
+  readonly notes: string[];
+  readonly failed: boolean;
+}
+
+/**
+ * Probes a server: its Protected Resource Metadata names the authorization server (and
+ * with it an Entra tenant) and the scopes. Returns the sign-in settings that follow from
+ * it, changed from `auth` only where needed.
+ */
+async function probeAuth(deps: CommandDeps, url: string, auth: AuthSettings, interactive: boolean): Promise<ProbedAuth> {
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Probing {0}…', url) },
-    () => discover(new URL(url), { fetch: createSafeFetch(), logger: deps.logger, configuredTenant: current.auth.tenant }));
-  const notes: string[] = [vscode.l10n.t('The MCP server is set to {0}.', url)];
+    () => discover(new URL(url), { fetch: createSafeFetch(), logger: deps.logger, configuredTenant: auth.tenant }));
+  const notes: string[] = [];
   const errors = result.findings.filter(f => f.level === 'error');
   if (errors.length) {
-    notes.push(...errors.map(f => f.fix ? `${f.message} ${f.fix}` : f.message));
-    void vscode.window.showWarningMessage(notes.join(' '), vscode.l10n.t('Diagnose')).then(c => c && vscode.commands.executeCommand('secureMcp.diagnose'));
-    return { done: true, message: notes.join(' ') };
+    return { auth: {}, notes: errors.map(f => f.fix ? `${f.message} ${f.fix}` : f.message), failed: true };
   }
-  if (!result.entra && isEntraProvider(current.auth.providerId)) {
+  const updates: Partial<Mutable<AuthSettings>> = {};
+  if (!result.entra && isEntraProvider(auth.providerId)) {
     // The Microsoft provider can only sign in to Entra; any other OAuth 2.1 server needs ours.
-    await config.update('auth.providerId', 'secure-mcp-oauth', vscode.ConfigurationTarget.Global);
+    updates.providerId = OWN_OAUTH_PROVIDER_ID;
     notes.push(vscode.l10n.t('The server\'s authorization server is not Entra ID, so sign-in uses Secure MCP\'s own OAuth provider.'));
   }
   if (result.entra) {
-    if (!isEntraProvider(current.auth.providerId)) {
-      await config.update('auth.providerId', 'microsoft', vscode.ConfigurationTarget.Global);
+    if (!isEntraProvider(auth.providerId)) {
+      updates.providerId = 'microsoft';
     }
-    if (!current.auth.tenant || ['organizations', 'common'].includes(current.auth.tenant)) {
-      await config.update('auth.tenant', result.entra.tenant, vscode.ConfigurationTarget.Global);
+    if (!auth.tenant || ['organizations', 'common'].includes(auth.tenant)) {
+      updates.tenant = result.entra.tenant;
       notes.push(vscode.l10n.t('Entra tenant {0}.', result.entra.tenant));
     }
   }
@@ -212,15 +253,164 @@ export async function configureServer(deps: CommandDeps, given: string | undefin
     }
   }
   if (scopes.length) {
-    await config.update('auth.scopes', scopes, vscode.ConfigurationTarget.Global);
+    updates.scopes = scopes;
     notes.push(vscode.l10n.t('Scopes: {0}.', scopes.join(' ')));
   }
-  log(deps).info(`configured ${url}; scopes ${sessionScopes(deps.settings.current.settings).join(' ')}`);
+  return { auth: updates, notes, failed: false };
+}
+
+/** Tells the user what was configured: a warning with Diagnose after a failed probe, else an offer to sign in. */
+function reportConfigured(notes: readonly string[], failed: boolean, interactive: boolean, server?: string): CommandResult {
   const message = notes.join(' ');
-  if (interactive) {
-    void vscode.window.showInformationMessage(message, vscode.l10n.t('Sign In')).then(c => c && vscode.commands.executeCommand('secureMcp.signIn'));
+  if (failed) {
+    void vscode.window.showWarningMessage(message, vscode.l10n.t('Diagnose')).then(c => c && vscode.commands.executeCommand('secureMcp.diagnose', ...(server ? [server] : [])));
+  } else if (interactive) {
+    void vscode.window.showInformationMessage(message, vscode.l10n.t('Sign In')).then(c => c && vscode.commands.executeCommand('secureMcp.signIn', ...(server ? [server] : [])));
   }
   return { done: true, message };
+}
+
+/**
+ * Saves the server URL of the single-server settings, then probes it and saves the sign-in
+ * settings that follow. With an argument (tests, walkthrough links) no input box is shown.
+ * Once a server is configured, the interactive command offers to add another instead.
+ */
+export async function configureServer(deps: CommandDeps, given: string | undefined): Promise<CommandResult> {
+  const current = deps.settings.current.settings;
+  let url = given?.trim();
+  if (url === undefined) {
+    if (current.servers.length) {
+      const add = vscode.l10n.t('Add another server…');
+      const change = current.serverUrl ? vscode.l10n.t('Change {0}', current.serverUrl) : vscode.l10n.t('Edit the servers in settings.json');
+      const choice = await vscode.window.showQuickPick([add, change], { title: vscode.l10n.t('Secure MCP: Configure Server') });
+      if (choice === add) {
+        return addServer(deps, undefined);
+      }
+      if (choice !== change) {
+        return { done: false, message: vscode.l10n.t('Configuring the server was cancelled.') };
+      }
+      if (!current.serverUrl) {
+        await vscode.commands.executeCommand('workbench.action.openSettingsJson');
+        return { done: true, message: vscode.l10n.t('The servers are in secureMcp.servers.') };
+      }
+    }
+    url = (await vscode.window.showInputBox({
+      title: vscode.l10n.t('Secure MCP: Configure Server'),
+      prompt: vscode.l10n.t('URL of the MCP server endpoint (https://, or http:// for localhost only)'),
+      placeHolder: 'https://contoso.example/mcp',
+      value: current.serverUrl,
+      ignoreFocusOut: true,
+      validateInput: validateUrl
+    }))?.trim();
+    if (url === undefined) {
+      return { done: false, message: vscode.l10n.t('Configuring the server was cancelled.') };
+    }
+  }
+  const refused = refusal(deps, url);
+  if (refused) {
+    void vscode.window.showErrorMessage(refused);
+    return { done: false, message: refused };
+  }
+  const config = vscode.workspace.getConfiguration(SECTION);
+  await config.update('serverUrl', url, vscode.ConfigurationTarget.Global);
+  const interactive = given === undefined;
+  const probed = await probeAuth(deps, url, deps.settings.current.settings.auth, interactive);
+  for (const [key, value] of Object.entries(probed.auth)) {
+    await config.update(`auth.${key}`, value, vscode.ConfigurationTarget.Global);
+  }
+  log(deps).info(`configured ${url}; scopes ${sessionScopes(deps.settings.current.settings).join(' ')}`);
+  return reportConfigured([vscode.l10n.t('The MCP server is set to {0}.', url), ...probed.notes], probed.failed, interactive);
+}
+
+/** An entry of secureMcp.servers as written to settings.json: only what differs from the defaults. */
+type ServerEntry = { name: string; url: string; auth?: Partial<AuthSettings>; protocol?: string };
+
+function entryOf(server: ServerSettings): ServerEntry {
+  const d = DEFAULT_SETTINGS.auth;
+  const auth = Object.fromEntries(Object.entries(server.auth).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(d[k as keyof AuthSettings])));
+  return { name: server.name, url: server.url, ...(Object.keys(auth).length ? { auth } : {}), ...(server.protocol !== 'auto' ? { protocol: server.protocol } : {}) };
+}
+
+/** The single-server settings a migration moves into secureMcp.servers. */
+const SINGLE_SERVER_KEYS = ['serverUrl', 'auth.providerId', 'auth.scopes', 'auth.tenant', 'auth.clientId', 'auth.clientMetadataUrl', 'auth.allowLegacyEndpoints', 'protocol.version'];
+
+/**
+ * Adds a server to secureMcp.servers: `{ url, name? }` as the argument, or asked for. The
+ * single-server settings' server, if any, moves into the list first (its sign-in settings
+ * and "signed out" with it), so nothing is lost; then the new server is probed for its sign-in.
+ */
+export async function addServer(deps: CommandDeps, arg: unknown): Promise<CommandResult> {
+  const given = arg && typeof arg === 'object' ? arg as { url?: unknown; name?: unknown } : undefined;
+  const interactive = given === undefined;
+  let url = typeof given?.url === 'string' ? given.url.trim() : undefined;
+  if (url === undefined) {
+    url = (await vscode.window.showInputBox({
+      title: vscode.l10n.t('Secure MCP: Add Server'),
+      prompt: vscode.l10n.t('URL of the MCP server endpoint (https://, or http:// for localhost only)'),
+      placeHolder: 'https://contoso.example/mcp',
+      ignoreFocusOut: true,
+      validateInput: validateUrl
+    }))?.trim();
+  }
+  if (!url) {
+    return { done: false, message: vscode.l10n.t('Adding a server was cancelled.') };
+  }
+  const refused = refusal(deps, url);
+  if (refused) {
+    void vscode.window.showErrorMessage(refused);
+    return { done: false, message: refused };
+  }
+  const current = deps.settings.current.settings;
+  if (current.servers.some(s => sameServerUrl(s.url, url))) {
+    return { done: false, message: vscode.l10n.t('{0} is configured already.', url) };
+  }
+  const taken = new Set(current.servers.map(s => s.name.toLowerCase()));
+  const unique = (base: string) => {
+    let name = base;
+    for (let i = 2; taken.has(name.toLowerCase()); i++) {
+      name = `${base.slice(0, 28)}-${i}`;
+    }
+    return name;
+  };
+  let name = typeof given?.name === 'string' ? given.name : undefined;
+  if (name === undefined && interactive) {
+    name = (await vscode.window.showInputBox({
+      title: vscode.l10n.t('Secure MCP: a name for {0}', url),
+      prompt: vscode.l10n.t('Names its tools in chat (<name>__<tool>) and in /call <name>/<tool>.'),
+      value: unique(defaultServerName(url)),
+      ignoreFocusOut: true,
+      validateInput: v => /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/.test(v) ? taken.has(v.toLowerCase()) ? vscode.l10n.t('Another server has that name.') : undefined : vscode.l10n.t('1 to 32 letters, digits, "-" or "_".')
+    }))?.trim();
+    if (name === undefined) {
+      return { done: false, message: vscode.l10n.t('Adding a server was cancelled.') };
+    }
+  }
+  name ??= unique(defaultServerName(url));
+  if (taken.has(name.toLowerCase())) {
+    return { done: false, message: vscode.l10n.t('Another server is named {0}.', name) };
+  }
+  const probed = await probeAuth(deps, url, DEFAULT_SETTINGS.auth, interactive);
+  const entry: ServerEntry = { name, url, ...(Object.keys(probed.auth).length ? { auth: probed.auth } : {}) };
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const entries = current.servers.filter(s => s.source !== 'secureMcp').map(entryOf);
+  const single = current.servers.find(s => s.source === 'secureMcp');
+  const notes: string[] = [];
+  if (single) {
+    // Migration: the single-server settings become the first entry, and keep being signed in (or out).
+    const migrated = entryOf(single);
+    entries.unshift(migrated);
+    await deps.context.globalState.update(signedOutKey({ name: migrated.name, source: 'entry' }), deps.context.globalState.get(SIGNED_OUT_KEY));
+    notes.push(vscode.l10n.t('{0} moved from secureMcp.serverUrl into secureMcp.servers as "{1}", with its sign-in settings.', single.url, migrated.name));
+  }
+  entries.push(entry);
+  await config.update('servers', entries, vscode.ConfigurationTarget.Global);
+  if (single) {
+    for (const key of SINGLE_SERVER_KEYS) {
+      await config.update(key, undefined, vscode.ConfigurationTarget.Global);
+    }
+  }
+  log(deps).info(`added server ${name} (${url})${single ? `; migrated ${single.url} as ${single.name}` : ''}`);
+  return reportConfigured([vscode.l10n.t('Added the MCP server {0} as "{1}".', url, name), ...notes, ...probed.notes], probed.failed, interactive, name);
 }
 
 function log(deps: CommandDeps): Logger {

@@ -5,8 +5,8 @@ import { stateAfterFailure, type ConnectionState } from '../../common/connection
 import { AuthRequiredError, CancelledError, ConfigurationError, InsufficientScopeError, NotMcpEndpointError, ProtocolError, ServerUnreachableError } from '../../common/errors';
 import { fixesFor, isNotMcpEndpoint, ownError } from '../../common/fixes';
 import { mask, maskValue, scoped, type Logger } from '../../common/log';
-import { missingRequiredScopes, sessionScopes, type ReadSettingsResult, type Settings } from '../../common/settings';
-import { VsCodeTokenSource } from '../auth/vscodeTokenSource';
+import { connectionProblems, DEFAULT_SETTINGS, missingRequiredScopes, serverOf, serverView, sessionScopes, type ReadSettingsResult, type ServerSettings, type Settings } from '../../common/settings';
+import { signedOutKey, SIGNED_OUT_KEY, VsCodeTokenSource } from '../auth/vscodeTokenSource';
 import { ensureReachable } from './reachability';
 import type { SettingsService } from '../settingsService';
 import { createAuthFetch } from '../../node/auth/authFetch';
@@ -16,6 +16,12 @@ export type { ConnectionState } from '../../common/connectionState';
 
 export interface ConnectionDeps {
   readonly settings: SettingsService;
+  /**
+   * Which server: the name of an entry of `secureMcp.servers`, or '' for the server of the
+   * single-server settings (`secureMcp.serverUrl`), whose connection exists even while
+   * nothing is configured, to say so.
+   */
+  readonly slot?: string;
   readonly state: vscode.Memento;
   readonly logger: Logger;
   readonly version: string;
@@ -33,9 +39,9 @@ export interface CallOptions {
 }
 
 /**
- * Owns the one MCP connection: builds the session from settings (and rebuilds it when
- * they change), keeps the state the status bar shows, and turns failures into states
- * with the action that fixes them.
+ * Owns the connection to one MCP server: builds the session from that server's settings
+ * (and rebuilds it when they change), keeps the state the status bar shows, and turns
+ * failures into states with the action that fixes them. `Connections` holds one per server.
  */
 export class ConnectionService implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<ConnectionState>();
@@ -63,12 +69,12 @@ export class ConnectionService implements vscode.Disposable {
   readonly redact = (text: string): string => (this.authFetch?.redact ?? mask)(text);
 
   constructor(private readonly deps: ConnectionDeps) {
-    this.log = scoped(deps.logger, 'connection');
-    const s = deps.settings.current.settings;
+    this.log = scoped(deps.logger, deps.slot ? `connection ${deps.slot}` : 'connection');
+    const s = this.settings;
     const request = { providerId: s.auth.providerId, scopes: sessionScopes(s) };
     this.sessionRequest = JSON.stringify(request);
     this.serverUrl = s.serverUrl;
-    this.tokens = new VsCodeTokenSource(request, deps.state, deps.logger, deps.ownProviders);
+    this.tokens = new VsCodeTokenSource(request, deps.state, deps.logger, deps.ownProviders, this.signedOutKey);
     this.stateValue = this.baseState(deps.settings.current);
     this.disposables.push(
       this.tokens,
@@ -79,6 +85,35 @@ export class ConnectionService implements vscode.Disposable {
 
   get state(): ConnectionState {
     return this.stateValue;
+  }
+
+  /** The server's settings; undefined for the single-server slot while no server URL is set. */
+  get server(): ServerSettings | undefined {
+    return serverOf(this.deps.settings.current.settings, this.deps.slot ?? '');
+  }
+
+  /** The server's name (the namespace of its tools), or '' while none is configured. */
+  get name(): string {
+    return this.server?.name ?? '';
+  }
+
+  /** The settings as this server sees them: its URL, sign-in and protocol (see `serverView`). */
+  get settings(): Settings {
+    const current = this.deps.settings.current.settings;
+    const server = this.server;
+    return server ? serverView(current, server) : { ...current, serverUrl: '', auth: this.deps.slot ? DEFAULT_SETTINGS.auth : current.auth };
+  }
+
+  /** How the server is named to the user: its name and host, or the host alone for the single-server settings' server. */
+  get label(): string {
+    const server = this.server;
+    const host = URL.parse(server?.url ?? '')?.host ?? '';
+    return server && server.source !== 'secureMcp' ? `${server.name} (${host})` : host;
+  }
+
+  private get signedOutKey(): string {
+    const server = this.server;
+    return server ? signedOutKey(server) : SIGNED_OUT_KEY;
   }
 
   get account(): AccessToken['account'] | undefined {
@@ -164,15 +199,15 @@ export class ConnectionService implements vscode.Disposable {
    * right after a restart. Never prompts; signed out, it only checks that the server is there.
    */
   async connectIfSignedIn(): Promise<void> {
-    const s = this.deps.settings.current;
-    if (!needsSession(this.baseState(s))) {
+    if (!needsSession(this.baseState(this.deps.settings.current))) {
       return;
     }
-    const token = this.tokens.signedOut ? undefined : await this.tokens.getToken({ scopes: s.settings.auth.scopes });
+    const s = this.settings;
+    const token = this.tokens.signedOut ? undefined : await this.tokens.getToken({ scopes: s.auth.scopes });
     if (!token) {
       // Signed out: still say so when the server is not there, rather than offer a sign-in that cannot work.
       const before = this.stateValue;
-      await ensureReachable(s.settings).catch(e => { this.fail(e, before); });
+      await ensureReachable(s).catch(e => { this.fail(e, before); });
       return;
     }
     await this.listTools().catch(e => this.log.info(`background connect: ${e instanceof Error ? e.message : String(e)}`));
@@ -238,28 +273,25 @@ export class ConnectionService implements vscode.Disposable {
     return tools;
   }
 
-  private get settings(): Settings {
-    return this.deps.settings.current.settings;
-  }
-
   private configured(): Settings {
     const current = this.deps.settings.current;
-    const problems = connectionProblems(current);
+    const problems = connectionProblems(current, this.server);
     if (problems.length) {
       throw new ConfigurationError(vscode.l10n.t('Fix the Secure MCP settings first: {0}', problems.map(p => `${p.key} ${p.message}`).join('; ')), problems);
     }
-    if (!current.settings.serverUrl) {
+    const s = this.settings;
+    if (!s.serverUrl) {
       throw new ConfigurationError(vscode.l10n.t('No MCP server is configured. Run "Secure MCP: Configure Server…" first.'));
     }
     // Organisation policy first (docs/security.md E10): no probe, no sign-in, no MCP request.
-    const blocked = this.deps.settings.blockedBy(current.settings.serverUrl);
+    const blocked = this.deps.settings.blockedBy(s.serverUrl);
     if (blocked) {
       throw blocked;
     }
-    if (missingRequiredScopes(current.settings)) {
-      throw new ConfigurationError(vscode.l10n.t('No scope is configured for the server. Run "Secure MCP: Configure Server…" or set secureMcp.auth.scopes.'));
+    if (missingRequiredScopes(s)) {
+      throw new ConfigurationError(vscode.l10n.t('No scope is configured for the server. Run "Secure MCP: Configure Server…" or set {0}.auth.scopes.', this.server?.source ?? 'secureMcp'));
     }
-    return current.settings;
+    return s;
   }
 
   private ensureSession(): McpSession {
@@ -291,7 +323,7 @@ export class ConnectionService implements vscode.Disposable {
       maxListBytes: s.limits.maxListBytes,
       maxTools: s.limits.maxTools,
       // The form's message and schema, and a URL, are the server's words: masked like a result (A2).
-      ...(this.deps.elicit ? { elicitation: (params, signal) => this.deps.elicit!({ serverUrl: s.serverUrl, serverLabel: serverUrl.host, params: maskValue(params, fetch.redact) }, signal) } : {}),
+      ...(this.deps.elicit ? { elicitation: (params, signal) => this.deps.elicit!({ serverUrl: s.serverUrl, serverLabel: this.label, params: maskValue(params, fetch.redact) }, signal) } : {}),
       onToolsChanged: tools => {
         if (this.stateValue.kind === 'connected') {
           this.setState({ ...this.stateValue, tools: tools.length });
@@ -332,14 +364,14 @@ export class ConnectionService implements vscode.Disposable {
   }
 
   private async onSettings(r: ReadSettingsResult): Promise<void> {
-    const s = r.settings;
+    const s = this.settings;
     const request = { providerId: s.auth.providerId, scopes: sessionScopes(s) };
     if (JSON.stringify(request) !== this.sessionRequest) {
       // Another provider or other scopes: the token in hand says nothing about being signed in to them.
       this.sessionRequest = JSON.stringify(request);
       this.lastToken = undefined;
     }
-    this.tokens.update(request);
+    this.tokens.update(request, this.signedOutKey);
     const wasConnected = this.stateValue.kind === 'connected';
     const wasBlocked = this.stateValue.kind === 'blockedByPolicy';
     const serverChanged = s.serverUrl !== this.serverUrl;
@@ -379,14 +411,14 @@ export class ConnectionService implements vscode.Disposable {
 
   private baseState(r: ReadSettingsResult): ConnectionState {
     // Problems first: an invalid server URL falls back to '' and must not read as "not configured".
-    const problems = connectionProblems(r);
+    const problems = connectionProblems(r, this.server);
     if (problems.length) {
       return { kind: 'settingsProblem', count: problems.length };
     }
-    if (!r.settings.serverUrl) {
+    const server = this.settings.serverUrl;
+    if (!server) {
       return { kind: 'notConfigured' };
     }
-    const server = r.settings.serverUrl;
     const blocked = this.deps.settings.blockedBy(server);
     if (blocked) {
       return stateAfterFailure(blocked, { kind: 'notConfigured' }, server, vscode.l10n);
@@ -408,15 +440,6 @@ export class ConnectionService implements vscode.Disposable {
     void this.resetSession();
     vscode.Disposable.from(...this.disposables).dispose();
   }
-}
-
-/**
- * The settings problems that stop the connection. The language model's own settings
- * (secureMcp.llm.*) do not: the chat reports them when it needs a model, and the tools,
- * /call and sign-in keep working meanwhile.
- */
-function connectionProblems(r: ReadSettingsResult): ReadSettingsResult['problems'] {
-  return r.problems.filter(p => !p.key.startsWith('secureMcp.llm.'));
 }
 
 /** A state a background connect may improve on: nothing failed, there is just no connection yet. */

@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
 import type { ApprovalDecision, PendingToolCall } from '../../common/approval/gate';
 import { decisionContext, stateContext, type WalkthroughContextKey } from '../../common/walkthrough';
-import type { ConnectionState } from '../connection/connection';
+import type { Connections } from '../connection/connections';
 import type { SettingsService } from '../settingsService';
 
 /** What the walkthrough's keys follow: the settings and the connection's state. */
 export interface WalkthroughSources {
   readonly settings: Pick<SettingsService, 'current' | 'onDidChange'>;
-  readonly connection: { readonly state: ConnectionState; readonly onDidChangeState: vscode.Event<ConnectionState> };
+  readonly connections: Pick<Connections, 'all' | 'onDidChange'>;
 }
 
 /**
@@ -20,7 +20,7 @@ export class WalkthroughContext implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly sources: WalkthroughSources) {
-    this.subscriptions = [sources.settings.onDidChange(() => this.update()), sources.connection.onDidChangeState(() => this.update())];
+    this.subscriptions = [sources.settings.onDidChange(() => this.update()), sources.connections.onDidChange(() => this.update())];
     this.update();
   }
 
@@ -32,7 +32,10 @@ export class WalkthroughContext implements vscode.Disposable {
   }
 
   private update(): void {
-    const state = stateContext({ serverUrl: this.sources.settings.current.settings.serverUrl, connection: this.sources.connection.state.kind });
+    // A step is done when it is done for any server.
+    const settings = this.sources.settings.current.settings;
+    const connected = this.sources.connections.all.find(c => c.state.kind === 'connected') ?? this.sources.connections.all[0];
+    const state = stateContext({ serverUrl: settings.servers[0]?.url ?? '', connection: connected?.state.kind ?? 'notConfigured' });
     for (const [key, value] of state) {
       this.set(key, value);
     }

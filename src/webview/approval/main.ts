@@ -77,6 +77,8 @@ function render(view: ApprovalView): void {
     heading.append(' ', el('span', { className: 'badge warning', id: 'changed-badge' }, s.changedBadge));
   }
   root.append(heading);
+  // Which server gets the call, before anything else (E2: several servers may offer alike tools).
+  root.append(el('p', { className: 'server-banner', id: 'server-name' }, untrustedEl('strong', view.serverLabel)));
   if (view.destructive) {
     root.append(el('div', { className: 'warning-box destructive', id: 'destructive-warning', attrs: { role: 'alert' } },
       el('p', { id: 'destructive-reason' }, view.destructive === 'claimed' ? s.destructiveClaimed : s.destructiveDefault),

@@ -21,7 +21,7 @@ describe('package.json contributions', () => {
     const of = (title: string) => Object.keys(groups.find(g => g.title === title)?.properties ?? {});
     assert.ok(of('Sign-in').every(k => k.startsWith('secureMcp.auth.')) && of('Sign-in').length > 0);
     assert.ok(of('Language model').every(k => k.startsWith('secureMcp.llm.')) && of('Language model').length > 0);
-    assert.deepEqual(of('Server'), ['secureMcp.serverUrl', 'secureMcp.protocol.version']);
+    assert.deepEqual(of('Server'), ['secureMcp.serverUrl', 'secureMcp.servers', 'secureMcp.protocol.version']);
     const all = groups.flatMap(g => Object.keys(g.properties));
     assert.equal(new Set(all).size, all.length, 'each setting in one group');
   });
@@ -31,6 +31,7 @@ describe('package.json contributions', () => {
     const locked = Object.entries(settings).filter(([, s]) => s.policy).map(([key, s]) => [key, s.policy?.name]);
     assert.deepEqual(locked, [
       ['secureMcp.serverUrl', 'SecureMcpServerUrl'],
+      ['secureMcp.servers', 'SecureMcpServers'],
       ['secureMcp.approval.rememberAcrossSessions', 'SecureMcpApprovalRememberAcrossSessions'],
       ['secureMcp.approval.trustedServers', 'SecureMcpApprovalTrustedServers'],
       ['secureMcp.approval.allowReadOnlyFromTrustedServers', 'SecureMcpApprovalAllowReadOnlyFromTrustedServers']
