@@ -4,7 +4,7 @@ import type { CommandResult } from '../../src/vscode/commands/command';
 import type { TurnMetadata } from '../../src/vscode/chat/participant';
 import { refreshHeadless, signInHeadless, startWorld, steps, weatherFor, type World } from '../world';
 import type { HelperApi, SuppliedToken } from './helper-extension/src/extension';
-import { api, grantTestProvider, helper, RecordingStream, setEnv, setSetting, setSettings, testDriver, waitFor, withTimeout } from './util';
+import { api, decideNext, grantTestProvider, helper, RecordingStream, renderedPanels, setEnv, setSetting, setSettings, testDriver, waitFor, withTimeout } from './util';
 
 /**
  * The participant end to end in the extension host, against the world: the scripted
@@ -30,23 +30,6 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
     }
   }
 
-  const rendered = new Set<string>();
-
-  /** Decides the next approval through the real page: it renders, then its script clicks. */
-  async function decideNext(choice: 'approve' | 'decline' | 'approveSession', tool?: string): Promise<string> {
-    const panels = (await api()).approval().panels;
-    const id = await waitFor(() => panels.pendingIds()[0], 'an approval panel', 20_000);
-    const webview = panels.webviewFor(id);
-    assert.ok(webview);
-    webview.panel.reveal(undefined, false);
-    await waitFor(() => rendered.has(id), 'the approval page to render', 15_000);
-    const report = await testDriver(panels, id).run({ op: 'probe' }, 15_000);
-    assert.ok(tool ? report.text.includes(tool) : report.text.includes('get_weather') || report.text.includes('confirm_action'), `the panel shows the tool: ${report.text.slice(0, 300)}`);
-    await testDriver(panels, id).send({ op: 'click', target: choice });
-    await waitFor(() => !panels.pendingIds().includes(id), 'the decision');
-    return report.text;
-  }
-
   suiteSetup(async () => {
     world = await startWorld();
     h = await helper();
@@ -66,8 +49,8 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
       restores.push(await setSetting(key, value));
     }
     const a = await api();
-    a.approval().panels.onDidRender(id => rendered.add(id));
-    a.elicitation().onDidRender(id => rendered.add(id));
+    a.approval().panels.onDidRender(id => renderedPanels.add(id));
+    a.elicitation().onDidRender(id => renderedPanels.add(id));
     await waitFor(() => a.settings.current.settings.serverUrl === world.urls.mcp, 'settings');
     await grantTestProvider(h.providerId, h.providerLabel, [world.fullScope]);
     const key = await vscode.commands.executeCommand<CommandResult>('secureMcp.setApiKey', { provider: 'openai', key: 'scripted-test-key' });
@@ -263,7 +246,7 @@ suite('@secure-mcp chat (world LLM, MCP server and webviews)', function () {
     const webview = panels.webviewFor(id);
     assert.ok(webview);
     webview.panel.reveal(undefined, false);
-    await waitFor(() => rendered.has(id), 'the form to render', 15_000);
+    await waitFor(() => renderedPanels.has(id), 'the form to render', 15_000);
     const report = await testDriver(panels, id).run({ op: 'probe' }, 15_000);
     assert.match(report.text, /restart the build agent/);
     await testDriver(panels, id).send({ op: 'click', target: 'accept' });

@@ -1,3 +1,4 @@
+import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ActivationExports } from '../../src/extension';
 import type { WebviewTestDriver } from '../../src/vscode/panels/testDriver';
@@ -180,4 +181,22 @@ export async function chatTurn(prompt: string): Promise<RecordingStream> {
   } finally {
     cts.dispose();
   }
+}
+
+/** Ids of the approval (and elicitation) pages that said they rendered; a suite adds to it from onDidRender. */
+export const renderedPanels = new Set<string>();
+
+/** Decides the next approval through the real page: it renders, then its script clicks. */
+export async function decideNext(choice: 'approve' | 'decline' | 'approveSession', tool?: string): Promise<string> {
+  const panels = (await api()).approval().panels;
+  const id = await waitFor(() => panels.pendingIds()[0], 'an approval panel', 20_000);
+  const webview = panels.webviewFor(id);
+  assert.ok(webview);
+  webview.panel.reveal(undefined, false);
+  await waitFor(() => renderedPanels.has(id), 'the approval page to render', 15_000);
+  const report = await testDriver(panels, id).run({ op: 'probe' }, 15_000);
+  assert.ok(tool ? report.text.includes(tool) : report.text.includes('get_weather') || report.text.includes('confirm_action'), `the panel shows the tool: ${report.text.slice(0, 300)}`);
+  await testDriver(panels, id).send({ op: 'click', target: choice });
+  await waitFor(() => !panels.pendingIds().includes(id), 'the decision');
+  return report.text;
 }

@@ -82,7 +82,9 @@ export async function showTools(deps: CommandDeps, arg?: string): Promise<Comman
     // Titles and descriptions are the server's words, masked as the chat masks them (A2).
     () => maskedSession(connection, connection.redact).listTools());
   const describe = async (tool: Tool): Promise<CommandResult> => {
-    await deps.toolDetails.show(`/${encodeURIComponent(connection.name)}/${encodeURIComponent(tool.name)}.md`, toolDetailsMarkdown(tool, connection.label, vscode.l10n));
+    // With several servers, one document per server and tool (two servers may have a tool of the same name).
+    const folder = deps.connections.all.length > 1 ? `/${encodeURIComponent(connection.name)}` : '';
+    await deps.toolDetails.show(`${folder}/${encodeURIComponent(tool.name)}.md`, toolDetailsMarkdown(tool, connection.label, vscode.l10n));
     return { done: true, message: vscode.l10n.t('{0} is described in the editor.', tool.name) };
   };
   if (name !== undefined) {

@@ -47,11 +47,13 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
   const sessions = new Map<string, Session>();
   const descriptions = new Map(WORLD_TOOLS.map((tool) => [tool.name, tool.description]));
 
-  const requests: { method: string; path: string }[] = [];
+  const requests: { method: string; path: string; issuer?: string }[] = [];
   const app = express();
   app.disable('x-powered-by');
   app.use((req, _res, next) => {
-    requests.push({ method: req.method, path: req.path });
+    // Whose token came with it (read, not verified: the log shows what a client sent, accepted or not).
+    const issuer = bearerIssuer(req.headers.authorization);
+    requests.push({ method: req.method, path: req.path, ...(issuer !== undefined ? { issuer } : {}) });
     next();
   });
   const server = http.createServer(app);
@@ -127,4 +129,18 @@ export async function startSecureMcpServer(options: SecureMcpServerOptions = {})
       await closeServer(server);
     }
   };
+}
+
+/** The `iss` claim of a bearer JWT, unverified; '' for a bearer that is not a readable JWT. */
+function bearerIssuer(header: string | undefined): string | undefined {
+  const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+  if (!token) {
+    return undefined;
+  }
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
+    return typeof claims.iss === 'string' ? claims.iss : '';
+  } catch {
+    return '';
+  }
 }

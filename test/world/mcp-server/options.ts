@@ -86,7 +86,8 @@ export interface SecureMcpServer {
   /** Every tool call that reached a handler, in order. */
   readonly calls: ToolCallRecord[];
   /** Every HTTP request that reached the server (metadata, MCP, SSE), in order, before any check. */
-  readonly requests: readonly { readonly method: string; readonly path: string }[];
+  /** Every request that reached the server, with the issuer of the bearer token it carried (unverified). */
+  readonly requests: readonly { readonly method: string; readonly path: string; readonly issuer?: string }[];
   /** Tool calls refused with 403 `insufficient_scope` for lacking a `toolScopes` scope. */
   readonly stepUpChallenges: number;
   /** Live 2025-era sessions (Streamable HTTP and SSE); the 2026-07-28 wire has none. */
