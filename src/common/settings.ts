@@ -58,6 +58,8 @@ export interface Settings {
     readonly trustedServers: readonly string[];
     readonly allowReadOnlyFromTrustedServers: boolean;
   };
+  /** Where the audit trail is written: a folder, or '' for the extension's own storage. */
+  readonly audit: { readonly folder: string };
   /** Which MCP revision to speak to the server. */
   readonly protocol: { readonly version: ProtocolSetting };
   readonly timeouts: { readonly connectSeconds: number; readonly toolCallSeconds: number; readonly toolCallMaxSeconds: number };
@@ -75,6 +77,7 @@ export const DEFAULT_SETTINGS: Settings = {
     azure: { endpoint: '', deployment: '', apiVersion: '2024-10-21', auth: 'entra', authProviderId: 'microsoft' }
   },
   approval: { timeoutSeconds: 300, rememberAcrossSessions: false, trustedServers: [], allowReadOnlyFromTrustedServers: false },
+  audit: { folder: '' },
   protocol: { version: 'auto' },
   timeouts: { connectSeconds: 30, toolCallSeconds: 60, toolCallMaxSeconds: 600 },
   chat: { maxToolRounds: 8 },
@@ -96,6 +99,8 @@ const CLIENT_ID = /^[\x21-\x7E]{1,255}$/;
 const PROVIDER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const API_VERSION = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
 const DEPLOYMENT = /^[A-Za-z0-9._-]+$/;
+/** `/…` on Linux and macOS, `C:\\…` or `\\\\server\\share` on Windows. */
+const ABSOLUTE_PATH = /^(\/|[A-Za-z]:[\\/]|\\\\[^\\]+\\)/;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 /** Loopback by name or address; IPv6 with or without the URL brackets. */
@@ -306,6 +311,7 @@ export function readSettings(read: SettingReader): ReadSettingsResult {
       trustedServers: value('approval.trustedServers', d.approval.trustedServers, list(url)),
       allowReadOnlyFromTrustedServers: value('approval.allowReadOnlyFromTrustedServers', d.approval.allowReadOnlyFromTrustedServers, bool)
     },
+    audit: { folder: value('audit.folder', d.audit.folder, str(ABSOLUTE_PATH, true, 'must be an absolute folder path')) },
     protocol: { version: protocolVersion },
     timeouts: {
       connectSeconds: value('timeouts.connectSeconds', d.timeouts.connectSeconds, int(1, 300)),

@@ -69,7 +69,7 @@ export function createRuntime(context: vscode.ExtensionContext, handles: Activat
   let elicitationPanels: ElicitationPanels | undefined;
   // Created on first use: no panel, pin store or audit file is touched before a tool call.
   const approval = (): ApprovalService => {
-    approvalService ??= new ApprovalService({ context, logger, settings: () => settings.current.settings.approval, onDecided: (call, decision) => walkthrough.decided(call, decision), testHooks: SECURE_MCP_TEST_BUILD && testMode });
+    approvalService ??= new ApprovalService({ context, logger, settings: () => settings.current.settings.approval, auditFolder: () => settings.current.settings.audit.folder, onDecided: (call, decision) => walkthrough.decided(call, decision), testHooks: SECURE_MCP_TEST_BUILD && testMode });
     return approvalService;
   };
   const elicitation = (): ElicitationPanels => {

@@ -15,7 +15,7 @@ import { ApprovalPanels } from '../../src/vscode/approval/approvalPanels';
 import type { IgnoredMessage } from '../../src/vscode/panels/panelHost';
 import { AUDIT_LOG_SCHEME } from '../../src/vscode/approval';
 import type { CommandResult } from '../../src/vscode/commands/command';
-import { api, extension, testDriver, waitFor, withTimeout } from './util';
+import { api, extension, setSetting, testDriver, waitFor, withTimeout } from './util';
 
 const SERVER = 'https://mcp.contoso.example/mcp';
 const XSS = '<img src=x onerror="document.documentElement.dataset.pwned=1"><script>window.pwned=1</script><a href="javascript:window.pwned=1">click</a> [md](javascript:alert(1)) safe\u202Etxt.exe zero\u200Bwidth';
@@ -420,6 +420,25 @@ suite('audit log commands', () => {
     const afterDelete = await verify(target);
     assert.equal(afterDelete?.done, false);
     assert.match(afterDelete?.message ?? '', new RegExp(`^Audit log broken at line ${k + 1} of ${name.replace(/[.]/g, '\\.')}: record \\d+ is missing before it \\(deleted\\)\\.$`));
+  });
+
+  test('secureMcp.audit.folder moves the audit trail: new records are written there, chained, and Verify checks that folder', async () => {
+    const folder = path.join(os.tmpdir(), `secure-mcp-audit-folder-${Date.now().toString(36)}`);
+    const restore = await setSetting('secureMcp.audit.folder', folder);
+    try {
+      await waitFor(async () => (await api()).settings.current.settings.audit.folder === folder, 'the audit folder setting');
+      await record(weather({ name: 'audit_moved_a' }));
+      await record(weather({ name: 'audit_moved_b' }));
+      await (await api()).approval().audit.flush();
+      const lines = (await fs.readFile(path.join(folder, 'audit.jsonl'), 'utf8')).split('\n').filter(Boolean).map(l => JSON.parse(l) as { tool: string; seq: number });
+      assert.deepEqual(lines.map(l => l.tool), ['audit_moved_a', 'audit_moved_a', 'audit_moved_b', 'audit_moved_b']);
+      assert.deepEqual(lines.map(l => l.seq), [1, 2, 3, 4], 'a chain of its own, from the start');
+      const verified = await vscode.commands.executeCommand<CommandResult>('secureMcp.verifyAuditLog');
+      assert.equal(verified?.message, 'Audit log intact: 4 records in 1 file.');
+    } finally {
+      await restore();
+      await fs.rm(folder, { recursive: true, force: true });
+    }
   });
 
   test('Show Audit Log renders the records as markdown, with server text as literal code', async () => {

@@ -105,7 +105,10 @@ suite('Several MCP servers, two identity providers', function () {
     const a = await api();
     const b = a.connections.get('fabrikam');
     assert.ok(b);
-    assert.equal((await run('secureMcp.signIn', 'fabrikam')).done, true);
+    // VS Code asks the user once per provider and scope set (the Accounts-menu grant), as for any provider.
+    await grantTestProvider(h.providerId, h.providerLabel, [idpB.fullScope]);
+    const signIn = await run('secureMcp.signIn', 'fabrikam');
+    assert.equal(signIn.done, true, signIn.message);
     await Promise.all(a.connections.all.map(c => c.listTools()));
     assert.equal(a.statusBar.view.text, '$(shield) MCP: 2/2 servers · 16 tools');
     assert.equal(a.statusBar.view.command, 'secureMcp.showServers');
@@ -143,7 +146,7 @@ suite('Several MCP servers, two identity providers', function () {
     const ambiguous = new RecordingStream();
     const cts = new vscode.CancellationTokenSource();
     await a.handleChat({ prompt: 'get_date {}', command: 'call', references: [], toolReferences: [] } as unknown as vscode.ChatRequest, { history: [] }, ambiguous.asStream(), cts.token);
-    assert.match(ambiguous.text, /get_date is a tool of several servers; name one: 127_0_0_1\/get_date, fabrikam\/get_date/);
+    assert.match(ambiguous.text, /get_date\W+is a tool of several servers; name one:\W+127_0_0_1\/get_date\W+fabrikam\/get_date/);
     const callsB = serverB.calls.length;
     const direct = new RecordingStream();
     const pending = a.handleChat({ prompt: 'fabrikam/get_weather {"city": "Bergen"}', command: 'call', references: [], toolReferences: [] } as unknown as vscode.ChatRequest, { history: [] }, direct.asStream(), cts.token);
@@ -152,6 +155,24 @@ suite('Several MCP servers, two identity providers', function () {
     cts.dispose();
     assert.match(direct.text, new RegExp(weatherFor('Bergen').condition));
     assert.deepEqual(serverB.calls.slice(callsB).map(c => c.args.city), ['Bergen']);
+  });
+
+  test('the organisation\'s MCP policy (chat.mcp.access "none") blocks every server: the reply says why and by what, and neither server hears of it', async () => {
+    const a = await api();
+    const before = [world.mcp.requests.length, serverB.requests.length];
+    const restore = await setSetting('chat.mcp.access', 'none');
+    try {
+      await waitFor(() => a.connections.all.every(c => c.state.kind === 'blockedByPolicy'), 'both blocked');
+      assert.match(a.statusBar.view.text, /MCP: 0\/2 servers · 0 tools/);
+      const reply = await chatTurn('Weather in Zurich?');
+      assert.match(reply.text, /chat\.mcp\.access is "none"/, reply.text);
+      await run('secureMcp.reconnect', 'fabrikam');
+      await run('secureMcp.diagnose', '127_0_0_1');
+      assert.deepEqual([world.mcp.requests.length, serverB.requests.length], before, 'not one request reached either server');
+    } finally {
+      await restore();
+    }
+    await waitFor(() => a.connections.all.every(c => c.state.kind !== 'blockedByPolicy'), 'the policy lifted');
   });
 
   test('one server down: the other keeps working in the same turn, and the reply says which is out and why', async () => {

@@ -28,6 +28,8 @@ export interface ApprovalServiceOptions {
   readonly logger: Logger;
   /** Current `secureMcp.approval.*` settings (e.g. `() => settings.current.approval`). */
   readonly settings: () => PolicySettings & { readonly timeoutSeconds: number };
+  /** `secureMcp.audit.folder`: where the audit trail goes; '' for the extension's global storage. */
+  readonly auditFolder?: () => string;
   /** Told of every decision after the audit log (the walkthrough's context keys). */
   readonly onDecided?: (call: PendingToolCall, decision: ApprovalDecision) => void;
   readonly testHooks?: boolean;
@@ -41,7 +43,6 @@ export interface ApprovalServiceOptions {
  */
 export class ApprovalService implements vscode.Disposable {
   readonly policy: ApprovalPolicy;
-  readonly audit: AuditLog;
   readonly panels: ApprovalPanels;
   readonly gate: PolicyGate;
   private readonly log: Logger;
@@ -49,13 +50,14 @@ export class ApprovalService implements vscode.Disposable {
   private auditMarkdown = '';
   private readonly auditChanged = new vscode.EventEmitter<vscode.Uri>();
   private readonly auditProvider: vscode.Disposable;
-  private readonly auditFolder: vscode.Uri;
+  private auditLog: { folder: vscode.Uri; log: AuditLog } | undefined;
+
+  private readonly options: ApprovalServiceOptions;
 
   constructor(options: ApprovalServiceOptions) {
     this.log = scoped(options.logger, 'approval');
     this.policy = new ApprovalPolicy(new MementoPinStore(options.context.globalState), options.settings);
-    this.auditFolder = options.context.globalStorageUri;
-    this.audit = new AuditLog({ files: new FolderAuditFiles(this.auditFolder.fsPath), logger: options.logger });
+    this.options = options;
     this.panels = new ApprovalPanels({ extensionUri: options.context.extensionUri, logger: options.logger, timeoutSeconds: () => options.settings().timeoutSeconds, testHooks: options.testHooks });
     const decided: DecisionSink = {
       decided: (call, decision, hash) => {
@@ -68,6 +70,28 @@ export class ApprovalService implements vscode.Disposable {
       onDidChange: this.auditChanged.event,
       provideTextDocumentContent: () => this.auditMarkdown
     });
+  }
+
+  /** Where the audit trail is written now: `secureMcp.audit.folder`, else global storage. */
+  private get auditFolder(): vscode.Uri {
+    const folder = this.options.auditFolder?.();
+    return folder ? vscode.Uri.file(folder) : this.options.context.globalStorageUri;
+  }
+
+  /**
+   * The audit log of the folder configured now. A moved folder gets a log of its own,
+   * which continues the chain already there (or starts one); records already written stay.
+   */
+  get audit(): AuditLog {
+    const folder = this.auditFolder;
+    if (this.auditLog?.folder.toString() !== folder.toString()) {
+      if (this.auditLog) {
+        void this.auditLog.log.flush();
+        this.log.info(`the audit trail moves to ${folder.fsPath}`);
+      }
+      this.auditLog = { folder, log: new AuditLog({ files: new FolderAuditFiles(folder.fsPath), logger: this.options.logger }) };
+    }
+    return this.auditLog.log;
   }
 
   /**
@@ -119,8 +143,9 @@ export class ApprovalService implements vscode.Disposable {
       result = verifyAuditChain([{ name: target.path.split('/').pop() ?? target.path, text }], { mayContinue: true });
       uriOf = () => target;
     } else {
+      const folder = this.auditFolder;
       result = await this.audit.verify();
-      uriOf = name => vscode.Uri.joinPath(this.auditFolder, name);
+      uriOf = name => vscode.Uri.joinPath(folder, name);
     }
     const message = describeChain(result, vscode.l10n);
     this.log.info(`audit chain of ${target ? target.toString(true) : 'the log'}: ${message}`);
@@ -157,7 +182,7 @@ export class ApprovalService implements vscode.Disposable {
     this.auditProvider.dispose();
     this.auditChanged.dispose();
     this.panels.dispose();
-    void this.audit.flush();
+    void this.auditLog?.log.flush();
   }
 }
 

@@ -26,7 +26,7 @@ describe('package.json contributions', () => {
     assert.equal(new Set(all).size, all.length, 'each setting in one group');
   });
 
-  it('lets an administrator lock, by policy, which server is contacted and whether approvals may be remembered or skipped (docs/security.md E12)', () => {
+  it('lets an administrator lock, by policy, which servers are contacted, whether approvals may be remembered or skipped, and where the audit trail goes (docs/security.md E12)', () => {
     const settings = declaredSettings();
     const locked = Object.entries(settings).filter(([, s]) => s.policy).map(([key, s]) => [key, s.policy?.name]);
     assert.deepEqual(locked, [
@@ -34,7 +34,8 @@ describe('package.json contributions', () => {
       ['secureMcp.servers', 'SecureMcpServers'],
       ['secureMcp.approval.rememberAcrossSessions', 'SecureMcpApprovalRememberAcrossSessions'],
       ['secureMcp.approval.trustedServers', 'SecureMcpApprovalTrustedServers'],
-      ['secureMcp.approval.allowReadOnlyFromTrustedServers', 'SecureMcpApprovalAllowReadOnlyFromTrustedServers']
+      ['secureMcp.approval.allowReadOnlyFromTrustedServers', 'SecureMcpApprovalAllowReadOnlyFromTrustedServers'],
+      ['secureMcp.audit.folder', 'SecureMcpAuditFolder']
     ]);
     for (const [key, s] of Object.entries(settings).filter(([, s]) => s.policy)) {
       const p = s.policy!;

@@ -114,6 +114,19 @@ describe('several servers (secureMcp.servers)', () => {
     });
   });
 
+  it('secureMcp.audit.folder takes an absolute folder only (an administrator may lock it to a collected share)', () => {
+    for (const folder of ['/var/log/secure-mcp', 'C:\\Audit', 'D:/audit', '\\\\server\\share\\audit']) {
+      const r = readSettings(from({ 'audit.folder': folder }));
+      assert.equal(r.settings.audit.folder, folder);
+      assert.deepEqual(r.problems, []);
+    }
+    for (const folder of ['audit', './audit', '~/audit', 3]) {
+      const r = readSettings(from({ 'audit.folder': folder }));
+      assert.equal(r.settings.audit.folder, '', String(folder));
+      assert.equal(r.problems[0]?.key, 'secureMcp.audit.folder');
+    }
+  });
+
   describe('one status for all of them', () => {
     const connected = (tools: number): ConnectionState => ({ kind: 'connected', server: A, tools });
 
