@@ -1,12 +1,15 @@
 // Off the happy path, as a new user goes (issue 15): a destructive call, stopping a slow
-// call, resetting approvals, Diagnose twice, a wrong port, a URL that is not MCP. Each step
+// call, resetting approvals, Diagnose twice, a wrong port, a URL that is not MCP; then a
+// second server added and signed in to from the status bar (issue 16). Each step
 // asserts what the user sees: the status bar, the notification and its buttons, the chat
 // reply. The e2e code-server runs without the test driver, so notifications are real.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { tsImport } from 'tsx/esm/api';
 import {
-  answerInputBox, findFrame, runCommand, sendChat, statusText, waitFor, waitForAnswer, waitForNoFrame, waitForStatus, waitForToast, WEBVIEW_BOOT_MS
+  answerInputBox, findFrame, runCommand, sendChat, signInThroughBrowser, statusItem, statusText, waitFor, waitForAnswer, waitForNoFrame, waitForStatus, waitForToast,
+  WEBVIEW_BOOT_MS
 } from './ui.mjs';
 
 /** The audit trail's records (audit*.jsonl under the user data dir), oldest first. */
@@ -25,6 +28,9 @@ async function clearToasts(page) {
 /** Configure Server… with `url`; returns what the status bar then says. */
 async function configure(page, url, status) {
   await runCommand(page, 'Secure MCP: Configure Server…');
+  // With a server configured, it asks first: change that server, or add another.
+  await answerInputBox(page, 'Change');
+  await page.locator('.quick-input-widget', { hasText: 'URL of the MCP server endpoint' }).waitFor({ state: 'visible', timeout: 10_000 });
   await answerInputBox(page, url);
   return waitForStatus(page, status, 30_000);
 }
@@ -150,6 +156,47 @@ export const pathSteps = [
       await ctx.shot('not-mcp-url');
       // Back to the world's server.
       await configure(page, world.urls.mcp, /MCP: (\d+ tools|signed out|not connected)/);
+    }
+  },
+  {
+    name: 'second-server',
+    async run(ctx) {
+      const { page, world } = ctx;
+      /** @type {typeof import('../world/index.ts')} */
+      const worldModule = await tsImport('../world/index.ts', import.meta.url);
+      const second = await worldModule.startSecureMcpServer({ issuer: world.idp.issuer, jwksUri: world.idp.jwksUri, audience: world.apiClientId, requiredScope: world.idp.scope, tenantId: world.idp.tenantId });
+      try {
+        await clearToasts(page);
+        // The first server answers, so the migrated server connects as it was.
+        await runCommand(page, 'Secure MCP: Reconnect');
+        await waitForStatus(page, /MCP: \d+ tools/, 30_000);
+        await runCommand(page, 'Secure MCP: Add Server…');
+        await answerInputBox(page, second.url);
+        await page.locator('.quick-input-widget', { hasText: 'Names its tools' }).waitFor({ state: 'visible', timeout: 10_000 });
+        await answerInputBox(page, 'second');
+        const added = await waitForToast(page, /Added the MCP server/, 30_000);
+        ctx.log(`toast: ${JSON.stringify(added.message)} [${added.buttons.join(', ')}]`);
+        assert.match(added.message, /moved from secureMcp\.serverUrl into secureMcp\.servers as "127_0_0_1"/);
+        const status = await waitForStatus(page, /MCP: 1\/2 servers · \d+ tools/, 30_000);
+        ctx.log(`status: ${status}`);
+        // The status bar lists the servers; the second one is signed in to from there.
+        await statusItem(page).click();
+        await page.locator('.quick-input-widget', { hasText: 'second' }).waitFor({ state: 'visible', timeout: 10_000 });
+        const listed = (await page.locator('.quick-input-widget .quick-input-list').innerText()).replace(/\s+/g, ' ');
+        ctx.log(`servers: ${listed.slice(0, 300)}`);
+        assert.match(listed, /127_0_0_1/);
+        assert.match(listed, /second/);
+        await ctx.shot('servers');
+        await answerInputBox(page, 'second');
+        await page.locator('.quick-input-widget', { hasText: 'Reconnect' }).waitFor({ state: 'visible', timeout: 10_000 });
+        await signInThroughBrowser(ctx, () => answerInputBox(page, 'Sign In'));
+        const both = await waitForStatus(page, new RegExp(`MCP: 2/2 servers · ${2 * world.mcp.toolNames.length} tools`), 30_000);
+        ctx.log(`status: ${both}`);
+        const issuers = new Set(second.requests.map(r => r.issuer).filter(Boolean));
+        assert.deepEqual([...issuers], [world.idp.issuer], 'the second server was reached with the token of its own sign-in (a second login page)');
+      } finally {
+        await second.close();
+      }
     }
   }
 ];

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  answerDialogs, answerInputBox, dismissChatNotices, findFrame, openChat, widenChat, runCommand, sendChat,
+  answerInputBox, dismissChatNotices, findFrame, openChat, widenChat, runCommand, sendChat, signInThroughBrowser,
   statusText, waitFor, waitForNoFrame, waitForAnswer, waitForStatus, WEBVIEW_BOOT_MS
 } from './ui.mjs';
 import { checkPresentation } from './presentation.mjs';
@@ -74,36 +74,8 @@ export const steps = [
   {
     name: 'sign-in',
     async run(ctx) {
-      const { page, context, world } = ctx;
-      const popup = context.waitForEvent('page', { timeout: 45_000 });
-      await runCommand(page, 'Secure MCP: Sign In');
-      // VS Code asks before an extension signs in with a provider, and may ask before it
-      // opens an external website: a person clicks through those dialogs, so do we.
-      const dialogs = answerDialogs(ctx, [[/wants to sign in/, 'Allow'], [/open the external website|open external/i, 'Open']]);
-      const login = await popup.finally(() => dialogs.stop());
-      ctx.log(`the sign-in page opened: ${login.url().replace(/\?.*/, '?…')}`);
-      await login.waitForLoadState('domcontentloaded');
-      await login.locator('#username').fill(world.demoUser.username);
-      await login.locator('#password').fill(world.demoUser.password);
-      await ctx.shot('sign-in-page', undefined, login);
-      await login.locator('#sign-in').click();
-      // A dynamically registered client is not pre-authorized: the IdP asks for consent.
-      const consentOrDone = await Promise.race([
-        login.locator('#consent-form #accept').waitFor({ timeout: 15_000 }).then(() => 'consent'),
-        login.waitForURL(u => u.hostname === '127.0.0.1' && u.pathname.startsWith('/callback'), { timeout: 15_000 }).then(() => 'callback'),
-        login.waitForEvent('close', { timeout: 15_000 }).then(() => 'closed')
-      ]).catch(() => 'unknown');
-      ctx.log(`after the login form: ${consentOrDone}`);
-      if (consentOrDone === 'consent') {
-        await login.locator('#consent-form #accept').click();
-      }
-      if (!login.isClosed()) {
-        await login.waitForURL(u => u.pathname.startsWith('/callback'), { timeout: 15_000 }).catch(() => undefined);
-        ctx.log(`the loopback page says: ${(await login.locator('body').innerText().catch(() => '')).slice(0, 200)}`);
-        await ctx.shot('sign-in-done', undefined, login);
-        await login.close();
-      }
-      await page.bringToFront();
+      const { page, world } = ctx;
+      await signInThroughBrowser(ctx, () => runCommand(page, 'Secure MCP: Sign In'));
       const text = await waitForStatus(page, /MCP: \d+ tools/, 30_000);
       assert.match(text, new RegExp(`MCP: ${world.mcp.toolNames.length} tools`));
     }
