@@ -335,10 +335,18 @@ export async function signInThroughBrowser(ctx, trigger) {
   const login = await popup.finally(() => dialogs.stop());
   ctx.log(`the sign-in page opened: ${login.url().replace(/\?.*/, '?…')}`);
   await login.waitForLoadState('domcontentloaded');
-  await login.locator('#username').fill(world.demoUser.username);
-  await login.locator('#password').fill(world.demoUser.password);
-  await ctx.shot('sign-in-page', undefined, login);
-  await login.locator('#sign-in').click();
+  // With a session at the identity provider already (an earlier sign-in), it asks only for consent.
+  const form = await Promise.race([
+    login.locator('#username').waitFor({ timeout: 15_000 }).then(() => 'login'),
+    login.locator('#consent-form #accept').waitFor({ timeout: 15_000 }).then(() => 'consent')
+  ]).catch(() => 'unknown');
+  ctx.log(`the identity provider shows: ${form}`);
+  if (form === 'login') {
+    await login.locator('#username').fill(world.demoUser.username);
+    await login.locator('#password').fill(world.demoUser.password);
+    await ctx.shot('sign-in-page', undefined, login);
+    await login.locator('#sign-in').click();
+  }
   // A dynamically registered client is not pre-authorized: the IdP asks for consent.
   const consentOrDone = await Promise.race([
     login.locator('#consent-form #accept').waitFor({ timeout: 15_000 }).then(() => 'consent'),

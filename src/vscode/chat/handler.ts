@@ -3,19 +3,20 @@ import * as vscode from 'vscode';
 import type { CallContext } from '../../common/approval/gate';
 import { decodeClaims } from '../../common/auth/claims';
 import type { HistoryTurn, PastToolCall } from '../../common/chat/history';
-import { codeBlock, escapeMarkdown, inlineCode, untrustedMarkdown } from '../../common/chat/markdown';
+import { codeBlock, escapeMarkdown, inlineCode } from '../../common/chat/markdown';
 import { describeState } from '../../common/connectionState';
-import { errorText, fixesFor, forServer, type Fix } from '../../common/fixes';
+import { errorText, fixesFor, forServer } from '../../common/fixes';
 import type { ConnectionService } from '../connection/connection';
 import { scoped } from '../../common/log';
-import { chooseModel, type ChosenModel } from '../llm/models';
+import { chooseModel } from '../llm/models';
+import { button, describeModel, inert, literal, renderFailure, renderTools, safe, ServerFailure } from './render';
+import { renderStatus } from './status';
 
 import { PARTICIPANT_ID, type ParticipantDeps, type TurnMetadata } from './participant';
 import { ReplyProgress } from './replyProgress';
 import { capText, readableText, resultToText } from '../../common/chat/results';
 import { maskedSession } from '../../common/chat/masking';
 import type { ToolServer, ToolSession } from '../../common/chat/toolCalls';
-import { toolListMarkdown } from '../../common/chat/toolList';
 import { unusableReason } from '../../common/chat/tools';
 import type { Tool } from '../../node/mcp/session';
 import { pastToolCalls, runToolLoop, type ToolLoopEvent } from '../../common/chat/toolLoop';
@@ -342,123 +343,5 @@ async function directCall(deps: ParticipantDeps, prompt: string, stream: vscode.
     await deps.completed(id, { outcome: signal.aborted ? 'cancelled' : 'error', error: e });
     // Its fixes are aimed at this server.
     throw new ServerFailure(connection.name, e);
-  }
-}
-
-/** A failure of one server's request, so the reply's buttons act on that server. */
-class ServerFailure {
-  constructor(readonly server: string, readonly error: unknown) {}
-}
-
-/** "label (why)": the chat turn's "Model: …" line and /status say the same. */
-function describeModel(chosen: ChosenModel): string {
-  return vscode.l10n.t('{0} ({1})', chosen.model.label, chosen.reason);
-}
-
-/** Markdown that can run nothing: no command links, no HTML (docs/security.md D7). */
-function inert(markdown: string): vscode.MarkdownString {
-  const md = new vscode.MarkdownString(markdown, false);
-  md.isTrusted = false;
-  md.supportHtml = false;
-  return md;
-}
-
-/** Model text: Markdown, but no images, HTML or non-web links. */
-function safe(text: string): vscode.MarkdownString {
-  return inert(untrustedMarkdown(text));
-}
-
-/** Untrusted text from the server, rendered literally. */
-function literal(text: string): vscode.MarkdownString {
-  return inert(escapeMarkdown(text));
-}
-
-function renderTools(stream: vscode.ChatResponseStream, tools: readonly Tool[]): void {
-  stream.markdown(vscode.l10n.t('**{0} tools.** Descriptions and annotations are claims made by the server.\n\n', tools.length));
-  stream.markdown(inert(toolListMarkdown(tools, {
-    claims: hints => `(${vscode.l10n.t('claims: {0}', hints)})`,
-    notOffered: why => `(${vscode.l10n.t('not offered to the model: {0}', why)})`
-  })));
-}
-
-/** What went wrong, and the buttons that fix it: the same ones a command's toast offers, aimed at the server that failed. */
-function renderFailure(stream: vscode.ChatResponseStream, failure: unknown, server = ''): void {
-  const e = failure instanceof ServerFailure ? failure.error : failure;
-  const name = failure instanceof ServerFailure ? failure.server : server;
-  stream.markdown(literal(errorText(e, vscode.l10n)));
-  stream.markdown('\n\n');
-  for (const fix of fixesFor(e, vscode.l10n)) {
-    stream.button(button(forServer(fix, name)));
-  }
-}
-
-function button(fix: Fix): vscode.Command {
-  return { command: fix.command, title: fix.title, ...(fix.args ? { arguments: [...fix.args] } : {}) };
-}
-
-/** The model a chat turn would use now, or why there is none; /status must not fail on it. */
-async function modelStatus(deps: ParticipantDeps, chatModel: vscode.LanguageModelChat | undefined): Promise<{ text: string; error?: unknown }> {
-  try {
-    return { text: describeModel(await chooseModel(deps.settings.current.settings, deps.context.secrets, chatModel, deps.logger)) };
-  } catch (e) {
-    scoped(deps.logger, 'chat').info(`/status: no language model: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    const why = errorText(e, vscode.l10n);
-    return { text: vscode.l10n.t('none: {0}', why), error: e };
-  }
-}
-
-/** A local time a person reads, and how far away it is. */
-function describeExpiry(expiresAt: number, now: number): string {
-  const minutes = Math.round((expiresAt - now) / 60_000);
-  const when = new Date(expiresAt).toLocaleString();
-  if (minutes < 0) {
-    return vscode.l10n.t('{0} (expired {1} min ago)', when, -minutes);
-  }
-  return minutes >= 120 ? vscode.l10n.t('{0} (in {1} h)', when, Math.round(minutes / 60)) : vscode.l10n.t('{0} (in {1} min)', when, minutes);
-}
-
-async function renderStatus(stream: vscode.ChatResponseStream, deps: ParticipantDeps, chatModel: vscode.LanguageModelChat | undefined): Promise<void> {
-  const { problems } = deps.settings.current;
-  const model = await modelStatus(deps, chatModel);
-  const fixes: Fix[] = [];
-  // One table per server; the language model is shared.
-  const rows: [string, string][] = deps.connections.all.flatMap((connection, i): [string, string][] => {
-    const s = connection.settings;
-    const token = connection.currentToken;
-    const claims = token ? decodeClaims(token.token) : undefined;
-    const state = describeState(connection.state, vscode.l10n);
-    if (state.needsAction) {
-      fixes.push(forServer(state.fix, connection.name));
-    }
-    return [
-      ...(i > 0 ? [['', ''] as [string, string]] : []),
-      [vscode.l10n.t('Server'), s.serverUrl ? `${connection.name}: ${s.serverUrl}` : vscode.l10n.t('not configured')],
-      [vscode.l10n.t('Connection'), state.detail],
-      [vscode.l10n.t('Authentication provider'), s.auth.providerId],
-      [vscode.l10n.t('Account'), token?.account?.label ?? vscode.l10n.t('not signed in')],
-      [vscode.l10n.t('Tenant'), claims?.tid ?? (s.auth.tenant || vscode.l10n.t('provider default'))],
-      [vscode.l10n.t('Scopes'), s.auth.scopes.length ? s.auth.scopes.join(' ') : vscode.l10n.t('from discovery')],
-      [vscode.l10n.t('Token expires'), token?.expiresAt ? describeExpiry(token.expiresAt, Date.now()) : '-']
-    ];
-  });
-  rows.push([vscode.l10n.t('Language model'), model.text]);
-  // A table cell is one line.
-  const table = rows.map(([k, v]) => `| ${k} | ${escapeMarkdown(v.replace(/\s+/g, ' '))} |`).join('\n');
-  stream.markdown(inert(`| ${vscode.l10n.t('Setting')} | ${vscode.l10n.t('Value')} |\n|---|---|\n${table}\n`));
-  if (problems.length) {
-    stream.markdown(`\n${vscode.l10n.t('Settings that need attention:')}\n\n`);
-    for (const p of problems) {
-      stream.markdown('- ');
-      stream.markdown(literal(`${p.key} ${p.message}`));
-      stream.markdown('\n');
-    }
-  }
-  for (const fix of fixes) {
-    stream.button(button(fix));
-  }
-  if (model.error !== undefined) {
-    for (const fix of fixesFor(model.error, vscode.l10n)) {
-      stream.button(button(fix));
-    }
   }
 }

@@ -4,7 +4,8 @@ import { errorText, fixesFor, isCancelledByUser } from '../../common/fixes';
 import { scoped } from '../../common/log';
 import { targetServer, withProgress, type CommandDeps, type CommandResult } from './command';
 import { COMMAND_IDS, type CommandId } from './ids';
-import { addServer, configureServer, diagnoseCommand, setApiKey, showServers, showTools } from './serverCommands';
+import { addServer, configureServer } from './configureCommands';
+import { diagnoseCommand, setApiKey, showServers, showTools } from './serverCommands';
 
 type Handler = (...args: unknown[]) => Promise<CommandResult>;
 

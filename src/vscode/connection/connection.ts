@@ -354,7 +354,10 @@ export class ConnectionService implements vscode.Disposable {
     }
     // The button the same error gets everywhere; a click here also asks for a new session.
     const signIn = fixesFor(e, vscode.l10n)[0]?.title ?? vscode.l10n.t('Sign In');
-    this.prompting = vscode.window.showWarningMessage(vscode.l10n.t('Secure MCP: {0}', e.message), signIn).then(choice => {
+    // An entry of secureMcp.servers is named, so the user knows which server wants the sign-in.
+    const server = this.server;
+    const message = server && server.source !== 'secureMcp' ? vscode.l10n.t('Secure MCP ({0}): {1}', this.label, e.message) : vscode.l10n.t('Secure MCP: {0}', e.message);
+    this.prompting = vscode.window.showWarningMessage(message, signIn).then(choice => {
       this.prompting = undefined;
       if (choice === signIn) {
         // A rejected token needs a new session; a step-up needs one with more scopes.
