@@ -1,5 +1,11 @@
 import type { SettingProblem } from './errors';
 import { PROTOCOL_SETTINGS, type ProtocolSetting } from './protocol';
+import {
+  ABSOLUTE_PATH, API_VERSION, bool, checkSecureUrl, CLIENT_ID, DEPLOYMENT, GUID, int, list, oneOf, PROVIDER_ID, scope, str, TENANT, url, valueReader,
+  type SettingReader, type ValueReader
+} from './settingChecks';
+
+export { checkSecureUrl, isLoopbackHost, isSecureTransport, type SettingReader } from './settingChecks';
 
 export type LlmProvider = 'auto' | 'vscode' | 'openai' | 'azureOpenAI';
 export type AzureAuth = 'entra' | 'apiKey';
@@ -84,108 +90,11 @@ export const DEFAULT_SETTINGS: Settings = {
   limits: { maxResultBytes: 1_048_576, maxResultCharsForModel: 20_000, maxTools: 10_000, maxListBytes: 16_777_216 }
 };
 
-/** Reads one dotted key below `secureMcp.`; undefined means "not set". */
-export type SettingReader = (key: string) => unknown;
-
 export interface ReadSettingsResult {
   readonly settings: Settings;
   /** Values that were rejected (the default is used instead) or combinations that cannot work. */
   readonly problems: readonly SettingProblem[];
 }
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TENANT = /^(organizations|common|consumers|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9-]+(\.[a-z0-9-]+)+)$/i;
-const CLIENT_ID = /^[\x21-\x7E]{1,255}$/;
-const PROVIDER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const API_VERSION = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
-const DEPLOYMENT = /^[A-Za-z0-9._-]+$/;
-/** `/…` on Linux and macOS, `C:\\…` or `\\\\server\\share` on Windows. */
-const ABSOLUTE_PATH = /^(\/|[A-Za-z]:[\\/]|\\\\[^\\]+\\)/;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-/** Loopback by name or address; IPv6 with or without the URL brackets. */
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-
-/**
- * The one transport rule for anything that may carry a credential or metadata:
- * `https:`, or `http:` to this computer.
- */
-export function isSecureTransport(url: URL): boolean {
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-}
-
-/**
- * Why a URL may not carry credentials, or undefined when it may: `https:`, or `http:`
- * to a loopback host, without user info or fragment.
- */
-export function checkSecureUrl(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'is not a valid URL';
-  }
-  if (url.username || url.password) {
-    return 'must not contain a user name or password';
-  }
-  if (url.hash) {
-    return 'must not contain a fragment (#…)';
-  }
-  if (isSecureTransport(url)) {
-    return undefined;
-  }
-  return url.protocol === 'http:' ? 'must use https:// (http:// is allowed only for localhost, 127.0.0.1 or [::1])' : `must use https:// (not ${url.protocol})`;
-}
-
-type Check = (v: unknown) => string | undefined;
-/** Reads one value: the fallback when it is missing, or wrong (then a problem says why). */
-type ValueReader = <T>(key: string, fallback: T, check: Check) => T;
-
-function valueReader(read: SettingReader, prefix: string, problems: SettingProblem[], server?: string): ValueReader {
-  return <T>(key: string, fallback: T, check: Check): T => {
-    const raw = read(key);
-    if (raw === undefined || raw === null) {
-      return fallback;
-    }
-    const why = check(raw);
-    if (why) {
-      problems.push({ key: `${prefix}.${key}`, message: why, ...(server !== undefined ? { server } : {}) });
-      return fallback;
-    }
-    return raw as T;
-  };
-}
-
-const str = (pattern?: RegExp, allowEmpty = true, explain = 'has an invalid format'): Check => (v: unknown) => {
-  if (typeof v !== 'string') {
-    return 'must be a string';
-  }
-  if (v === '' && allowEmpty) {
-    return undefined;
-  }
-  return pattern && !pattern.test(v) ? explain : undefined;
-};
-const url: Check = (v: unknown) => typeof v !== 'string' ? 'must be a string' : v === '' ? undefined : checkSecureUrl(v);
-const int = (min: number, max: number): Check => (v: unknown) =>
-  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? undefined : `must be a whole number from ${min} to ${max}`;
-const bool: Check = (v: unknown) => typeof v === 'boolean' ? undefined : 'must be true or false';
-const oneOf = (values: readonly string[]): Check => (v: unknown) =>
-  typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
-const list = (item: Check): Check => (v: unknown) => {
-  if (!Array.isArray(v)) {
-    return 'must be a list';
-  }
-  for (const entry of v) {
-    const why = item(entry);
-    if (why) {
-      return `entry ${JSON.stringify(entry)} ${why}`;
-    }
-  }
-  return undefined;
-};
-const scope: Check = (v: unknown) => typeof v === 'string' && /^\S+$/.test(v) ? undefined : 'must be a scope without spaces';
 
 /** A server's name: a tool namespace and the `<server>` of `/call <server>/<tool>`. */
 const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
@@ -329,43 +238,6 @@ export function readSettings(read: SettingReader): ReadSettingsResult {
 
   problems.push(...crossChecks(settings));
   return { settings, problems };
-}
-
-/**
- * The settings problems that stop one server's connection: its own, and the shared ones
- * (timeouts, limits, approvals). The language model's settings (secureMcp.llm.*) do not:
- * the chat reports them when it needs a model, and the tools, /call and sign-in keep
- * working meanwhile. Another server's problems, and entries of secureMcp.servers that could
- * not be read at all, stop only themselves. The single-server slot also stops for the
- * single-server settings (secureMcp.serverUrl, secureMcp.auth.*, secureMcp.protocol.*).
- */
-export function connectionProblems(r: ReadSettingsResult, server: ServerSettings | undefined): readonly SettingProblem[] {
-  const single = !server || server.source === 'secureMcp';
-  return r.problems.filter(p => {
-    if (p.key.startsWith('secureMcp.llm.')) {
-      return false;
-    }
-    if (p.server !== undefined) {
-      return p.server === server?.name;
-    }
-    if (p.key.startsWith('secureMcp.servers')) {
-      return false;
-    }
-    return single || !/^secureMcp\.(serverUrl|auth\.|protocol\.)/.test(p.key);
-  });
-}
-
-/** The server of a slot: '' is the single-server settings' server. */
-export function serverOf(s: Settings, slot: string): ServerSettings | undefined {
-  return s.servers.find(x => slot ? x.source !== 'secureMcp' && x.name === slot : x.source === 'secureMcp');
-}
-
-/**
- * The settings as one server sees them: its URL, sign-in and protocol in place of the
- * single-server settings'; everything else (timeouts, limits, approvals) is shared.
- */
-export function serverView(s: Settings, server: ServerSettings): Settings {
-  return { ...s, serverUrl: server.url, auth: server.auth, protocol: { version: server.protocol } };
 }
 
 function crossChecks(s: Settings): SettingProblem[] {

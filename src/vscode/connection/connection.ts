@@ -5,7 +5,8 @@ import { stateAfterFailure, type ConnectionState } from '../../common/connection
 import { AuthRequiredError, CancelledError, ConfigurationError, InsufficientScopeError, NotMcpEndpointError, ProtocolError, ServerUnreachableError } from '../../common/errors';
 import { fixesFor, isNotMcpEndpoint, ownError } from '../../common/fixes';
 import { mask, maskValue, scoped, type Logger } from '../../common/log';
-import { connectionProblems, DEFAULT_SETTINGS, missingRequiredScopes, serverOf, serverView, sessionScopes, type ReadSettingsResult, type ServerSettings, type Settings } from '../../common/settings';
+import { connectionProblems, serverOf, serverView } from '../../common/servers';
+import { DEFAULT_SETTINGS, missingRequiredScopes, sessionScopes, type ReadSettingsResult, type ServerSettings, type Settings } from '../../common/settings';
 import { signedOutKey, SIGNED_OUT_KEY, VsCodeTokenSource } from '../auth/vscodeTokenSource';
 import { ensureReachable } from './reachability';
 import type { SettingsService } from '../settingsService';

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { summarizeServers, type ConnectionState } from '../../../src/common/connectionState';
 import { fixOf, forServer } from '../../../src/common/fixes';
 import { plainL10n } from '../../../src/common/l10n';
-import {
-  connectionProblems, defaultServerName, OWN_OAUTH_PROVIDER_ID, readSettings, SERVER_SCOPE_PREFIX, serverOf, serverView, sessionScopes, type SettingReader
-} from '../../../src/common/settings';
+import { connectionProblems, serverOf, serverView } from '../../../src/common/servers';
+import { defaultServerName, OWN_OAUTH_PROVIDER_ID, readSettings, SERVER_SCOPE_PREFIX, sessionScopes, type SettingReader } from '../../../src/common/settings';
 
 /** A reader over `secureMcp.*` values given by their dotted keys. */
 const from = (values: Record<string, unknown>): SettingReader => key => values[key];
