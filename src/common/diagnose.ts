@@ -24,6 +24,22 @@ export interface DiagnoseInput {
   readonly state?: ConnectionState;
   /** Epoch milliseconds, injected so reports are testable. */
   readonly now: number;
+  /**
+   * The server diagnosed, when it is an entry of `secureMcp.servers`: its name, and where
+   * its settings are (`secureMcp.servers[1]`), so findings and rows name its keys.
+   */
+  readonly server?: { readonly name: string; readonly source: string };
+}
+
+/**
+ * A text about the single-server settings' keys, about the entry's keys instead:
+ * `secureMcp.auth.scopes` → `secureMcp.servers[1].auth.scopes`, `secureMcp.serverUrl` → `….url`.
+ */
+export function forEntry(text: string, server: DiagnoseInput['server']): string {
+  if (!server || server.source === 'secureMcp') {
+    return text;
+  }
+  return text.replace(/secureMcp\.serverUrl/g, `${server.source}.url`).replace(/secureMcp\.protocol\.version/g, `${server.source}.protocol`).replace(/secureMcp\.auth\./g, `${server.source}.auth.`);
 }
 
 /** The scope's resource part and name: `api://x/mcp:tools` → ['api://x', 'mcp:tools']. */
@@ -36,6 +52,10 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Checks everything gathered against what the server expects; every finding says how to fix it. */
 export function diagnose(input: DiagnoseInput): Finding[] {
+  return findingsOf(input).map(f => ({ ...f, message: forEntry(f.message, input.server), ...(f.fix ? { fix: forEntry(f.fix, input.server) } : {}) }));
+}
+
+function findingsOf(input: DiagnoseInput): Finding[] {
   const out: Finding[] = [];
   const s = input.settings;
   for (const p of input.problems) {
@@ -161,7 +181,7 @@ function md(text: string): string {
 /** A readable report; the token itself never appears, only selected claims. */
 export function renderReport(input: DiagnoseInput, findings: readonly Finding[]): string {
   const s = input.settings;
-  const lines: string[] = ['# Secure MCP diagnosis', '', `_${new Date(input.now).toISOString()}_`, ''];
+  const lines: string[] = [input.server && input.server.source !== 'secureMcp' ? `# Secure MCP diagnosis: ${md(input.server.name)}` : '# Secure MCP diagnosis', '', `_${new Date(input.now).toISOString()}_`, ''];
   const errors = findings.filter(f => f.level === 'error').length;
   const warnings = findings.filter(f => f.level === 'warning').length;
   lines.push(errors ? `**${errors} problem(s)** and ${warnings} warning(s) found.` : warnings ? `No blocking problems; ${warnings} warning(s).` : '**Everything checked out.**', '');
@@ -181,7 +201,7 @@ export function renderReport(input: DiagnoseInput, findings: readonly Finding[])
     ['secureMcp.auth.scopes', s.auth.scopes.join(' ') || '(none)']
   ];
   for (const [k, v] of rows) {
-    lines.push(`| ${k} | ${md(v)} |`);
+    lines.push(`| ${forEntry(k, input.server)} | ${md(v)} |`);
   }
   const d = input.discovery;
   if (d) {

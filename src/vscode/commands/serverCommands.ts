@@ -151,7 +151,8 @@ export async function diagnoseCommand(deps: CommandDeps, arg?: unknown): Promise
     const current = deps.settings.current;
     const settings = connection.settings;
     const problems = [...connectionProblems(current, connection.server), ...current.problems.filter(p => p.key.startsWith('secureMcp.llm.'))];
-    const input: Mutable<DiagnoseInput> = { settings, problems, now: Date.now() };
+    const server = connection.server;
+    const input: Mutable<DiagnoseInput> = { settings, problems, now: Date.now(), ...(server ? { server: { name: server.name, source: server.source } } : {}) };
     if (settings.serverUrl && deps.settings.blockedBy(settings.serverUrl)) {
       // The policy excludes the server: Diagnose does not probe it either (docs/security.md E10).
       await connection.checkServer();

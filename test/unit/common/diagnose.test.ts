@@ -51,6 +51,18 @@ describe('diagnose', function () {
     assert.match(f?.fix ?? '', /full scope/);
   });
 
+  it('for an entry of secureMcp.servers, findings, fixes and rows name its keys, and the heading its name', async () => {
+    const i = { ...await input({ 'auth.scopes': [`api://${API}/mcp:tools`], 'auth.tenant': '' }, { scp: 'files:read' }), server: { name: 'fabrikam', source: 'secureMcp.servers[1]' } };
+    const findings = diagnose(i);
+    const text = findings.map(f => `${f.message} ${f.fix ?? ''}`).join('\n');
+    assert.match(text, /secureMcp\.servers\[1\]\.auth\.scopes/);
+    assert.doesNotMatch(text, /secureMcp\.auth\./, 'no advice about the single-server settings');
+    const report = renderReport(i, findings);
+    assert.match(report, /^# Secure MCP diagnosis: fabrikam/);
+    assert.ok(report.includes('| secureMcp.servers[1].url |'), report);
+    assert.ok(report.includes('| secureMcp.servers[1].auth.scopes |'));
+  });
+
   it('explains a scope for another API (audience mismatch)', async () => {
     const i = await input({ 'auth.scopes': ['api://00000000-1111-2222-3333-444444444444/mcp:tools'] }, {});
     assert.ok(codes(i).includes('audience-mismatch'));
