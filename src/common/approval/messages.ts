@@ -12,6 +12,8 @@ export const APPROVAL_CHOICES: readonly ApprovalChoice[] = ['approve', 'approveS
 /** Localized labels, filled in by the VS Code side (the webview has no l10n API). */
 export interface ApprovalStrings {
   readonly heading: string;
+  /** Before the server's name, above everything else: "Sent to". */
+  readonly sentTo: string;
   readonly server: string;
   readonly account: string;
   readonly tenant: string;

@@ -10,6 +10,7 @@ export type Translate = (message: string, ...args: (string | number | boolean)[]
 export function approvalStrings(t: Translate): ApprovalStrings {
   return {
     heading: t('Approve this tool call?'),
+    sentTo: t('Sent to'),
     server: t('Server'),
     account: t('Account'),
     tenant: t('Tenant'),

@@ -78,7 +78,7 @@ function render(view: ApprovalView): void {
   }
   root.append(heading);
   // Which server gets the call, before anything else (E2: several servers may offer alike tools).
-  root.append(el('p', { className: 'server-banner', id: 'server-name' }, untrustedEl('strong', view.serverLabel)));
+  root.append(el('p', { className: 'server-banner', id: 'server-name' }, `${s.sentTo} `, untrustedEl('strong', view.serverLabel)));
   if (view.destructive) {
     root.append(el('div', { className: 'warning-box destructive', id: 'destructive-warning', attrs: { role: 'alert' } },
       el('p', { id: 'destructive-reason' }, view.destructive === 'claimed' ? s.destructiveClaimed : s.destructiveDefault),
