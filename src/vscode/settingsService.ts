@@ -19,6 +19,8 @@ export class SettingsService implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.emitter];
   private result: ReadSettingsResult;
   private policy: McpPolicyInput;
+  /** Test builds: an administrator's policy the test stands in for (see `simulatePolicy`). */
+  private simulated: McpPolicyInput | undefined;
   private readonly log: Logger;
 
   readonly onDidChange = this.emitter.event;
@@ -34,13 +36,29 @@ export class SettingsService implements vscode.Disposable {
         this.result = this.read();
       }
       if (policy) {
-        this.policy = readMcpPolicy();
+        this.policy = this.simulated ?? readMcpPolicy();
         this.log.info(`MCP policy changed: ${this.describePolicy()}`);
       }
       if (ours || policy) {
         this.emitter.fire(this.result);
       }
     }));
+  }
+
+  /**
+   * Test builds only (the production bundle drops it): the `chat.mcp.*` values VS Code
+   * reports when an administrator's OS policy sets them, which code-server cannot load (it
+   * reads no policy file), so integration tests stand in for the policy. Applied as a
+   * policy change is: at once, with the change event; `undefined` goes back to the settings.
+   */
+  simulatePolicy(input: McpPolicyInput | undefined): void {
+    if (!SECURE_MCP_TEST_BUILD) {
+      throw new Error('simulatePolicy exists only in test builds');
+    }
+    this.simulated = input;
+    this.policy = input ?? readMcpPolicy();
+    this.log.info(`MCP policy changed (simulated by a test): ${this.describePolicy()}`);
+    this.emitter.fire(this.result);
   }
 
   get current(): ReadSettingsResult {
@@ -64,12 +82,14 @@ export class SettingsService implements vscode.Disposable {
   }
 
   private describePolicy(): string {
-    const url = this.result.settings.serverUrl;
-    if (!url) {
+    const servers = this.result.settings.servers;
+    if (!servers.length) {
       return 'no server is configured';
     }
-    const d = this.policyFor(url);
-    return d.allowed ? `${url} is allowed` : `${url} is blocked by ${d.setting} (${d.rule}${d.managed ? ', set by policy' : ''})`;
+    return servers.map(({ name, url }) => {
+      const d = this.policyFor(url);
+      return d.allowed ? `${name} (${url}) is allowed` : `${name} (${url}) is blocked by ${d.setting} (${d.rule}${d.managed ? ', set by policy' : ''})`;
+    }).join('; ');
   }
 
   private read(): ReadSettingsResult {

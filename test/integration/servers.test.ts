@@ -175,6 +175,36 @@ suite('Several MCP servers, two identity providers', function () {
     await waitFor(() => a.connections.all.every(c => c.state.kind !== 'blockedByPolicy'), 'the policy lifted');
   });
 
+  test('a server the organisation\'s policy denies (chat.mcp.deniedServers) is never contacted, with the reason; the other server keeps working', async () => {
+    const a = await api();
+    const deny = [{ serverUrl: serverB.url }];
+    const before = serverB.requests.length;
+    // code-server loads no OS policy, so the test stands in for one: the values VS Code reports when a policy sets the list.
+    a.settings.simulatePolicy({ denied: { value: deny, policyValue: deny, everyLevel: [undefined, undefined, undefined, deny] } });
+    try {
+      await waitFor(() => a.connections.get('fabrikam')?.state.kind === 'blockedByPolicy', 'fabrikam blocked');
+      // A policy change reconnects the servers it still allows.
+      await waitFor(() => a.connections.get('127_0_0_1')?.state.kind === 'connected', 'the allowed server connected');
+      assert.match(a.statusBar.view.text, /MCP: 1\/2 servers · 8 tools/);
+      const calls = world.mcp.calls.length;
+      world.llm.enqueue(steps.toolCalls({ name: '127_0_0_1__get_weather', arguments: { city: 'Lugano' } }), steps.text('Lugano, from the allowed server.'));
+      const pending = chatTurn('Weather in Lugano?');
+      await decideNext('approve');
+      const reply = await withTimeout(pending, 30_000, 'the answer');
+      assert.match(reply.text, new RegExp(`fabrikam \\(127\\.0\\.0\\.1:\\d+\\): Your organization's policy denies ${serverB.url.replace(/[.]/g, '\\.')} \\(it matches .* in chat\\.mcp\\.deniedServers\\)`), reply.text);
+      assert.match(reply.text, /Lugano, from the allowed server/);
+      assert.equal(world.mcp.calls.length, calls + 1);
+      await run('secureMcp.signIn', 'fabrikam');
+      await run('secureMcp.reconnect', 'fabrikam');
+      await run('secureMcp.diagnose', 'fabrikam');
+      await run('secureMcp.showTools', 'fabrikam/get_date');
+      assert.equal(serverB.requests.length, before, 'not one request reached the denied server');
+    } finally {
+      a.settings.simulatePolicy(undefined);
+    }
+    await waitFor(() => a.connections.get('fabrikam')?.state.kind !== 'blockedByPolicy', 'the policy lifted');
+  });
+
   test('one server down: the other keeps working in the same turn, and the reply says which is out and why', async () => {
     const a = await api();
     await serverB.close();
