@@ -141,6 +141,30 @@ function connectedDetail(s: Extract<ConnectionState, { kind: 'connected' }>, l10
   return protocol ? l10n.t('{0}: {1}, {2}.', who, tools, protocol) : l10n.t('{0}: {1}.', who, tools);
 }
 
+/**
+ * A server's state when no attempt is running: what its settings, the organisation's
+ * policy and a session in hand say. Problems come first: an invalid server URL falls back
+ * to '' and must not read as "not configured"; a session in hand is not "signed out" (the
+ * first request connects with it).
+ */
+export function restingState(input: { problems: number; serverUrl: string; blocked?: Error | undefined; signedIn?: { account?: string | undefined } | undefined }, l10n: L10n = plainL10n): ConnectionState {
+  const server = input.serverUrl;
+  if (input.problems) {
+    return { kind: 'settingsProblem', count: input.problems };
+  }
+  if (!server) {
+    return { kind: 'notConfigured' };
+  }
+  if (input.blocked) {
+    return stateAfterFailure(input.blocked, { kind: 'notConfigured' }, server, l10n);
+  }
+  if (input.signedIn) {
+    const account = input.signedIn.account;
+    return { kind: 'notConnected', server, ...(account ? { account } : {}) };
+  }
+  return { kind: 'signedOut', server };
+}
+
 /** One server's state, as the list of servers shows it. */
 export interface ServerStateView {
   /** The server's name ('' while nothing is configured). */

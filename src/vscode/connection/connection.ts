@@ -1,14 +1,14 @@
 import * as vscode from 'vscode';
 import type { AccessToken } from '../../common/auth/tokenSource';
 import type { AuthFetch } from '../../node/auth/authFetch';
-import { stateAfterFailure, type ConnectionState } from '../../common/connectionState';
-import { AuthRequiredError, CancelledError, ConfigurationError, InsufficientScopeError, NotMcpEndpointError, ProtocolError, ServerUnreachableError } from '../../common/errors';
-import { fixesFor, isNotMcpEndpoint, ownError } from '../../common/fixes';
+import { restingState, stateAfterFailure, type ConnectionState } from '../../common/connectionState';
+import { AuthRequiredError, CancelledError, ConfigurationError, InsufficientScopeError } from '../../common/errors';
+import { fixesFor } from '../../common/fixes';
 import { mask, maskValue, scoped, type Logger } from '../../common/log';
 import { connectionProblems, serverOf, serverView } from '../../common/servers';
 import { DEFAULT_SETTINGS, missingRequiredScopes, sessionScopes, type ReadSettingsResult, type ServerSettings, type Settings } from '../../common/settings';
 import { signedOutKey, SIGNED_OUT_KEY, VsCodeTokenSource } from '../auth/vscodeTokenSource';
-import { ensureReachable } from './reachability';
+import { ensureReachable, explainFailure } from './reachability';
 import type { SettingsService } from '../settingsService';
 import { createAuthFetch } from '../../node/auth/authFetch';
 import { McpSession, type CallToolResult, type Tool } from '../../node/mcp/session';
@@ -145,7 +145,7 @@ export class ConnectionService implements vscode.Disposable {
     try {
       return await this.connect(signal);
     } catch (e) {
-      throw this.fail(await this.explain(e), before);
+      throw this.fail(await explainFailure(e, this.settings, url => this.deps.settings.blockedBy(url)), before);
     }
   }
 
@@ -237,27 +237,6 @@ export class ConnectionService implements vscode.Disposable {
     } catch (e) {
       this.fail(e, before);
     }
-  }
-
-  /**
-   * A connection that failed as unreachable or with a protocol error may have met a URL
-   * that is not MCP at all (the transport's fallback hides the 404), and one that failed
-   * for want of a sign-in may be aimed at a server that is not there: one unauthenticated
-   * probe tells, and the failure becomes what the user must fix first, the server or its URL.
-   */
-  private async explain(e: unknown): Promise<unknown> {
-    const own = ownError(e);
-    const signInNeeded = own instanceof AuthRequiredError;
-    if (!(own instanceof ServerUnreachableError || own instanceof ProtocolError || signInNeeded) || isNotMcpEndpoint(own) || !this.settings.serverUrl) {
-      return e;
-    }
-    // The policy may have changed while the attempt ran: a blocked server gets no probe either.
-    const blocked = this.deps.settings.blockedBy(this.settings.serverUrl);
-    if (blocked) {
-      return blocked;
-    }
-    return ensureReachable(this.settings).then(() => e, (probe: unknown) =>
-      probe instanceof NotMcpEndpointError || (signInNeeded && probe instanceof ServerUnreachableError) ? probe : e);
   }
 
   /** Lists the tools, and with that connects; the state says how far it got. */
@@ -414,25 +393,9 @@ export class ConnectionService implements vscode.Disposable {
   }
 
   private baseState(r: ReadSettingsResult): ConnectionState {
-    // Problems first: an invalid server URL falls back to '' and must not read as "not configured".
-    const problems = connectionProblems(r, this.server);
-    if (problems.length) {
-      return { kind: 'settingsProblem', count: problems.length };
-    }
-    const server = this.settings.serverUrl;
-    if (!server) {
-      return { kind: 'notConfigured' };
-    }
-    const blocked = this.deps.settings.blockedBy(server);
-    if (blocked) {
-      return stateAfterFailure(blocked, { kind: 'notConfigured' }, server, vscode.l10n);
-    }
-    // A session in hand is not "signed out": the first request connects with it.
-    if (this.lastToken && !this.tokens.signedOut) {
-      const account = this.lastToken.account?.label;
-      return { kind: 'notConnected', server, ...(account ? { account } : {}) };
-    }
-    return { kind: 'signedOut', server };
+    const serverUrl = this.settings.serverUrl;
+    const signedIn = this.lastToken && !this.tokens.signedOut ? { account: this.lastToken.account?.label } : undefined;
+    return restingState({ problems: connectionProblems(r, this.server).length, serverUrl, blocked: serverUrl ? this.deps.settings.blockedBy(serverUrl) : undefined, signedIn }, vscode.l10n);
   }
 
   private setState(state: ConnectionState): void {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { summarizeServers, type ConnectionState } from '../../../src/common/connectionState';
+import { restingState, summarizeServers, type ConnectionState } from '../../../src/common/connectionState';
+import { PolicyBlockedError } from '../../../src/common/errors';
 import { fixOf, forServer } from '../../../src/common/fixes';
 import { plainL10n } from '../../../src/common/l10n';
 import { connectionProblems, serverOf, serverView } from '../../../src/common/servers';
@@ -152,6 +153,16 @@ describe('several servers (secureMcp.servers)', () => {
       const s = summarizeServers([{ name: 'a', label: 'a', state: connected(1) }, { name: 'b', label: 'b', state: connected(2) }], plainL10n);
       assert.equal(s.view.tone, 'normal');
       assert.equal(s.view.needsAction, false);
+    });
+
+    it('a server at rest: settings problems first, then no URL, the policy, a session in hand, else signed out', () => {
+      const blocked = new PolicyBlockedError('Denied.', A, 'chat.mcp.deniedServers', true);
+      assert.deepEqual(restingState({ problems: 2, serverUrl: '', blocked }), { kind: 'settingsProblem', count: 2 });
+      assert.deepEqual(restingState({ problems: 0, serverUrl: '' }), { kind: 'notConfigured' });
+      assert.equal(restingState({ problems: 0, serverUrl: A, blocked, signedIn: { account: 'x' } }).kind, 'blockedByPolicy');
+      assert.deepEqual(restingState({ problems: 0, serverUrl: A, signedIn: { account: 'alice' } }), { kind: 'notConnected', server: A, account: 'alice' });
+      assert.deepEqual(restingState({ problems: 0, serverUrl: A, signedIn: {} }), { kind: 'notConnected', server: A });
+      assert.deepEqual(restingState({ problems: 0, serverUrl: A }), { kind: 'signedOut', server: A });
     });
 
     it('fixes about one server carry its name; the others do not', () => {
