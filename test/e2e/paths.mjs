@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 import {
-  answerInputBox, findFrame, runCommand, sendChat, signInThroughBrowser, statusItem, statusText, waitFor, waitForAnswer, waitForNoFrame, waitForStatus, waitForToast,
-  WEBVIEW_BOOT_MS
+  answerInputBox, findFrame, runCommand, sendChat, signInThroughBrowser, statusItem, statusText, userSettings, waitFor, waitForAnswer, waitForNoFrame, waitForStatus,
+  waitForToast, WEBVIEW_BOOT_MS, writeUserSettings
 } from './ui.mjs';
 
 /** The audit trail's records (audit*.jsonl under the user data dir), oldest first. */
@@ -187,6 +187,7 @@ export const pathSteps = [
         assert.match(listed, /127_0_0_1/);
         assert.match(listed, /second/);
         await ctx.shot('servers');
+        await ctx.readmeShot('servers');
         await answerInputBox(page, 'second');
         await page.locator('.quick-input-widget', { hasText: 'Reconnect' }).waitFor({ state: 'visible', timeout: 10_000 });
         await signInThroughBrowser(ctx, () => answerInputBox(page, 'Sign In'));
@@ -194,6 +195,11 @@ export const pathSteps = [
         ctx.log(`status: ${both}`);
         const issuers = new Set(second.requests.map(r => r.issuer).filter(Boolean));
         assert.deepEqual([...issuers], [world.idp.issuer], 'the second server was reached with the token of its own sign-in (a second login page)');
+        // Removed again in settings.json: one server, and the status bar reads as it did.
+        const settings = userSettings(ctx.userDataDir);
+        writeUserSettings(ctx.userDataDir, { ...settings, 'secureMcp.servers': settings['secureMcp.servers'].filter(e => e.name !== 'second') });
+        const one = await waitForStatus(page, new RegExp(`^\\S* ?MCP: ${world.mcp.toolNames.length} tools$`), 30_000);
+        ctx.log(`after removing it: ${one}`);
       } finally {
         await second.close();
       }

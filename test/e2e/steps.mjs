@@ -3,11 +3,10 @@
 // (configured → signed in → chatting); test/runner/e2e.mjs runs them, screenshots each
 // one, and stops at the first failure with the page HTML and the extension's log.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import {
   answerInputBox, dismissChatNotices, findFrame, openChat, widenChat, runCommand, sendChat, signInThroughBrowser,
-  statusText, waitFor, waitForNoFrame, waitForAnswer, waitForStatus, WEBVIEW_BOOT_MS
+  statusText, userSettings, waitFor, waitForNoFrame, waitForAnswer, waitForStatus, WEBVIEW_BOOT_MS
 } from './ui.mjs';
 import { checkPresentation } from './presentation.mjs';
 import { pathSteps } from './paths.mjs';
@@ -35,12 +34,6 @@ async function chatPart(page) {
     }
   }
   return page.locator('.monaco-workbench');
-}
-
-function userSettings(userDataDir) {
-  const file = path.join(userDataDir, 'User', 'settings.json');
-  // settings.json is JSONC; the workbench writes it without comments.
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
 /** Approves or declines the pending approval panel; returns its text. */

@@ -2,6 +2,8 @@
 // person does: the Command Palette, the status bar, the Chat view and webview panels.
 // See docs/testing.md: webviews live four iframes deep, modal dialogs are refused in
 // smoke-test mode.
+import fs from 'node:fs';
+import path from 'node:path';
 
 /**
  * How long a webview page may take to boot. The first one of a session waits for VS Code's
@@ -62,8 +64,18 @@ export async function waitForWorkbench(page, timeoutMs = 60_000) {
 export async function runCommand(page, title) {
   await closeQuickInput(page);
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await page.keyboard.press('F1');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  // A webview that just took the focus (a preview opening) may swallow the key: try again,
+  // with the focus back on the workbench (a click on the active tab changes nothing).
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    if (await input.waitFor({ state: 'visible', timeout: 4_000 }).then(() => true, () => false)) {
+      break;
+    }
+    if (attempt === 3) {
+      throw new Error(`the command palette did not open for "${title}"`);
+    }
+    await page.locator('.part.editor .tab.active').first().click({ timeout: 2_000 }).catch(() => undefined);
+  }
   await input.fill(`>${title}`);
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ timeout: 10_000 });
@@ -364,4 +376,16 @@ export async function signInThroughBrowser(ctx, trigger) {
     await login.close();
   }
   await page.bringToFront();
+}
+
+/** The user's settings.json, parsed. */
+export function userSettings(userDataDir) {
+  const file = path.join(userDataDir, 'User', 'settings.json');
+  // settings.json is JSONC; the workbench writes it without comments.
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** Writes the user's settings.json, as a person editing it does; VS Code picks the change up. */
+export function writeUserSettings(userDataDir, settings) {
+  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
 }
