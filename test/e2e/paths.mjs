@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 import {
-  answerInputBox, findFrame, runCommand, sendChat, signInThroughBrowser, statusItem, statusText, userSettings, waitFor, waitForAnswer, waitForNoFrame, waitForStatus,
-  waitForToast, WEBVIEW_BOOT_MS, writeUserSettings
+  answerDialogs, answerInputBox, findFrame, runCommand, sendChat, signInThroughBrowser, statusItem, statusText, userSettings, waitFor, waitForAnswer, waitForNoFrame,
+  waitForStatus, waitForToast, WEBVIEW_BOOT_MS
 } from './ui.mjs';
 
 /** The audit trail's records (audit*.jsonl under the user data dir), oldest first. */
@@ -195,11 +195,16 @@ export const pathSteps = [
         ctx.log(`status: ${both}`);
         const issuers = new Set(second.requests.map(r => r.issuer).filter(Boolean));
         assert.deepEqual([...issuers], [world.idp.issuer], 'the second server was reached with the token of its own sign-in (a second login page)');
-        // Removed again in settings.json: one server, and the status bar reads as it did.
-        const settings = userSettings(ctx.userDataDir);
-        writeUserSettings(ctx.userDataDir, { ...settings, 'secureMcp.servers': settings['secureMcp.servers'].filter(e => e.name !== 'second') });
-        const one = await waitForStatus(page, new RegExp(`^\\S* ?MCP: ${world.mcp.toolNames.length} tools$`), 30_000);
+        // Removed again from the server list, after VS Code's confirmation: one server, and the status bar reads as it did.
+        await statusItem(page).click();
+        await page.locator('.quick-input-widget', { hasText: 'second' }).waitFor({ state: 'visible', timeout: 10_000 });
+        await answerInputBox(page, 'second');
+        await page.locator('.quick-input-widget', { hasText: 'Remove Server' }).waitFor({ state: 'visible', timeout: 10_000 });
+        const dialogs = answerDialogs(ctx, [[/Remove the MCP server second/, 'Remove']]);
+        await answerInputBox(page, 'Remove Server');
+        const one = await waitForStatus(page, new RegExp(`^\\S* ?MCP: ${world.mcp.toolNames.length} tools$`), 30_000).finally(() => dialogs.stop());
         ctx.log(`after removing it: ${one}`);
+        assert.deepEqual(userSettings(ctx.userDataDir)['secureMcp.servers'].map(e => e.name), ['127_0_0_1']);
       } finally {
         await second.close();
       }

@@ -384,8 +384,3 @@ export function userSettings(userDataDir) {
   // settings.json is JSONC; the workbench writes it without comments.
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
-
-/** Writes the user's settings.json, as a person editing it does; VS Code picks the change up. */
-export function writeUserSettings(userDataDir, settings) {
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
-}

@@ -223,4 +223,18 @@ suite('Several MCP servers, two identity providers', function () {
     const offered = world.llm.requests.at(-1)?.tools?.map(t => t.function.name) ?? [];
     assert.ok(offered.length > 0 && offered.every(n => n.startsWith('127_0_0_1__')), offered.join(', '));
   });
+
+  test('Remove Server takes the server out: its entry and connection go, the status is the one server\'s again', async () => {
+    const a = await api();
+    const removed = await run('secureMcp.removeServer', 'fabrikam');
+    assert.equal(removed.done, true, removed.message);
+    await waitFor(() => a.connections.all.length === 1, 'one connection');
+    const entries = vscode.workspace.getConfiguration('secureMcp').inspect<{ name: string }[]>('servers')?.globalValue ?? [];
+    assert.deepEqual(entries.map(e => e.name), ['127_0_0_1']);
+    await a.connections.primary.listTools();
+    assert.equal(a.statusBar.view.text, '$(shield) MCP: 8 tools');
+    const unknown = await run('secureMcp.signIn', 'fabrikam');
+    assert.equal(unknown.done, false);
+    assert.match(unknown.message, /There is no MCP server named fabrikam\. The servers: 127_0_0_1\./);
+  });
 });

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { describeState } from '../../common/connectionState';
+import { ConfigurationError } from '../../common/errors';
 import type { Logger } from '../../common/log';
 import type { ApprovalService } from '../approval';
 import type { ConnectionService } from '../connection/connection';
@@ -42,7 +43,8 @@ export async function targetServer(deps: Pick<CommandDeps, 'connections'>, arg: 
   if (typeof arg === 'string' && arg) {
     const named = deps.connections.get(arg);
     if (!named) {
-      throw new Error(vscode.l10n.t('There is no MCP server named {0}. The servers: {1}.', arg, all.map(c => c.name || '-').join(', ')));
+      const message = vscode.l10n.t('There is no MCP server named {0}. The servers: {1}.', arg, all.map(c => c.name || '-').join(', '));
+      throw new ConfigurationError(message, [{ key: 'secureMcp.servers', message }]);
     }
     return named;
   }

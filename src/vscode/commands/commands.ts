@@ -4,7 +4,7 @@ import { errorText, fixesFor, isCancelledByUser } from '../../common/fixes';
 import { scoped } from '../../common/log';
 import { targetServer, withProgress, type CommandDeps, type CommandResult } from './command';
 import { COMMAND_IDS, type CommandId } from './ids';
-import { addServer, configureServer } from './configureCommands';
+import { addServer, configureServer, removeServer } from './configureCommands';
 import { diagnoseCommand, setApiKey, showServers, showTools } from './serverCommands';
 
 type Handler = (...args: unknown[]) => Promise<CommandResult>;
@@ -28,6 +28,7 @@ export function createCommandRunner(deps: CommandDeps): CommandRunner {
     },
     'secureMcp.configureServer': arg => configureServer(deps, typeof arg === 'string' ? arg : undefined),
     'secureMcp.addServer': arg => addServer(deps, arg),
+    'secureMcp.removeServer': arg => removeServer(deps, arg),
     'secureMcp.showServers': () => showServers(deps),
     'secureMcp.setApiKey': arg => setApiKey(deps, arg),
     'secureMcp.showTools': arg => showTools(deps, typeof arg === 'string' ? arg : undefined),

@@ -8,7 +8,7 @@ import { discover } from '../../node/discovery/discovery';
 import { createSafeFetch } from '../../node/discovery/safeFetch';
 import { signedOutKey, SIGNED_OUT_KEY } from '../auth/vscodeTokenSource';
 import { SECTION } from '../settingsService';
-import type { CommandDeps, CommandResult } from './command';
+import { targetServer, type CommandDeps, type CommandResult } from './command';
 import type { Mutable } from './serverCommands';
 
 /*
@@ -242,6 +242,40 @@ export async function addServer(deps: CommandDeps, arg: unknown): Promise<Comman
   }
   log(deps).info(`added server ${name} (${url})${single ? `; migrated ${single.url} as ${single.name}` : ''}`);
   return reportConfigured([vscode.l10n.t('Added the MCP server {0} as "{1}".', url, name), ...notes, ...probed.notes], probed.failed, interactive, name);
+}
+
+/**
+ * Removes a server: its entry of secureMcp.servers, or the single-server settings' URL.
+ * Its connection closes; the account stays with its provider (the Accounts menu removes it).
+ */
+export async function removeServer(deps: CommandDeps, arg: unknown): Promise<CommandResult> {
+  // A name alone (tests, other commands) removes without asking; the Command Palette and the server list ask.
+  const given = typeof arg === 'string' ? { name: arg, confirm: false } : { name: (arg as { name?: unknown } | undefined)?.name, confirm: true };
+  const connection = await targetServer(deps, given.name, vscode.l10n.t('Secure MCP: remove which server?'));
+  const server = connection?.server;
+  const cancelled = { done: false, message: vscode.l10n.t('Removing a server was cancelled.') };
+  if (!connection || !server) {
+    return cancelled;
+  }
+  if (given.confirm) {
+    const remove = vscode.l10n.t('Remove');
+    const detail = vscode.l10n.t('Its tools are no longer offered. Your account stays in the Accounts menu.');
+    if (await vscode.window.showWarningMessage(vscode.l10n.t('Remove the MCP server {0} from Secure MCP?', connection.label), { modal: true, detail }, remove) !== remove) {
+      return cancelled;
+    }
+  }
+  const config = vscode.workspace.getConfiguration(SECTION);
+  if (server.source === 'secureMcp') {
+    await config.update('serverUrl', undefined, vscode.ConfigurationTarget.Global);
+  } else {
+    const entries = deps.settings.current.settings.servers.filter(s => s.source !== 'secureMcp' && s.name !== server.name).map(entryOf);
+    await config.update('servers', entries.length ? entries : undefined, vscode.ConfigurationTarget.Global);
+  }
+  await deps.context.globalState.update(signedOutKey(server), undefined);
+  log(deps).info(`removed server ${server.name} (${server.url})`);
+  const message = vscode.l10n.t('Removed the MCP server {0} ({1}).', server.name, server.url);
+  void vscode.window.showInformationMessage(message);
+  return { done: true, message };
 }
 
 function log(deps: CommandDeps): Logger {

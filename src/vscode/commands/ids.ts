@@ -4,6 +4,7 @@ export const COMMAND_IDS = [
   'secureMcp.signOut',
   'secureMcp.configureServer',
   'secureMcp.addServer',
+  'secureMcp.removeServer',
   'secureMcp.showServers',
   'secureMcp.setApiKey',
   'secureMcp.showTools',

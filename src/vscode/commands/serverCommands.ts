@@ -129,11 +129,13 @@ export async function showServers(deps: CommandDeps): Promise<CommandResult> {
       { label: vscode.l10n.t('Sign Out'), command: 'secureMcp.signOut' },
       { label: vscode.l10n.t('Reconnect'), command: 'secureMcp.reconnect' },
       { label: vscode.l10n.t('Diagnose'), command: 'secureMcp.diagnose' },
-      { label: vscode.l10n.t('Show Tools'), command: 'secureMcp.showTools' }
+      { label: vscode.l10n.t('Show Tools'), command: 'secureMcp.showTools' },
+      ...(name ? [{ label: vscode.l10n.t('Remove Server…'), command: 'secureMcp.removeServer' }] : [])
     ];
     const action = await vscode.window.showQuickPick(actions, { title: vscode.l10n.t('Secure MCP: {0}', pick.server.label || name) });
     if (action) {
-      await vscode.commands.executeCommand(action.command, ...(name ? [name] : []));
+      // Removing asks once more, as it does from the Command Palette.
+      await vscode.commands.executeCommand(action.command, ...(action.command === 'secureMcp.removeServer' ? [{ name, confirm: true }] : name ? [name] : []));
     }
   }).catch(e => scoped(deps.logger, 'servers').warn(`the server list failed: ${e instanceof Error ? e.message : String(e)}`));
   return { done: true, message: lines.join('\n') };
