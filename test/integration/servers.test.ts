@@ -118,6 +118,29 @@ suite('Several MCP servers, two identity providers', function () {
     assert.match(listed.message, /^fabrikam: Connected to .* as alice@fabrikam: 8 tools/m);
   });
 
+  test('a change to one server\'s settings reconnects that server only; the other keeps its session untouched', async () => {
+    const a = await api();
+    const config = vscode.workspace.getConfiguration('secureMcp');
+    const entries = config.inspect<{ name: string; protocol?: string }[]>('servers')?.globalValue ?? [];
+    const before = world.mcp.requests.length;
+    const states: string[] = [];
+    const sub = a.connections.get('127_0_0_1')!.onDidChangeState(st => states.push(st.kind));
+    try {
+      await config.update('servers', entries.map(e => e.name === 'fabrikam' ? { ...e, protocol: '2025-11-25' } : e), vscode.ConfigurationTarget.Global);
+      await waitFor(() => a.connections.get('fabrikam')?.protocolVersion === '2025-11-25', 'fabrikam reconnected with its new protocol pin');
+      await config.update('llm.openai.model', 'scripted-2', vscode.ConfigurationTarget.Global);
+      await new Promise(r => setTimeout(r, 500));
+      assert.deepEqual(states, [], 'the first server\'s state never moved');
+      assert.equal(world.mcp.requests.length, before, 'and it sent nothing: its session was kept');
+      assert.equal(a.connections.get('127_0_0_1')?.state.kind, 'connected');
+    } finally {
+      sub.dispose();
+      await config.update('llm.openai.model', 'scripted', vscode.ConfigurationTarget.Global);
+      await config.update('servers', entries, vscode.ConfigurationTarget.Global);
+    }
+    await waitFor(() => a.connections.get('fabrikam')?.protocolVersion !== '2025-11-25', 'fabrikam back on auto');
+  });
+
   test('one chat turn uses tools of both servers; the approval names each server; each server saw only its own issuer\'s tokens (A3)', async () => {
     const callsA = world.mcp.calls.length;
     const callsB = serverB.calls.length;

@@ -49,7 +49,8 @@ suite('settings', () => {
     restores.push(await setSetting('secureMcp.serverUrl', 'https://contoso.example/mcp'));
     restores.push(await setSetting('secureMcp.llm.provider', 'azureOpenAI'));
     await waitFor(() => settings.current.problems.some(p => p.key === 'secureMcp.llm.provider'), 'the Azure OpenAI problem');
-    await waitFor(() => statusBar.state.kind === 'signedOut' || statusBar.state.kind === 'notConnected', 'signed out or not connected yet, not "check settings"');
+    // The connection goes on as for any server: signed out, or not connected yet, or (contoso.example is not on this network) unreachable.
+    await waitFor(() => ['signedOut', 'notConnected', 'unreachable'].includes(statusBar.state.kind), 'signed out, not connected yet or unreachable, not "check settings"');
   });
 
   test('restored settings leave nothing behind', async () => {

@@ -59,6 +59,8 @@ export class ConnectionService implements vscode.Disposable {
   private sessionRequest: string;
   /** The server URL the state is about, to tell a new server from other settings changes. */
   private serverUrl: string;
+  /** `connectionKey` of the settings the connection was last built for. */
+  private settingsKey: string;
 
   readonly onDidChangeState = this.emitter.event;
 
@@ -77,6 +79,7 @@ export class ConnectionService implements vscode.Disposable {
     this.serverUrl = s.serverUrl;
     this.tokens = new VsCodeTokenSource(request, deps.state, deps.logger, deps.ownProviders, this.signedOutKey);
     this.stateValue = this.baseState(deps.settings.current);
+    this.settingsKey = this.connectionKey(deps.settings.current);
     this.disposables.push(
       this.tokens,
       deps.settings.onDidChange(r => void this.onSettings(r)),
@@ -346,7 +349,23 @@ export class ConnectionService implements vscode.Disposable {
     });
   }
 
+  /**
+   * What this server's connection depends on: its URL, sign-in and protocol, the shared
+   * timeouts and limits, its settings problems and the policy's word on it. A change to
+   * anything else (another server, the language model, approvals) leaves it alone.
+   */
+  private connectionKey(r: ReadSettingsResult): string {
+    const s = this.settings;
+    const problems = connectionProblems(r, this.server).map(p => `${p.key} ${p.message}`);
+    return JSON.stringify([s.serverUrl, s.auth, s.protocol, s.timeouts, s.limits, problems, s.serverUrl ? this.deps.settings.policyFor(s.serverUrl) : undefined]);
+  }
+
   private async onSettings(r: ReadSettingsResult): Promise<void> {
+    const key = this.connectionKey(r);
+    if (key === this.settingsKey) {
+      return;
+    }
+    this.settingsKey = key;
     const s = this.settings;
     const request = { providerId: s.auth.providerId, scopes: sessionScopes(s) };
     if (JSON.stringify(request) !== this.sessionRequest) {
@@ -355,7 +374,8 @@ export class ConnectionService implements vscode.Disposable {
       this.lastToken = undefined;
     }
     this.tokens.update(request, this.signedOutKey);
-    const wasConnected = this.stateValue.kind === 'connected';
+    // An attempt under way counts as connected: it is made again with the new settings.
+    const wasConnected = this.stateValue.kind === 'connected' || this.stateValue.kind === 'connecting';
     const wasBlocked = this.stateValue.kind === 'blockedByPolicy';
     const serverChanged = s.serverUrl !== this.serverUrl;
     this.serverUrl = s.serverUrl;
