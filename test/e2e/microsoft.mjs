@@ -300,10 +300,21 @@ export const microsoftSteps = [
       await runCommand(page, 'Preferences: Open User Settings');
       const search = page.locator('.settings-editor .suggest-input-container .monaco-editor textarea, .settings-editor .search-container textarea').first();
       await search.waitFor({ timeout: 20_000 });
-      await search.focus();
-      await page.keyboard.type('secureMcp.auth.clientId', { delay: 5 });
       const input = page.locator('.settings-editor .setting-item-contents').filter({ hasText: /Client Id/i }).locator('input').first();
-      await input.waitFor({ timeout: 20_000 });
+      // By its id (`@id:`), as VS Code's own setting links do. The editor may still be setting
+      // itself up and drop what was typed (seen in CI): type it again, up to three times.
+      for (let attempt = 1; ; attempt++) {
+        await search.focus();
+        await page.keyboard.press('Control+A');
+        await page.keyboard.type('@id:secureMcp.auth.clientId', { delay: 5 });
+        if (await input.waitFor({ timeout: 8_000 }).then(() => true, () => false)) {
+          break;
+        }
+        await ctx.shot('own-client-id-search');
+        if (attempt === 3) {
+          throw new Error('the Settings editor did not show secureMcp.auth.clientId');
+        }
+      }
       await input.fill(clientId);
       await input.press('Enter');
       await waitFor(() => JSON.parse(fs.readFileSync(path.join(ctx.userDataDir, 'User', 'settings.json'), 'utf8'))['secureMcp.auth.clientId'] === clientId, 'the client id in settings.json', 15_000);
