@@ -301,12 +301,12 @@ export const microsoftSteps = [
       const search = page.locator('.settings-editor .suggest-input-container .monaco-editor textarea, .settings-editor .search-container textarea').first();
       await search.waitFor({ timeout: 20_000 });
       const input = page.locator('.settings-editor .setting-item-contents').filter({ hasText: /Client Id/i }).locator('input').first();
-      // By its id (`@id:`), as VS Code's own setting links do. The editor may still be setting
-      // itself up and drop what was typed (seen in CI): type it again, up to three times.
+      // The editor may still be setting itself up and drop what was typed: type it again, up to three times.
       for (let attempt = 1; ; attempt++) {
-        await search.focus();
+        // Clicking the box's editor surface gives it the focus as a person's click does.
+        await page.locator('.settings-editor .search-container .monaco-editor .view-lines').first().click();
         await page.keyboard.press('Control+A');
-        await page.keyboard.type('@id:secureMcp.auth.clientId', { delay: 5 });
+        await page.keyboard.type('secureMcp.auth.clientId', { delay: 5 });
         if (await input.waitFor({ timeout: 8_000 }).then(() => true, () => false)) {
           break;
         }
